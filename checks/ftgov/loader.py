@@ -1,0 +1,241 @@
+"""Read one YAML file into a Document, refusing anything hostile.
+
+Two parsers, one meaning (YAML 1.2):
+- the fast path builds plain values with libyaml (PyYAML's C parser) and a YAML 1.2
+  core-schema resolver; any plain scalar whose 1.2 meaning is not obvious (0o17,
+  1_000, .inf, 3.11.7 ...) sends the file to the slow path instead of guessing;
+- the slow path is ruamel.yaml's round-trip loader, which keeps the line and column
+  of every key and value. It runs only for files that have findings (to place them)
+  or that the fast path refused.
+Both paths see the same text and a fresh loader per file: a `%YAML 1.1` directive in
+one file can never change how the next one is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ftgov.document import Document
+from ftgov.findings import Finding
+from ftgov.rules import document as R
+
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 64
+KINDS = ("FineTuneObjective", "CumulativeRegister", "Policy")
+
+try:  # libyaml ships inside PyYAML's wheels; the pure parser is a slower fallback.
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - only without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+class _NeedsSlowPath(Exception):
+    """A scalar whose YAML 1.2 meaning the fast path does not decide itself."""
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml with the YAML 1.2 core schema instead of PyYAML's YAML 1.1 rules."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark
+                )
+            key = str(self.construct_object(key_node, deep=deep))
+            if key in out:
+                raise _DuplicateKey(
+                    f'duplicate key "{key}"', node.start_mark, None, key_node.start_mark
+                )
+            out[key] = self.construct_object(value_node, deep=deep)
+        return out
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    return int(node.value)
+
+
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
+    return float(node.value)
+
+
+def _needs_slow_path(loader: Any, node: yaml.ScalarNode) -> Any:
+    raise _NeedsSlowPath(node.value)
+
+
+_SLOW_TAG = "tag:ftgov,2026:needs-slow-path"
+_DIGITS = list("-+0123456789")
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), _DIGITS
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    _DIGITS + ["."],
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+$"),
+    _DIGITS,
+)
+# Number-like shapes the YAML 1.2 loaders disagree about (octal, hex, underscores,
+# leading zeros, infinities, dotted versions): let ruamel decide.
+_Yaml12Loader.add_implicit_resolver(
+    _SLOW_TAG,
+    re.compile(r"^(?:[-+]?[0-9._][0-9._]*(?:[eE][-+]?[0-9._]*)?|[-+]?0[xXoObB][0-9a-fA-F_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    _DIGITS + ["."],
+)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Yaml12Loader.add_constructor(_SLOW_TAG, _needs_slow_path)
+
+
+def read_text(file: Path, path: str) -> str | Finding:
+    """The file's text, or a finding if it is too large, unreadable or not UTF-8."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return R.TOO_LARGE.at_line(
+                path, 1, 1, f"file is {size:,} bytes; documents are limited to {MAX_BYTES:,} bytes"
+            )
+        raw = file.read_bytes()
+    except OSError as exc:
+        return R.UNREADABLE.at_line(path, 1, 1, f"cannot read file: {exc.strerror or exc}")
+    if len(raw) > MAX_BYTES:  # grew between stat and read
+        return R.TOO_LARGE.at_line(path, 1, 1, f"file is larger than {MAX_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return R.UNREADABLE.at_line(
+            path, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        )
+    return text.removeprefix("\ufeff")
+
+
+def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:
+    mark = error.problem_mark or error.context_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (error.context, error.problem) if p]
+    return "YAML syntax error: " + ("; ".join(parts) or "cannot parse")
+
+
+def scan_hazards(text: str, path: str) -> Finding | None:
+    """Reject what a governance document never needs, before anything is built from it.
+
+    Works on the event stream, so a billion-laughs file or 5,000 levels of nesting
+    costs one linear pass and no memory.
+    """
+    depth = 0
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return R.NOT_A_MAPPING.at_line(
+                        path, *where, "file holds more than one YAML document; use one file per document"
+                    )
+                if event.version is not None or event.tags:
+                    return R.EXPLICIT_TAG.at_line(
+                        path, *where, "YAML directives (%YAML, %TAG) are not allowed; delete the directive line"
+                    )
+            elif isinstance(event, yaml.AliasEvent):
+                return R.ANCHOR_ALIAS.at_line(
+                    path, *where, f"alias *{event.anchor} is not allowed; write the value out in full"
+                )
+            elif isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    return R.ANCHOR_ALIAS.at_line(
+                        path, *where, f"anchor &{event.anchor} is not allowed; write each value out in full"
+                    )
+                tag = getattr(event, "tag", None)
+                if tag is not None:
+                    return R.EXPLICIT_TAG.at_line(
+                        path, *where, f"explicit tag {tag} is not allowed; remove it and quote the value if needed"
+                    )
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        return R.TOO_DEEP.at_line(
+                            path, *where, f"nesting deeper than {MAX_DEPTH} levels"
+                        )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
+    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
+        return R.SYNTAX.at_line(path, 1, 1, f"YAML syntax error: {exc}")
+    return None
+
+
+def load_values(text: str, path: str) -> Any | Finding:
+    """The file's values as plain Python, or a finding. Assumes scan_hazards passed."""
+    try:
+        return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader subclass
+    except _NeedsSlowPath:
+        pass
+    except _DuplicateKey as exc:
+        return R.DUPLICATE_KEY.at_line(
+            path, *_mark(exc), f"{exc.problem}; a second value would silently replace the first"
+        )
+    except yaml.MarkedYAMLError as exc:
+        return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
+    from ftgov.positions import load_round_trip, plain
+
+    loaded = load_round_trip(text, path)
+    return loaded if isinstance(loaded, Finding) else plain(loaded)
+
+
+def load_document(file: Path, path: str) -> Document | Finding:
+    """Read, screen and parse one file; identify which kind of document it is."""
+    text = read_text(file, path)
+    if isinstance(text, Finding):
+        return text
+    hazard = scan_hazards(text, path)
+    if hazard is not None:
+        return hazard
+    data = load_values(text, path)
+    if isinstance(data, Finding):
+        return data
+    if not isinstance(data, dict):
+        shape = "empty" if data is None else f"a {type(data).__name__}"
+        return R.NOT_A_MAPPING.at_line(
+            path, 1, 1, f"document is {shape}; the top level must be a mapping with apiVersion and kind"
+        )
+    kind = data.get("kind")
+    if kind not in KINDS:
+        return R.UNKNOWN_KIND.at(
+            path,
+            ("kind",) if "kind" in data else (),
+            f"kind {kind!r} is not one of {', '.join(KINDS)}" if "kind" in data
+            else f"document has no kind; add kind: one of {', '.join(KINDS)}",
+            at_key="kind" not in data,
+        )
+    return Document(path=path, file=file, kind=str(kind), data=data, text=text)
+

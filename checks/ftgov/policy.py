@@ -1,0 +1,93 @@
+"""The organisation's policy (policies/policy.yaml) as typed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StandingBoundary:
+    """An entry of the standing safety suite every objective must carry."""
+
+    id: str
+    metric: dict[str, Any]
+    compare_to: str
+    max_drop: float | None
+    max_relative_drop: float | None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    index: int
+    rule: str
+    path: str  # a glob over repository-relative paths, e.g. objectives/legacy/*.yaml
+    reason: str
+    approved_by: str
+    expires: dt.date
+
+    def expired(self, today: dt.date) -> bool:
+        # Valid through the whole of its expiry day (UTC), as InSpec users expect.
+        return today > self.expires
+
+
+@dataclass(frozen=True)
+class Defaults:
+    general_capability_max_relative_drop: float
+    tail_max_relative_drop: float
+    max_ece_increase: float
+    inconclusive: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: str
+    teams: dict[str, str]
+    required: dict[str, tuple[str, ...]]
+    standing_safety_suite: tuple[StandingBoundary, ...]
+    defaults: Defaults
+    domain_rules: dict[str, tuple[str, ...]]
+    waivers: tuple[Waiver, ...]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], path: str) -> Policy:
+        """Build from a document that already passed policy.schema.json."""
+        approvals = data["approvals"]
+        defaults = data.get("defaults", {})
+        return cls(
+            path=path,
+            teams=dict(approvals["teams"]),
+            required={tier: tuple(roles) for tier, roles in approvals["required"].items()},
+            standing_safety_suite=tuple(
+                StandingBoundary(
+                    id=entry["id"],
+                    metric=dict(entry["metric"]),
+                    compare_to=entry.get("compare_to", "base"),
+                    max_drop=entry.get("max_drop"),
+                    max_relative_drop=entry.get("max_relative_drop"),
+                )
+                for entry in data.get("standing_safety_suite", [])
+            ),
+            defaults=Defaults(
+                general_capability_max_relative_drop=defaults.get("general_capability_max_relative_drop", 0.10),
+                tail_max_relative_drop=defaults.get("tail_max_relative_drop", 0.15),
+                max_ece_increase=defaults.get("max_ece_increase", 0.05),
+                inconclusive=defaults.get("inconclusive", "block"),
+            ),
+            domain_rules={
+                domain: tuple(rule.get("required_assessments", []))
+                for domain, rule in data.get("domain_rules", {}).items()
+            },
+            waivers=tuple(
+                Waiver(
+                    index=i,
+                    rule=w["rule"],
+                    path=w["path"],
+                    reason=w["reason"],
+                    approved_by=w["approved_by"],
+                    expires=dt.date.fromisoformat(str(w["expires"])),
+                )
+                for i, w in enumerate(data.get("waivers", []))
+            ),
+        )

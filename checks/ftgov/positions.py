@@ -1,0 +1,125 @@
+"""The slow path: ruamel.yaml round-trip parsing, for line and column of every node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+
+from ftgov.findings import Finding, Pointer
+from ftgov.rules import document as R
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that keeps dates and timestamps as the strings written.
+
+    A subclass per module, not a patch of ruamel's class: ruamel keeps constructors in
+    class-level tables, and changing RoundTripConstructor itself would leak into every
+    other user of ruamel in the process.
+    """
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _new_yaml() -> YAML:
+    loader = YAML(typ="rt")
+    loader.Constructor = _Constructor
+    loader.version = (1, 2)
+    loader.allow_duplicate_keys = False
+    return loader
+
+
+def load_round_trip(text: str, path: str) -> Any | Finding:
+    """Parse with a fresh round-trip loader; parse failures become findings."""
+    try:
+        return _new_yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        rule = R.DUPLICATE_KEY if "duplicate key" in str(exc.problem) else R.SYNTAX
+        return rule.at_line(path, line, column, f"YAML error: {exc.problem}")
+    except RecursionError:
+        return R.TOO_DEEP.at_line(path, 1, 1, "nesting is too deep to read")
+
+
+def plain(node: Any) -> Any:
+    """Round-trip values as plain dicts, lists, str, int, float, bool and None."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return str(node)
+
+
+class PositionIndex:
+    """Answers 'where in the file is this pointer?' from a round-trip parse."""
+
+    def __init__(self, root: Any) -> None:
+        self._root = root
+
+    def _first_key(self) -> tuple[int, int]:
+        root = self._root
+        if isinstance(root, CommentedMap) and root:
+            # Comments before the first key would put the root mapping above it.
+            line, column = root.lc.key(next(iter(root)))
+            return line + 1, column + 1
+        return 1, 1
+
+    def locate(self, pointer: Pointer, *, at_key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at pointer, or of its key when at_key.
+
+        A pointer that runs past what exists (a missing field) lands on the deepest
+        node that does exist, which is where the user has to add it.
+        """
+        if not pointer:
+            return self._first_key()
+        node: Any = self._root
+        position = self._first_key()
+        for depth, part in enumerate(pointer):
+            last = depth == len(pointer) - 1
+            if isinstance(node, CommentedMap):
+                key = _match_key(node, part)
+                if key is None:
+                    return position
+                if at_key and last:
+                    line, column = node.lc.key(key)
+                else:
+                    child = node[key]
+                    if isinstance(child, (CommentedMap, CommentedSeq)) and not last:
+                        line, column = node.lc.key(key)
+                    else:
+                        line, column = node.lc.value(key)
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+                line, column = node.lc.item(part)
+                node = node[part]
+            else:
+                return position
+            position = (line + 1, column + 1)
+        return position
+
+
+def _match_key(mapping: CommentedMap, part: str | int) -> Any:
+    if part in mapping:
+        return part
+    for key in mapping:
+        if str(key) == str(part):
+            return key
+    return None
+
+
+def index_for(text: str, path: str) -> PositionIndex | Finding:
+    root = load_round_trip(text, path)
+    if isinstance(root, Finding):
+        return root
+    return PositionIndex(root)

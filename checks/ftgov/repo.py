@@ -1,0 +1,96 @@
+"""Where the governance repository is and which files in it are documents."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+POLICY_FILE = Path("policies") / "policy.yaml"
+DOCUMENT_DIRS = ("objectives", "registers", "policies")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class InputError(Exception):
+    """A problem with what the user asked for (exit code 2); the message is one line."""
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+
+    @classmethod
+    def discover(cls, repo_root: Path | None, start: Path | None = None) -> Repository:
+        """The given root, or the nearest parent of `start` holding policies/policy.yaml."""
+        if repo_root is not None:
+            root = repo_root.resolve()
+            if not (root / POLICY_FILE).is_file():
+                raise InputError(f"{root}: no {POLICY_FILE.as_posix()} here; --repo-root must point at a governance repository")
+            return cls(root)
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / POLICY_FILE).is_file():
+                return cls(candidate)
+        raise InputError(
+            f"no {POLICY_FILE.as_posix()} in {here} or any parent; run inside a governance repository or pass --repo-root"
+        )
+
+    @property
+    def policy_file(self) -> Path:
+        return self.root / POLICY_FILE
+
+    def schema_file(self, name: str) -> Path:
+        return self.root / "policies" / f"{name}.schema.json"
+
+    def display(self, file: Path) -> str:
+        """A path as findings show it: relative to the root with '/', else as absolute."""
+        absolute = file.resolve()
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    def documents(self) -> list[Path]:
+        """Every YAML document of the repository, in a stable order."""
+        found: list[Path] = []
+        for folder in DOCUMENT_DIRS:
+            found.extend(_yaml_under(self.root / folder))
+        return sorted(found)
+
+    def objectives(self) -> list[Path]:
+        return sorted(_yaml_under(self.root / "objectives"))
+
+    def expand(self, paths: Sequence[Path]) -> list[Path]:
+        """Files named on the command line; directories stand for the YAML files under them."""
+        files: list[Path] = []
+        for path in paths:
+            if path.is_dir():
+                files.extend(sorted(_yaml_under(path)))
+            elif path.exists():
+                files.append(path)
+            else:
+                raise InputError(f"{path}: no such file or directory")
+        return _unique(files)
+
+
+def _yaml_under(folder: Path) -> Iterable[Path]:
+    if not folder.is_dir():
+        return []
+    return (
+        Path(dirpath) / name
+        for dirpath, dirnames, filenames in os.walk(folder)
+        for name in filenames
+        if name.endswith(YAML_SUFFIXES) and not name.startswith(".")
+    )
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for file in files:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(file)
+    return out

@@ -1,0 +1,25 @@
+"""The rule catalogue: every code ftgov can report, in one place."""
+
+from __future__ import annotations
+
+from ftgov.findings import Rule
+from ftgov.rules import completeness, criteria, data, document, domain, repository, schema, waivers
+
+ALL_RULES: tuple[Rule, ...] = (
+    *document.RULES,
+    *schema.RULES,
+    *completeness.RULES,
+    *criteria.RULES,
+    *repository.RULES,
+    *data.RULES,
+    *domain.RULES,
+    *waivers.RULES,
+)
+
+
+def by_code(code: str) -> Rule | None:
+    wanted = code.strip().upper()
+    for rule in ALL_RULES:
+        if rule.code == wanted or rule.name == code.strip().lower():
+            return rule
+    return None

@@ -1,0 +1,158 @@
+"""FTG4xx: objectives agree with each other and with the repository layout."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ftgov.findings import Finding, Rule, Severity
+from ftgov.rules._access import mapping, text
+
+E = Severity.ERROR
+
+DUPLICATE_ID = Rule("FTG401", "duplicate-objective-id", E, """
+Two objective documents have the same id.
+
+Why this matters: the gate, the register and evaluation reports find an objective by
+its id; two documents with one id make "was this objective approved?" ambiguous.
+
+Example: objectives/support-agent/support-agent-r2.yaml and
+objectives/support-agent/support-agent-r2-copy.yaml both say `id: support-agent-r2`.
+
+Fix: give the new round a new id (and file name).
+""", waivable=False)
+
+MISPLACED = Rule("FTG402", "objective-misplaced", E, """
+The objective is not at objectives/<model.name>/<id>.yaml.
+
+Why this matters: the gate resolves an id to exactly that path on the default branch,
+and CODEOWNERS rules are written per model folder; a misplaced file escapes both.
+
+Example: id support-agent-r3 saved as objectives/support-agent/r3.yaml.
+
+Fix: move the file (git mv) to the path in the message, or correct id / model.name.
+""", waivable=False)
+
+PARENT_MISSING = Rule("FTG403", "parent-missing", E, """
+model.parent names an objective that does not exist in the repository.
+
+Why this matters: round N inherits the success criteria of rounds 1..N-1 as regression
+boundaries (4.6); a broken parent link drops that history and with it scenario B's
+protection against cumulative erosion.
+
+Example: `parent: support-agent-r2` with no objective of that id.
+
+Fix: correct the parent id, or add the parent round's objective.
+""")
+
+PARENT_OTHER_MODEL = Rule("FTG404", "parent-other-model", E, """
+model.parent names an objective of a different model.
+
+Why this matters: a round's register, inherited criteria and rollback target are
+per model; a parent from another model mixes two capability stacks.
+
+Example: support-agent-r3 with `parent: claims-router-r2`.
+
+Fix: use the previous round of the same model, or correct model.name.
+""")
+
+ROLLBACK_UNKNOWN = Rule("FTG405", "rollback-target-unknown", E, """
+rollback.to is neither an objective of the same model nor the model's base checkpoint.
+
+Why this matters: a rollback plan pointing at nothing cannot be executed when a
+boundary fails in production.
+
+Example: `rollback: {to: support-agent-r9}` when r9 does not exist.
+
+Fix: name an earlier round's objective id, or the exact model.base value.
+""")
+
+PARENT_CYCLE = Rule("FTG406", "parent-cycle", E, """
+Following model.parent leads back to the same objective.
+
+Why this matters: the cumulative register orders rounds by their parent chain; a cycle
+has no first round, so no inheritance can be computed.
+
+Example: r2's parent is r3 and r3's parent is r2.
+
+Fix: make the parent chain run from each round back to round 1.
+""", waivable=False)
+
+RULES = (DUPLICATE_ID, MISPLACED, PARENT_MISSING, PARENT_OTHER_MODEL, ROLLBACK_UNKNOWN, PARENT_CYCLE)
+
+
+@dataclass(frozen=True)
+class ObjectiveSummary:
+    """What cross-document rules need from one objective; cheap to pass between processes."""
+
+    path: str
+    id: str | None
+    model: str | None
+    parent: str | None
+    base: str | None
+    rollback_to: str | None
+
+    @classmethod
+    def of(cls, path: str, data: dict[str, Any]) -> ObjectiveSummary:
+        model = mapping(data, "model")
+        return cls(
+            path=path,
+            id=text(data, "id"),
+            model=text(model, "name"),
+            parent=text(model, "parent"),
+            base=text(model, "base"),
+            rollback_to=text(mapping(data, "rollback"), "to"),
+        )
+
+
+def check(objectives: Iterable[ObjectiveSummary], report: set[str] | None = None) -> Iterator[Finding]:
+    """Cross-document findings, for the paths in `report` (all when None)."""
+    everything = list(objectives)
+    by_id: dict[str, list[ObjectiveSummary]] = defaultdict(list)
+    for objective in everything:
+        if objective.id is not None:
+            by_id[objective.id].append(objective)
+    for objective in everything:
+        if report is not None and objective.path not in report:
+            continue
+        yield from _check_one(objective, by_id)
+
+
+def _check_one(objective: ObjectiveSummary, by_id: dict[str, list[ObjectiveSummary]]) -> Iterator[Finding]:
+    path = objective.path
+    if objective.id is None:
+        return
+    twins = [o.path for o in by_id[objective.id] if o is not objective]
+    if twins:
+        yield DUPLICATE_ID.at(path, ("id",), f"id '{objective.id}' is also used by {', '.join(sorted(twins))}")
+    if objective.model is not None:
+        expected = f"objectives/{objective.model}/{objective.id}.yaml"
+        if path != expected:
+            yield MISPLACED.at(path, ("id",), f"objective '{objective.id}' of model {objective.model} must be at {expected}")
+    if objective.parent is not None:
+        parents = by_id.get(objective.parent, [])
+        if not parents:
+            yield PARENT_MISSING.at(path, ("model", "parent"), f"parent '{objective.parent}' is not an objective in this repository")
+        elif parents[0].model != objective.model:
+            yield PARENT_OTHER_MODEL.at(
+                path, ("model", "parent"), f"parent '{objective.parent}' belongs to model {parents[0].model}, not {objective.model}"
+            )
+        seen = {objective.id}
+        current = parents[0] if parents else None
+        while current is not None and current.parent is not None:
+            if current.parent in seen or current.id == objective.id:
+                yield PARENT_CYCLE.at(path, ("model", "parent"), f"parent chain from '{objective.id}' returns to '{current.parent}'")
+                break
+            seen.add(current.id or "")
+            following = by_id.get(current.parent, [])
+            current = following[0] if following else None
+    target = objective.rollback_to
+    if target is not None and target != objective.base:
+        candidates = by_id.get(target, [])
+        if not candidates or candidates[0].model != objective.model or target == objective.id:
+            yield ROLLBACK_UNKNOWN.at(
+                path, ("rollback", "to"),
+                f"rollback target '{target}' is not an earlier objective of model {objective.model} nor model.base",
+            )

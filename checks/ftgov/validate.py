@@ -1,0 +1,221 @@
+"""Validate documents: load, schema, rules, cross-document rules, waivers, then place findings.
+
+The orchestration only; each step lives in its own module. Work per file is
+independent, so large runs use every core; cross-document rules and waivers run once
+on the collected results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import json
+import multiprocessing
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from ftgov.findings import Finding, Severity
+from ftgov.document import Document
+from ftgov.loader import load_document, read_text
+from ftgov.policy import Policy, Waiver
+from ftgov.positions import index_for
+from ftgov.repo import InputError, Repository
+from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, repository, schema, waivers
+from ftgov.rules import document as document_rules
+
+ObjectiveCheck = Callable[[Document, Policy | None], Iterator[Finding]]
+OBJECTIVE_CHECKS: tuple[ObjectiveCheck, ...] = (completeness.check, criteria.check, data.check, domain.check)
+PARALLEL_FROM = 64  # below this, forking workers costs more than it saves
+_LOADER_CODES = frozenset(rule.code for rule in document_rules.RULES)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    findings: tuple[Finding, ...]
+    paths: tuple[str, ...]
+    waived: tuple[tuple[Finding, Waiver], ...] = field(default=())
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be read as a document, 1 for other errors, else 0."""
+        errors = [f for f in self.findings if f.severity is Severity.ERROR]
+        if any(f.rule in _LOADER_CODES for f in errors):
+            return 2
+        return 1 if errors else 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "files": len(self.paths),
+            "errors": self.count(Severity.ERROR),
+            "warnings": self.count(Severity.WARNING),
+            "info": self.count(Severity.INFO),
+            "waived": len(self.waived),
+            "exit_code": self.exit_code,
+        }
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    findings: tuple[Finding, ...]
+    objective: repository.ObjectiveSummary | None
+
+
+def _load_schema(file: Path) -> Draft202012Validator:
+    try:
+        schema_doc = json.loads(file.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema_doc)
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read schema: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{file}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}") from exc
+    except SchemaError as exc:
+        raise InputError(f"{file}: not a valid JSON Schema 2020-12: {exc.message}") from exc
+    return Draft202012Validator(schema_doc, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class FileChecker:
+    """Checks one file at a time against schemas and the policy; shared by all workers."""
+
+    objective_schema: Draft202012Validator
+    policy_schema: Draft202012Validator
+    policy: Policy | None
+
+    def check(self, file: Path, path: str) -> FileOutcome:
+        loaded = load_document(file, path)
+        if isinstance(loaded, Finding):
+            return FileOutcome(path, (loaded,), None)
+        found: list[Finding] = []
+        summary = None
+        if loaded.kind == "FineTuneObjective":
+            found.extend(schema.findings_for(path, loaded.data, self.objective_schema))
+            for check in OBJECTIVE_CHECKS:
+                found.extend(check(loaded, self.policy))
+            summary = repository.ObjectiveSummary.of(path, loaded.data)
+        elif loaded.kind == "Policy":
+            found.extend(schema.findings_for(path, loaded.data, self.policy_schema))
+        # CumulativeRegister: screened by the loader; its own rules arrive with the register.
+        return FileOutcome(path, tuple(found), summary)
+
+
+def _load_policy(repo: Repository, policy_schema: Draft202012Validator) -> tuple[Policy | None, list[Finding]]:
+    path = repo.display(repo.policy_file)
+    loaded = load_document(repo.policy_file, path)
+    if isinstance(loaded, Finding):
+        return None, [loaded]
+    problems = list(schema.findings_for(path, loaded.data, policy_schema))
+    if loaded.kind != "Policy":
+        problems.append(document_rules.UNKNOWN_KIND.at(path, ("kind",), f"{path} must be kind: Policy"))
+    if problems:
+        return None, problems
+    policy = Policy.from_data(loaded.data, path)
+    return policy, list(domain.check_policy(policy))
+
+
+# Set in each worker process by _init_worker; the parent never reads it.
+_worker_checker: FileChecker | None = None
+
+
+def _init_worker(checker: FileChecker) -> None:
+    global _worker_checker
+    _worker_checker = checker
+
+
+def _check_in_worker(item: tuple[Path, str]) -> FileOutcome:
+    assert _worker_checker is not None
+    return _worker_checker.check(*item)
+
+
+def _run(checker: FileChecker, items: list[tuple[Path, str]], jobs: int, progress: Progress | None) -> list[FileOutcome]:
+    outcomes: list[FileOutcome] = []
+    if jobs <= 1 or len(items) < PARALLEL_FROM:
+        for done, item in enumerate(items, 1):
+            outcomes.append(checker.check(*item))
+            if progress:
+                progress(done, len(items))
+        return outcomes
+    # fork: workers inherit the compiled validators instead of unpickling them.
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(items) // (jobs * 8))
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(checker,)) as pool:
+        for done, outcome in enumerate(pool.map(_check_in_worker, items, chunksize=chunk), 1):
+            outcomes.append(outcome)
+            if progress and (done % chunk == 0 or done == len(items)):
+                progress(done, len(items))
+    return outcomes
+
+
+def _locate(findings: list[Finding], repo: Repository) -> list[Finding]:
+    """Give every finding a 1-based line and column, parsing each affected file once."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    placed: list[Finding] = []
+    for finding in findings:
+        (placed if finding.line is not None else by_path[finding.path]).append(finding)
+    for path, pending in by_path.items():
+        file = Path(path) if Path(path).is_absolute() else repo.root / path
+        text = read_text(file, path)
+        index = index_for(text, path) if isinstance(text, str) else None
+        for finding in pending:
+            line, column = (1, 1) if index is None or isinstance(index, Finding) else index.locate(finding.pointer, at_key=finding.at_key)
+            placed.append(Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key))
+    return placed
+
+
+def validate(
+    repo: Repository,
+    paths: Sequence[Path] | None = None,
+    *,
+    today: dt.date | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Validate the named files (all documents of the repository when None)."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    objective_schema = _load_schema(repo.schema_file("objective"))
+    policy_schema = _load_schema(repo.schema_file("policy"))
+    policy, findings = _load_policy(repo, policy_schema)
+    checker = FileChecker(objective_schema, policy_schema, policy)
+
+    full_run = paths is None
+    files = repo.documents() if paths is None else repo.expand(paths)
+    policy_path = repo.display(repo.policy_file)
+    items = [(file, repo.display(file)) for file in files]
+    outcomes = _run(checker, [item for item in items if item[1] != policy_path], jobs, progress)
+    for outcome in outcomes:
+        findings.extend(outcome.findings)
+
+    # Cross-document rules always see every objective, even when only some were named.
+    summaries = {o.path: o.objective for o in outcomes if o.objective is not None}
+    if not full_run:
+        for file in repo.objectives():
+            path = repo.display(file)
+            if path not in summaries:
+                other = load_document(file, path)
+                if isinstance(other, Document) and other.kind == "FineTuneObjective":
+                    summaries[path] = repository.ObjectiveSummary.of(path, other.data)
+    reported = {path for _, path in items}
+    findings.extend(repository.check(summaries.values(), reported))
+
+    waived: list[tuple[Finding, Waiver]] = []
+    if policy is not None and policy.waivers:
+        catalogue = {rule.code: rule for rule in ALL_RULES}
+        outcome = waivers.apply(findings, policy, catalogue, today, check_unused=full_run)
+        findings = outcome.kept + outcome.problems
+        waived = outcome.waived
+
+    located = sorted(_locate(findings, repo), key=Finding.sort_key)
+    return ValidationResult(tuple(located), tuple(path for _, path in items), tuple(waived))
