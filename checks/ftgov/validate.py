@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-import json
 import multiprocessing
 import os
 from collections import defaultdict
@@ -18,15 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from ftgov.findings import Finding, Severity
 from ftgov.document import Document
 from ftgov.loader import load_document, read_text
 from ftgov.policy import Policy, Waiver
 from ftgov.positions import index_for
-from ftgov.repo import InputError, Repository
+from ftgov.repo import Repository
+from ftgov.schemas import Gate, Schema, load_schema
 from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, repository, schema, waivers
 from ftgov.rules import document as document_rules
 
@@ -73,26 +70,14 @@ class FileOutcome:
     objective: repository.ObjectiveSummary | None
 
 
-def _load_schema(file: Path) -> Draft202012Validator:
-    try:
-        schema_doc = json.loads(file.read_text(encoding="utf-8"))
-        Draft202012Validator.check_schema(schema_doc)
-    except OSError as exc:
-        raise InputError(f"{file}: cannot read schema: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{file}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}") from exc
-    except SchemaError as exc:
-        raise InputError(f"{file}: not a valid JSON Schema 2020-12: {exc.message}") from exc
-    return Draft202012Validator(schema_doc, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
 @dataclass(frozen=True)
 class FileChecker:
     """Checks one file at a time against schemas and the policy; shared by all workers."""
 
-    objective_schema: Draft202012Validator
-    policy_schema: Draft202012Validator
+    objective_schema: Schema
+    policy_schema: Schema
     policy: Policy | None
+    objective_gate: Gate | None = None  # fast "is it schema-valid?"; None: always ask jsonschema
 
     def check(self, file: Path, path: str) -> FileOutcome:
         loaded = load_document(file, path)
@@ -101,22 +86,23 @@ class FileChecker:
         found: list[Finding] = []
         summary = None
         if loaded.kind == "FineTuneObjective":
-            found.extend(schema.findings_for(path, loaded.data, self.objective_schema))
+            if self.objective_gate is None or not self.objective_gate(loaded.data):
+                found.extend(schema.findings_for(path, loaded.data, self.objective_schema.validator))
             for check in OBJECTIVE_CHECKS:
                 found.extend(check(loaded, self.policy))
             summary = repository.ObjectiveSummary.of(path, loaded.data)
         elif loaded.kind == "Policy":
-            found.extend(schema.findings_for(path, loaded.data, self.policy_schema))
+            found.extend(schema.findings_for(path, loaded.data, self.policy_schema.validator))
         # CumulativeRegister: screened by the loader; its own rules arrive with the register.
         return FileOutcome(path, tuple(found), summary)
 
 
-def _load_policy(repo: Repository, policy_schema: Draft202012Validator) -> tuple[Policy | None, list[Finding]]:
+def _load_policy(repo: Repository, policy_schema: Schema) -> tuple[Policy | None, list[Finding]]:
     path = repo.display(repo.policy_file)
     loaded = load_document(repo.policy_file, path)
     if isinstance(loaded, Finding):
         return None, [loaded]
-    problems = list(schema.findings_for(path, loaded.data, policy_schema))
+    problems = list(schema.findings_for(path, loaded.data, policy_schema.validator))
     if loaded.kind != "Policy":
         problems.append(document_rules.UNKNOWN_KIND.at(path, ("kind",), f"{path} must be kind: Policy"))
     if problems:
@@ -185,30 +171,24 @@ def validate(
     """Validate the named files (all documents of the repository when None)."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    objective_schema = _load_schema(repo.schema_file("objective"))
-    policy_schema = _load_schema(repo.schema_file("policy"))
+    objective_schema = load_schema(repo.schema_file("objective"))
+    policy_schema = load_schema(repo.schema_file("policy"))
     policy, findings = _load_policy(repo, policy_schema)
-    checker = FileChecker(objective_schema, policy_schema, policy)
 
     full_run = paths is None
     files = repo.documents() if paths is None else repo.expand(paths)
     policy_path = repo.display(repo.policy_file)
-    items = [(file, repo.display(file)) for file in files]
-    outcomes = _run(checker, [item for item in items if item[1] != policy_path], jobs, progress)
+    items = [(file, repo.display(file)) for file in files if repo.display(file) != policy_path]
+    # Compiling the fast gate costs ~50 ms: worth it only for many files.
+    gate = objective_schema.fast_gate() if len(items) >= PARALLEL_FROM else None
+    checker = FileChecker(objective_schema, policy_schema, policy, gate)
+    outcomes = _run(checker, items, jobs, progress)
     for outcome in outcomes:
         findings.extend(outcome.findings)
 
-    # Cross-document rules always see every objective, even when only some were named.
-    summaries = {o.path: o.objective for o in outcomes if o.objective is not None}
-    if not full_run:
-        for file in repo.objectives():
-            path = repo.display(file)
-            if path not in summaries:
-                other = load_document(file, path)
-                if isinstance(other, Document) and other.kind == "FineTuneObjective":
-                    summaries[path] = repository.ObjectiveSummary.of(path, other.data)
-    reported = {path for _, path in items}
-    findings.extend(repository.check(summaries.values(), reported))
+    targets = [o.objective for o in outcomes if o.objective is not None]
+    lookup = None if full_run else _objective_lookup(repo, {t.path for t in targets})
+    findings.extend(repository.check(targets, repository.ObjectiveIndex(targets, lookup)))
 
     waived: list[tuple[Finding, Waiver]] = []
     if policy is not None and policy.waivers:
@@ -218,4 +198,33 @@ def validate(
         waived = outcome.waived
 
     located = sorted(_locate(findings, repo), key=Finding.sort_key)
-    return ValidationResult(tuple(located), tuple(path for _, path in items), tuple(waived))
+    checked = ((policy_path,) if full_run or any(repo.display(f) == policy_path for f in files) else ()) + tuple(p for _, p in items)
+    return ValidationResult(tuple(located), checked, tuple(waived))
+
+
+def _objective_lookup(repo: Repository, known: set[str]) -> Callable[[str], list[repository.ObjectiveSummary]]:
+    """Find objectives by id among files not already checked, reading only candidates.
+
+    One listing of objectives/ maps file stems to files; a lookup reads just the files
+    named <id>.yaml that were not among the checked ones.
+    """
+    by_stem: dict[str, list[Path]] = defaultdict(list)
+    listed = False
+
+    def lookup(objective_id: str) -> list[repository.ObjectiveSummary]:
+        nonlocal listed
+        if not listed:
+            for file in repo.objectives():
+                by_stem[file.stem].append(file)
+            listed = True
+        found = []
+        for file in by_stem.get(objective_id, []):
+            path = repo.display(file)
+            if path in known:
+                continue
+            loaded = load_document(file, path)
+            if isinstance(loaded, Document) and loaded.kind == "FineTuneObjective":
+                found.append(repository.ObjectiveSummary.of(path, loaded.data))
+        return found
+
+    return lookup

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,24 +107,43 @@ class ObjectiveSummary:
         )
 
 
-def check(objectives: Iterable[ObjectiveSummary], report: set[str] | None = None) -> Iterator[Finding]:
-    """Cross-document findings, for the paths in `report` (all when None)."""
-    everything = list(objectives)
-    by_id: dict[str, list[ObjectiveSummary]] = defaultdict(list)
-    for objective in everything:
-        if objective.id is not None:
-            by_id[objective.id].append(objective)
-    for objective in everything:
-        if report is not None and objective.path not in report:
-            continue
-        yield from _check_one(objective, by_id)
+class ObjectiveIndex:
+    """Finds objectives by id: from every summary (full runs), or on demand (named files).
+
+    On demand relies on the layout FTG402 enforces: an objective with id X lives at
+    objectives/*/X.yaml, so a lookup reads only the few files that can hold X.
+    """
+
+    def __init__(self, known: Iterable[ObjectiveSummary], lookup: Callable[[str], list[ObjectiveSummary]] | None = None) -> None:
+        self._by_id: dict[str, list[ObjectiveSummary]] = defaultdict(list)
+        self._lookup = lookup
+        self._looked_up: set[str] = set()
+        for summary in known:
+            self._add(summary)
+
+    def _add(self, summary: ObjectiveSummary) -> None:
+        if summary.id is not None and all(s.path != summary.path for s in self._by_id[summary.id]):
+            self._by_id[summary.id].append(summary)
+
+    def find(self, objective_id: str) -> list[ObjectiveSummary]:
+        if self._lookup is not None and objective_id not in self._looked_up:
+            self._looked_up.add(objective_id)
+            for summary in self._lookup(objective_id):
+                self._add(summary)
+        return sorted(self._by_id.get(objective_id, []), key=lambda s: s.path)
 
 
-def _check_one(objective: ObjectiveSummary, by_id: dict[str, list[ObjectiveSummary]]) -> Iterator[Finding]:
+def check(targets: Iterable[ObjectiveSummary], index: ObjectiveIndex) -> Iterator[Finding]:
+    """Cross-document findings for each target objective."""
+    for objective in targets:
+        yield from _check_one(objective, index)
+
+
+def _check_one(objective: ObjectiveSummary, index: ObjectiveIndex) -> Iterator[Finding]:
     path = objective.path
     if objective.id is None:
         return
-    twins = [o.path for o in by_id[objective.id] if o is not objective]
+    twins = [o.path for o in index.find(objective.id) if o.path != objective.path]
     if twins:
         yield DUPLICATE_ID.at(path, ("id",), f"id '{objective.id}' is also used by {', '.join(sorted(twins))}")
     if objective.model is not None:
@@ -132,7 +151,7 @@ def _check_one(objective: ObjectiveSummary, by_id: dict[str, list[ObjectiveSumma
         if path != expected:
             yield MISPLACED.at(path, ("id",), f"objective '{objective.id}' of model {objective.model} must be at {expected}")
     if objective.parent is not None:
-        parents = by_id.get(objective.parent, [])
+        parents = index.find(objective.parent)
         if not parents:
             yield PARENT_MISSING.at(path, ("model", "parent"), f"parent '{objective.parent}' is not an objective in this repository")
         elif parents[0].model != objective.model:
@@ -146,11 +165,11 @@ def _check_one(objective: ObjectiveSummary, by_id: dict[str, list[ObjectiveSumma
                 yield PARENT_CYCLE.at(path, ("model", "parent"), f"parent chain from '{objective.id}' returns to '{current.parent}'")
                 break
             seen.add(current.id or "")
-            following = by_id.get(current.parent, [])
+            following = index.find(current.parent)
             current = following[0] if following else None
     target = objective.rollback_to
     if target is not None and target != objective.base:
-        candidates = by_id.get(target, [])
+        candidates = index.find(target)
         if not candidates or candidates[0].model != objective.model or target == objective.id:
             yield ROLLBACK_UNKNOWN.at(
                 path, ("rollback", "to"),
