@@ -94,16 +94,25 @@ def main() -> None:
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
     help="text: path:line:col: CODE message; json: one object for machines; github: workflow "
     "annotations; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML.",
 )
 jobs_option = click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
     help="Worker processes for large runs. Default: one per core.",
 )
 out_option = click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Write the report to FILE (atomically) instead of stdout.",
 )
 
@@ -160,7 +169,11 @@ def rules(code: str | None, fmt: str) -> None:
 
     if code is None:
         if fmt == "json":
-            click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary} for r in ALL_RULES], indent=2))
+            click.echo(
+                json.dumps(
+                    [{"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary} for r in ALL_RULES], indent=2
+                )
+            )
         else:
             for r in ALL_RULES:
                 click.echo(f"{r.code}  {r.name:<38} {r.severity.value:<8} {r.summary}")
@@ -170,7 +183,19 @@ def rules(code: str | None, fmt: str) -> None:
         _fail_input(f"unknown rule {code!r}; `ftgov rules` lists them")
         return
     if fmt == "json":
-        click.echo(json.dumps({"code": rule.code, "name": rule.name, "severity": rule.severity.value, "summary": rule.summary, "doc": rule.doc.strip(), "waivable": rule.waivable}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "code": rule.code,
+                    "name": rule.name,
+                    "severity": rule.severity.value,
+                    "summary": rule.summary,
+                    "doc": rule.doc.strip(),
+                    "waivable": rule.waivable,
+                },
+                indent=2,
+            )
+        )
         return
     waivable = "" if rule.waivable else ", cannot be waived"
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}{waivable})\n")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Union
 
 # A path into a document: mapping keys and sequence indices from the root.
-Pointer = tuple[Union[str, int], ...]
+Pointer = tuple[str | int, ...]
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"

@@ -61,7 +61,7 @@ class _Composer(_BaseLoader):  # type: ignore[misc,valid-type]
 _NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
 # Number-like shapes the YAML 1.2 loaders disagree about (octal, hex, underscores,
 # leading zeros, infinities, dotted versions): ruamel decides those.
 _AMBIGUOUS = re.compile(r"[-+]?[0-9._][0-9._]*(?:[eE][-+]?[0-9._]*)?|[-+]?0[xXoObB][0-9a-fA-F_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
@@ -112,9 +112,7 @@ def read_text(file: Path, path: str) -> str | Finding:
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
-            return R.TOO_LARGE.at_line(
-                path, 1, 1, f"file is {size:,} bytes; documents are limited to {MAX_BYTES:,} bytes"
-            )
+            return R.TOO_LARGE.at_line(path, 1, 1, f"file is {size:,} bytes; documents are limited to {MAX_BYTES:,} bytes")
         raw = file.read_bytes()
     except OSError as exc:
         return R.UNREADABLE.at_line(path, 1, 1, f"cannot read file: {exc.strerror or exc}")
@@ -125,15 +123,20 @@ def read_text(file: Path, path: str) -> str | Finding:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return R.UNREADABLE.at_line(
-            path, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
-        )
+        return R.UNREADABLE.at_line(path, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
     return text.removeprefix("\ufeff")
 
 
 def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:
     mark = error.problem_mark or error.context_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _reader_finding(text: str, path: str, error: yaml.reader.ReaderError) -> Finding:
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    return R.SYNTAX.at_line(path, line, column, f"character {error.character!r} is not allowed in YAML; remove it")
 
 
 def _syntax_message(error: yaml.MarkedYAMLError) -> str:
@@ -172,26 +175,18 @@ def scan_hazards(text: str, path: str) -> Finding | None:
     try:
         for event in yaml.parse(text, Loader=_BaseLoader):
             mark = event.start_mark
-            where = (mark.line + 1, mark.column + 1)
+            where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    return R.NOT_A_MAPPING.at_line(
-                        path, *where, "file holds more than one YAML document; use one file per document"
-                    )
+                    return R.NOT_A_MAPPING.at_line(path, *where, "file holds more than one YAML document; use one file per document")
                 if event.version is not None or event.tags:
-                    return R.EXPLICIT_TAG.at_line(
-                        path, *where, "YAML directives (%YAML, %TAG) are not allowed; delete the directive line"
-                    )
+                    return R.EXPLICIT_TAG.at_line(path, *where, "YAML directives (%YAML, %TAG) are not allowed; delete the directive line")
             elif isinstance(event, yaml.AliasEvent):
-                return R.ANCHOR_ALIAS.at_line(
-                    path, *where, f"alias *{event.anchor} is not allowed; write the value out in full"
-                )
+                return R.ANCHOR_ALIAS.at_line(path, *where, f"alias *{event.anchor} is not allowed; write the value out in full")
             elif isinstance(event, yaml.NodeEvent):
                 if event.anchor is not None:
-                    return R.ANCHOR_ALIAS.at_line(
-                        path, *where, f"anchor &{event.anchor} is not allowed; write each value out in full"
-                    )
+                    return R.ANCHOR_ALIAS.at_line(path, *where, f"anchor &{event.anchor} is not allowed; write each value out in full")
                 tag = getattr(event, "tag", None)
                 if tag is not None:
                     return R.EXPLICIT_TAG.at_line(
@@ -200,31 +195,29 @@ def scan_hazards(text: str, path: str) -> Finding | None:
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH:
-                        return R.TOO_DEEP.at_line(
-                            path, *where, f"nesting deeper than {MAX_DEPTH} levels"
-                        )
+                        return R.TOO_DEEP.at_line(path, *where, f"nesting deeper than {MAX_DEPTH} levels")
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
-    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
-        return R.SYNTAX.at_line(path, 1, 1, f"YAML syntax error: {exc}")
+    except yaml.reader.ReaderError as exc:  # control characters, NUL bytes
+        return _reader_finding(text, path, exc)
     return None
 
 
 def load_values(text: str, path: str) -> Any | Finding:
     """The file's values as plain Python, or a finding. Assumes scan_hazards passed."""
     try:
-        node = yaml.compose(text, Loader=_Composer)  # noqa: S506 - composes nodes, constructs nothing
+        node = yaml.compose(text, Loader=_Composer)
         return None if node is None else _build(node)
     except _NeedsSlowPath:
         pass
     except _DuplicateKey as exc:
-        return R.DUPLICATE_KEY.at_line(
-            path, *_mark(exc), f"{exc.problem}; a second value would silently replace the first"
-        )
+        return R.DUPLICATE_KEY.at_line(path, *_mark(exc), f"{exc.problem}; a second value would silently replace the first")
     except yaml.MarkedYAMLError as exc:
         return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
+    except yaml.reader.ReaderError as exc:
+        return _reader_finding(text, path, exc)
     from ftgov.positions import load_round_trip, plain
 
     loaded = load_round_trip(text, path)
@@ -244,17 +237,15 @@ def load_document(file: Path, path: str) -> Document | Finding:
         return data
     if not isinstance(data, dict):
         shape = "empty" if data is None else f"a {type(data).__name__}"
-        return R.NOT_A_MAPPING.at_line(
-            path, 1, 1, f"document is {shape}; the top level must be a mapping with apiVersion and kind"
-        )
+        return R.NOT_A_MAPPING.at(path, (), f"document is {shape}; the top level must be a mapping with apiVersion and kind")
     kind = data.get("kind")
     if kind not in KINDS:
         return R.UNKNOWN_KIND.at(
             path,
             ("kind",) if "kind" in data else (),
-            f"kind {kind!r} is not one of {', '.join(KINDS)}" if "kind" in data
+            f"kind {kind!r} is not one of {', '.join(KINDS)}"
+            if "kind" in data
             else f"document has no kind; add kind: one of {', '.join(KINDS)}",
             at_key="kind" not in data,
         )
     return Document(path=path, file=file, kind=str(kind), data=data, text=text)
-

@@ -75,10 +75,7 @@ class Policy:
                 max_ece_increase=defaults.get("max_ece_increase", 0.05),
                 inconclusive=defaults.get("inconclusive", "block"),
             ),
-            domain_rules={
-                domain: tuple(rule.get("required_assessments", []))
-                for domain, rule in data.get("domain_rules", {}).items()
-            },
+            domain_rules={domain: tuple(rule.get("required_assessments", [])) for domain, rule in data.get("domain_rules", {}).items()},
             waivers=tuple(
                 Waiver(
                     index=i,

@@ -8,6 +8,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 from ftgov.findings import Finding, Pointer
 from ftgov.rules import document as R
@@ -42,6 +43,8 @@ def load_round_trip(text: str, path: str) -> Any | Finding:
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         rule = R.DUPLICATE_KEY if "duplicate key" in str(exc.problem) else R.SYNTAX
         return rule.at_line(path, line, column, f"YAML error: {exc.problem}")
+    except ReaderError as exc:
+        return R.SYNTAX.at_line(path, 1, 1, f"character {exc.character!r} is not allowed in YAML; remove it")
     except RecursionError:
         return R.TOO_DEEP.at_line(path, 1, 1, "nesting is too deep to read")
 
@@ -73,6 +76,8 @@ class PositionIndex:
             # Comments before the first key would put the root mapping above it.
             line, column = root.lc.key(next(iter(root)))
             return line + 1, column + 1
+        if isinstance(root, CommentedSeq):
+            return root.lc.line + 1, root.lc.col + 1
         return 1, 1
 
     def locate(self, pointer: Pointer, *, at_key: bool = False) -> tuple[int, int]:

@@ -32,9 +32,7 @@ class Repository:
         for candidate in (here, *here.parents):
             if (candidate / POLICY_FILE).is_file():
                 return cls(candidate)
-        raise InputError(
-            f"no {POLICY_FILE.as_posix()} in {here} or any parent; run inside a governance repository or pass --repo-root"
-        )
+        raise InputError(f"no {POLICY_FILE.as_posix()} in {here} or any parent; run inside a governance repository or pass --repo-root")
 
     @property
     def policy_file(self) -> Path:

@@ -21,13 +21,43 @@ from jsonschema.exceptions import SchemaError
 from ftgov.repo import InputError
 
 # Keywords whose meaning is identical in draft 7 and 2020-12 (annotations included).
-_SAME_IN_DRAFT7 = frozenset({
-    "$schema", "$id", "$ref", "$defs", "$comment", "title", "description", "examples", "default",
-    "type", "enum", "const", "properties", "additionalProperties", "required", "items",
-    "minItems", "maxItems", "uniqueItems", "minLength", "maxLength", "pattern",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not",
-})
+_SAME_IN_DRAFT7 = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$ref",
+        "$defs",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "additionalProperties",
+        "required",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minProperties",
+        "maxProperties",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+    }
+)
 _NAMED_CHILDREN = frozenset({"properties", "$defs", "patternProperties"})
 
 Gate = Callable[[Any], bool]

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftgov.findings import Finding, Severity
 from ftgov.document import Document
+from ftgov.findings import Finding, Severity
 from ftgov.loader import load_document, read_text
 from ftgov.policy import Policy, Waiver
 from ftgov.positions import index_for
 from ftgov.repo import Repository
-from ftgov.schemas import Gate, Schema, load_schema
 from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, repository, schema, waivers
 from ftgov.rules import document as document_rules
+from ftgov.schemas import Gate, Schema, load_schema
 
 ObjectiveCheck = Callable[[Document, Policy | None], Iterator[Finding]]
 OBJECTIVE_CHECKS: tuple[ObjectiveCheck, ...] = (completeness.check, criteria.check, data.check, domain.check)
@@ -156,7 +156,9 @@ def _locate(findings: list[Finding], repo: Repository) -> list[Finding]:
         index = index_for(text, path) if isinstance(text, str) else None
         for finding in pending:
             line, column = (1, 1) if index is None or isinstance(index, Finding) else index.locate(finding.pointer, at_key=finding.at_key)
-            placed.append(Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key))
+            placed.append(
+                Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key)
+            )
     return placed
 
 
@@ -169,7 +171,7 @@ def validate(
     progress: Progress | None = None,
 ) -> ValidationResult:
     """Validate the named files (all documents of the repository when None)."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     objective_schema = load_schema(repo.schema_file("objective"))
     policy_schema = load_schema(repo.schema_file("policy"))
@@ -193,9 +195,9 @@ def validate(
     waived: list[tuple[Finding, Waiver]] = []
     if policy is not None and policy.waivers:
         catalogue = {rule.code: rule for rule in ALL_RULES}
-        outcome = waivers.apply(findings, policy, catalogue, today, check_unused=full_run)
-        findings = outcome.kept + outcome.problems
-        waived = outcome.waived
+        waiver_outcome = waivers.apply(findings, policy, catalogue, today, check_unused=full_run)
+        findings = waiver_outcome.kept + waiver_outcome.problems
+        waived = waiver_outcome.waived
 
     located = sorted(_locate(findings, repo), key=Finding.sort_key)
     checked = ((policy_path,) if full_run or any(repo.display(f) == policy_path for f in files) else ()) + tuple(p for _, p in items)

@@ -16,7 +16,9 @@ def render(result: ValidationResult) -> str:
     paths = list(result.paths) + sorted(set(by_path) - set(result.paths))
     failures = sum(1 for p in paths if any(f.severity is Severity.ERROR for f in by_path[p]))
     suites = ET.Element("testsuites", name="ftgov", tests=str(len(paths)), failures=str(failures))
-    suite = ET.SubElement(suites, "testsuite", name="ftgov validate", tests=str(len(paths)), failures=str(failures), errors="0", skipped="0")
+    suite = ET.SubElement(
+        suites, "testsuite", name="ftgov validate", tests=str(len(paths)), failures=str(failures), errors="0", skipped="0"
+    )
     for path in paths:
         case = ET.SubElement(suite, "testcase", classname="ftgov.validate", name=path)
         errors = [f for f in by_path[path] if f.severity is Severity.ERROR]

@@ -30,26 +30,32 @@ def render(result: ValidationResult) -> str:
     for f in result.findings:
         # A fingerprint from the rule, file and place in the document survives lines moving.
         fingerprint = hashlib.sha256(f"{f.rule}\0{f.path}\0{f.json_pointer}".encode()).hexdigest()
-        results.append({
-            "ruleId": f.rule,
-            "ruleIndex": index[f.rule],
-            "level": _LEVEL[f.severity],
-            "message": {"text": f.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
-                    "region": {"startLine": f.line or 1, "startColumn": f.column or 1},
-                }
-            }],
-            "partialFingerprints": {"ftgovFinding/v1": fingerprint},
-        })
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": _LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": f.line or 1, "startColumn": f.column or 1},
+                        }
+                    }
+                ],
+                "partialFingerprints": {"ftgovFinding/v1": fingerprint},
+            }
+        )
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "ftgov", "version": __version__, "rules": rules}},
-            "results": results,
-            "invocations": [{"executionSuccessful": True, "exitCode": result.exit_code}],
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "ftgov", "version": __version__, "rules": rules}},
+                "results": results,
+                "invocations": [{"executionSuccessful": True, "exitCode": result.exit_code}],
+            }
+        ],
     }
     return json.dumps(log, indent=2) + "\n"

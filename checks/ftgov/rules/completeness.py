@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ftgov.findings import Finding, Pointer, Rule, Severity, dotted
 from ftgov.document import Document
+from ftgov.findings import Finding, Pointer, Rule, Severity, dotted
 from ftgov.policy import Policy
 
-PLACEHOLDER = Rule("FTG201", "placeholder-text", Severity.ERROR, """
+PLACEHOLDER = Rule(
+    "FTG201",
+    "placeholder-text",
+    Severity.ERROR,
+    """
 A required statement is empty or placeholder text (TODO, TBD, n/a, -, lorem ipsum).
 
 Why this matters: AG-341 test 8.1 checks that the objective is complete before
@@ -24,9 +28,14 @@ Example:
 
 Fix: write the statement. If a list such as accepted_tradeoffs really is empty, say
 so in a sentence (e.g. capability: none, description: why nothing may degrade).
-""")
+""",
+)
 
-TOO_SHORT = Rule("FTG202", "statement-too-short", Severity.ERROR, """
+TOO_SHORT = Rule(
+    "FTG202",
+    "statement-too-short",
+    Severity.ERROR,
+    """
 The rationale or hypothesis is too short to state a reason (fewer than 5 words).
 
 Why this matters: "better tone" is a wish, not a rationale; reviewers and auditors need
@@ -36,11 +45,32 @@ Example: `rationale: improve tone`
 
 Fix: say why the fine-tune is needed (who asked, what it costs today) and which
 behaviour the data should change and why.
-""")
+""",
+)
 
 RULES = (PLACEHOLDER, TOO_SHORT)
 
-_PLACEHOLDER_VALUES = {"", "-", "--", "---", "n/a", "na", "n.a.", "tbd", "tba", "todo", "fixme", "?", "??", "...", "xxx", "placeholder", "lorem ipsum", "<tbd>", "<todo>"}
+_PLACEHOLDER_VALUES = {
+    "",
+    "-",
+    "--",
+    "---",
+    "n/a",
+    "na",
+    "n.a.",
+    "tbd",
+    "tba",
+    "todo",
+    "fixme",
+    "?",
+    "??",
+    "...",
+    "xxx",
+    "placeholder",
+    "lorem ipsum",
+    "<tbd>",
+    "<todo>",
+}
 _PLACEHOLDER_WORDS = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|lorem ipsum|<fill[^>]*>|\[insert[^\]]*\]", re.IGNORECASE)
 
 # Free-text fields of 4.1 (and the data and assessment statements that back them).
@@ -103,9 +133,7 @@ def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
     for name in ("rationale", "hypothesis"):
         value = data.get(name)
         if isinstance(value, str) and not is_placeholder(value) and len(value.split()) < _MIN_WORDS:
-            yield TOO_SHORT.at(
-                doc.path, (name,), f"{name} has {len(value.split())} words; explain it in at least {_MIN_WORDS}"
-            )
+            yield TOO_SHORT.at(doc.path, (name,), f"{name} has {len(value.split())} words; explain it in at least {_MIN_WORDS}")
     rollback = data.get("rollback")
     if isinstance(rollback, dict) and rollback.get("criteria") == []:
         yield PLACEHOLDER.at(doc.path, ("rollback", "criteria"), "rollback.criteria is an empty list; state when to roll back")

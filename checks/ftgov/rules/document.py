@@ -4,7 +4,11 @@ from ftgov.findings import Rule, Severity
 
 E = Severity.ERROR
 
-UNREADABLE = Rule("FTG001", "unreadable-file", E, """
+UNREADABLE = Rule(
+    "FTG001",
+    "unreadable-file",
+    E,
+    """
 The file cannot be read, or is not valid UTF-8.
 
 Why this matters: a document that a reviewer's editor shows differently from what the
@@ -13,9 +17,15 @@ checks read can hide content from review.
 Example: a file saved as Latin-1 containing `rationale: café`.
 
 Fix: save the file as UTF-8 (no other encoding is accepted).
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-SYNTAX = Rule("FTG002", "yaml-syntax", E, """
+SYNTAX = Rule(
+    "FTG002",
+    "yaml-syntax",
+    E,
+    """
 The file is not well-formed YAML.
 
 Why this matters: nothing else can be checked until the document parses.
@@ -25,9 +35,15 @@ Example: `rationale: "unterminated`
 Fix: correct the YAML at the line and column given; `yamllint` or an editor with the
 objective schema (`# yaml-language-server: $schema=../../policies/objective.schema.json`)
 shows the same place.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-DUPLICATE_KEY = Rule("FTG003", "duplicate-key", E, """
+DUPLICATE_KEY = Rule(
+    "FTG003",
+    "duplicate-key",
+    E,
+    """
 A mapping holds the same key twice.
 
 Why this matters: most YAML readers keep the last value silently, so a second
@@ -38,9 +54,15 @@ Example:
     max_drop: 0.10
 
 Fix: keep one key; if both values matter, they belong to two entries.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-ANCHOR_ALIAS = Rule("FTG004", "anchor-or-alias", E, """
+ANCHOR_ALIAS = Rule(
+    "FTG004",
+    "anchor-or-alias",
+    E,
+    """
 The document uses a YAML anchor (&name), alias (*name) or merge key (<<).
 
 Why this matters: aliases make one line stand for content defined elsewhere, which a
@@ -52,9 +74,15 @@ Example:
     other: *refusal
 
 Fix: write each value out in full.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-EXPLICIT_TAG = Rule("FTG005", "explicit-tag", E, """
+EXPLICIT_TAG = Rule(
+    "FTG005",
+    "explicit-tag",
+    E,
+    """
 The document uses an explicit tag (!!python/object, !!str, !custom) or a %YAML/%TAG directive.
 
 Why this matters: tags ask a reader to construct arbitrary types, and a %YAML 1.1
@@ -63,9 +91,15 @@ directive changes what `no` or `0123` mean. Governance documents are plain data.
 Example: `learning_rate: !!python/object/apply:os.system ["id"]`
 
 Fix: remove the tag or directive; quote a value that must stay a string.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-TOO_DEEP = Rule("FTG006", "too-deep", E, """
+TOO_DEEP = Rule(
+    "FTG006",
+    "too-deep",
+    E,
+    """
 The document nests mappings and sequences more than 64 levels deep.
 
 Why this matters: no objective needs that depth; such files exist to exhaust the
@@ -74,9 +108,15 @@ reader's stack.
 Example: `a: [[[[[[[[ ... ]]]]]]]]` 65 levels down.
 
 Fix: flatten the structure.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-TOO_LARGE = Rule("FTG007", "too-large", E, """
+TOO_LARGE = Rule(
+    "FTG007",
+    "too-large",
+    E,
+    """
 The file is larger than 1 MiB.
 
 Why this matters: an objective is a few kilobytes; a large file is a mistake (results
@@ -86,9 +126,15 @@ repository, pinned by sha256.
 Example: a 50 MB lm-eval samples file saved under objectives/.
 
 Fix: keep large artefacts elsewhere and reference them.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-NOT_A_MAPPING = Rule("FTG008", "not-a-mapping", E, """
+NOT_A_MAPPING = Rule(
+    "FTG008",
+    "not-a-mapping",
+    E,
+    """
 The file does not hold exactly one YAML document whose top level is a mapping.
 
 Why this matters: every ftgov document is a mapping with apiVersion and kind; a list,
@@ -97,9 +143,15 @@ a bare string, an empty file or several documents in one file cannot be identifi
 Example: a file containing `- support-agent-r1`
 
 Fix: one document per file, starting with `apiVersion: ftgov/v1` and `kind:`.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-UNKNOWN_KIND = Rule("FTG009", "unknown-kind", E, """
+UNKNOWN_KIND = Rule(
+    "FTG009",
+    "unknown-kind",
+    E,
+    """
 The document's kind is missing or not FineTuneObjective, CumulativeRegister or Policy.
 
 Why this matters: the kind decides which schema and rules apply; an unknown kind
@@ -108,6 +160,8 @@ would otherwise be skipped, and skipped documents are unreviewed documents.
 Example: `kind: Objective`
 
 Fix: set `kind:` to FineTuneObjective (objectives/), CumulativeRegister (registers/) or Policy (policies/).
-""", waivable=False)
+""",
+    waivable=False,
+)
 
 RULES = (UNREADABLE, SYNTAX, DUPLICATE_KEY, ANCHOR_ALIAS, EXPLICIT_TAG, TOO_DEEP, TOO_LARGE, NOT_A_MAPPING, UNKNOWN_KIND)

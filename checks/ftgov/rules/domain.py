@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ftgov.findings import Finding, Rule, Severity
 from ftgov.document import Document
+from ftgov.findings import Finding, Rule, Severity
 from ftgov.policy import Policy
 from ftgov.rules._access import mapping, text
 
 E = Severity.ERROR
 
-ASSESSMENT_MISSING = Rule("FTG601", "domain-assessment-missing", E, """
+ASSESSMENT_MISSING = Rule(
+    "FTG601",
+    "domain-assessment-missing",
+    E,
+    """
 The objective lacks an assessment its domain requires under the policy.
 
 Why this matters: financial-services fine-tunes must address fair lending and model
@@ -23,9 +27,14 @@ Example: `domain: healthcare` with no `assessments.regulatory_notification`.
 
 Fix: add the named assessment under `assessments:` with a summary of its conclusion
 and a reference to the full record.
-""")
+""",
+)
 
-INDEPENDENT_REVIEW = Rule("FTG602", "high-tier-without-independent-review", E, """
+INDEPENDENT_REVIEW = Rule(
+    "FTG602",
+    "high-tier-without-independent-review",
+    E,
+    """
 The policy does not require the independent role for high-risk objectives.
 
 Why this matters: AG-341's advanced implementation requires independent review (for
@@ -34,9 +43,15 @@ example a model risk committee) of fine-tunes that affect high-risk models.
 Example: `required: {high: [technical, risk]}`
 
 Fix: add `independent` to approvals.required.high and map it to a team under approvals.teams.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-ROLE_WITHOUT_TEAM = Rule("FTG603", "role-without-team", E, """
+ROLE_WITHOUT_TEAM = Rule(
+    "FTG603",
+    "role-without-team",
+    E,
+    """
 The policy requires a role that has no team under approvals.teams.
 
 Why this matters: an approval can only be counted for a role whose team is known; a
@@ -45,7 +60,9 @@ required role without a team can never be satisfied, or worse, is skipped.
 Example: `required: {high: [technical, risk, independent]}` with no `teams.independent`.
 
 Fix: add the role to approvals.teams as org/team-slug, or correct its spelling.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
 RULES = (ASSESSMENT_MISSING, INDEPENDENT_REVIEW, ROLE_WITHOUT_TEAM)
 
@@ -61,7 +78,8 @@ def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
         if name not in assessments:
             anchor = ("assessments",) if "assessments" in doc.data else ("model", "domain")
             yield ASSESSMENT_MISSING.at(
-                doc.path, anchor,
+                doc.path,
+                anchor,
                 f"domain {domain} requires assessments.{name} (policy domain_rules)",
                 at_key=anchor[0] == "assessments",
             )
@@ -70,13 +88,15 @@ def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
 def check_policy(policy: Policy) -> Iterator[Finding]:
     if "independent" not in policy.required.get("high", ()):
         yield INDEPENDENT_REVIEW.at(
-            policy.path, ("approvals", "required", "high"),
+            policy.path,
+            ("approvals", "required", "high"),
             "high-risk objectives must require the independent role; add independent to approvals.required.high",
         )
     for tier, roles in policy.required.items():
         for i, role in enumerate(roles):
             if role not in policy.teams:
                 yield ROLE_WITHOUT_TEAM.at(
-                    policy.path, ("approvals", "required", tier, i),
+                    policy.path,
+                    ("approvals", "required", tier, i),
                     f"role '{role}' required for {tier} tier has no team in approvals.teams",
                 )

@@ -12,7 +12,11 @@ from ftgov.rules._access import mapping, text
 
 E = Severity.ERROR
 
-DUPLICATE_ID = Rule("FTG401", "duplicate-objective-id", E, """
+DUPLICATE_ID = Rule(
+    "FTG401",
+    "duplicate-objective-id",
+    E,
+    """
 Two objective documents have the same id.
 
 Why this matters: the gate, the register and evaluation reports find an objective by
@@ -22,9 +26,15 @@ Example: objectives/support-agent/support-agent-r2.yaml and
 objectives/support-agent/support-agent-r2-copy.yaml both say `id: support-agent-r2`.
 
 Fix: give the new round a new id (and file name).
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-MISPLACED = Rule("FTG402", "objective-misplaced", E, """
+MISPLACED = Rule(
+    "FTG402",
+    "objective-misplaced",
+    E,
+    """
 The objective is not at objectives/<model.name>/<id>.yaml.
 
 Why this matters: the gate resolves an id to exactly that path on the default branch,
@@ -33,9 +43,15 @@ and CODEOWNERS rules are written per model folder; a misplaced file escapes both
 Example: id support-agent-r3 saved as objectives/support-agent/r3.yaml.
 
 Fix: move the file (git mv) to the path in the message, or correct id / model.name.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-PARENT_MISSING = Rule("FTG403", "parent-missing", E, """
+PARENT_MISSING = Rule(
+    "FTG403",
+    "parent-missing",
+    E,
+    """
 model.parent names an objective that does not exist in the repository.
 
 Why this matters: round N inherits the success criteria of rounds 1..N-1 as regression
@@ -45,9 +61,14 @@ protection against cumulative erosion.
 Example: `parent: support-agent-r2` with no objective of that id.
 
 Fix: correct the parent id, or add the parent round's objective.
-""")
+""",
+)
 
-PARENT_OTHER_MODEL = Rule("FTG404", "parent-other-model", E, """
+PARENT_OTHER_MODEL = Rule(
+    "FTG404",
+    "parent-other-model",
+    E,
+    """
 model.parent names an objective of a different model.
 
 Why this matters: a round's register, inherited criteria and rollback target are
@@ -56,9 +77,14 @@ per model; a parent from another model mixes two capability stacks.
 Example: support-agent-r3 with `parent: claims-router-r2`.
 
 Fix: use the previous round of the same model, or correct model.name.
-""")
+""",
+)
 
-ROLLBACK_UNKNOWN = Rule("FTG405", "rollback-target-unknown", E, """
+ROLLBACK_UNKNOWN = Rule(
+    "FTG405",
+    "rollback-target-unknown",
+    E,
+    """
 rollback.to is neither an objective of the same model nor the model's base checkpoint.
 
 Why this matters: a rollback plan pointing at nothing cannot be executed when a
@@ -67,9 +93,14 @@ boundary fails in production.
 Example: `rollback: {to: support-agent-r9}` when r9 does not exist.
 
 Fix: name an earlier round's objective id, or the exact model.base value.
-""")
+""",
+)
 
-PARENT_CYCLE = Rule("FTG406", "parent-cycle", E, """
+PARENT_CYCLE = Rule(
+    "FTG406",
+    "parent-cycle",
+    E,
+    """
 Following model.parent leads back to the same objective.
 
 Why this matters: the cumulative register orders rounds by their parent chain; a cycle
@@ -78,7 +109,9 @@ has no first round, so no inheritance can be computed.
 Example: r2's parent is r3 and r3's parent is r2.
 
 Fix: make the parent chain run from each round back to round 1.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
 RULES = (DUPLICATE_ID, MISPLACED, PARENT_MISSING, PARENT_OTHER_MODEL, ROLLBACK_UNKNOWN, PARENT_CYCLE)
 
@@ -172,6 +205,7 @@ def _check_one(objective: ObjectiveSummary, index: ObjectiveIndex) -> Iterator[F
         candidates = index.find(target)
         if not candidates or candidates[0].model != objective.model or target == objective.id:
             yield ROLLBACK_UNKNOWN.at(
-                path, ("rollback", "to"),
+                path,
+                ("rollback", "to"),
                 f"rollback target '{target}' is not an earlier objective of model {objective.model} nor model.base",
             )

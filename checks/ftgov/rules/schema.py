@@ -13,7 +13,11 @@ from ftgov.findings import Finding, Pointer, Rule, Severity, dotted
 
 E = Severity.ERROR
 
-UNKNOWN_KEY = Rule("FTG101", "unknown-key", E, """
+UNKNOWN_KEY = Rule(
+    "FTG101",
+    "unknown-key",
+    E,
+    """
 The document has a field its schema does not define.
 
 Why this matters: a misspelt field is silently ignored by every consumer, so a
@@ -26,9 +30,14 @@ Example:
 
 Fix: correct the spelling (the message suggests the nearest known field) or remove
 the field. The schema in policies/ lists every field with its description.
-""")
+""",
+)
 
-MISSING_FIELD = Rule("FTG102", "missing-field", E, """
+MISSING_FIELD = Rule(
+    "FTG102",
+    "missing-field",
+    E,
+    """
 A field the schema requires is missing.
 
 Why this matters: AG-341 4.1 requires every objective to state its rationale,
@@ -39,9 +48,14 @@ Example: an objective without `rollback:`.
 
 Fix: add the field named in the message at the place given; its description is in
 the message and in policies/objective.schema.json.
-""")
+""",
+)
 
-INVALID_VALUE = Rule("FTG103", "invalid-value", E, """
+INVALID_VALUE = Rule(
+    "FTG103",
+    "invalid-value",
+    E,
+    """
 A field has a value of the wrong type, outside its allowed set, or not matching its pattern.
 
 Why this matters: a value the checks cannot interpret cannot be enforced; `max_drop: "1%"`
@@ -51,7 +65,8 @@ Example: `risk_tier: critical` (allowed: low, medium, high).
 
 Fix: use a value of the kind the message names. Values that must stay strings (a git
 revision like 1e10, a version like 3.10) need quotes.
-""")
+""",
+)
 
 RULES = (UNKNOWN_KEY, MISSING_FIELD, INVALID_VALUE)
 
@@ -75,9 +90,7 @@ def findings_for(path: str, data: Any, validator: Draft202012Validator) -> Itera
             for key in sorted(set(error.instance) - set(known)):
                 hint = difflib.get_close_matches(key, known, n=1)
                 suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(known)}"
-                yield UNKNOWN_KEY.at(
-                    path, (*pointer, key), f"unknown field '{dotted((*pointer, key))}'{suggestion}", at_key=True
-                )
+                yield UNKNOWN_KEY.at(path, (*pointer, key), f"unknown field '{dotted((*pointer, key))}'{suggestion}", at_key=True)
         elif error.validator == "required" and isinstance(error.instance, dict):
             for name in error.validator_value:
                 if name not in error.instance:

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from ftgov.findings import Finding, Rule, Severity
 from ftgov.policy import Policy, Waiver
 
-EXPIRED = Rule("FTG701", "waiver-expired", Severity.ERROR, """
+EXPIRED = Rule(
+    "FTG701",
+    "waiver-expired",
+    Severity.ERROR,
+    """
 A waiver in policies/policy.yaml has passed its expiry date.
 
 Why this matters: an exception granted for a quarter must not become permanent by
@@ -20,9 +24,15 @@ Example: `expires: 2026-06-30` on a waiver still listed in November.
 
 Fix: fix the underlying findings and delete the waiver, or have it re-approved with a
 new expiry date.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-UNUSED = Rule("FTG702", "waiver-unused", Severity.WARNING, """
+UNUSED = Rule(
+    "FTG702",
+    "waiver-unused",
+    Severity.WARNING,
+    """
 A waiver matched no finding.
 
 Why this matters: unused waivers are latent permissions: the next document that
@@ -31,9 +41,15 @@ breaks the rule in that path would be excused without anyone deciding so.
 Example: a waiver for FTG306 on objectives/legacy/*.yaml after the legacy objectives were fixed.
 
 Fix: delete the waiver.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
-UNWAIVABLE = Rule("FTG703", "waiver-not-allowed", Severity.ERROR, """
+UNWAIVABLE = Rule(
+    "FTG703",
+    "waiver-not-allowed",
+    Severity.ERROR,
+    """
 A waiver names an unknown rule or one that cannot be waived.
 
 Why this matters: parse safety (FTG0xx), the standing safety suite, repository
@@ -43,7 +59,9 @@ would let a document past the checks unread.
 Example: `rule: FTG304`
 
 Fix: correct the rule code, or fix the finding instead of waiving it.
-""", waivable=False)
+""",
+    waivable=False,
+)
 
 RULES = (EXPIRED, UNUSED, UNWAIVABLE)
 
@@ -71,19 +89,20 @@ def apply(
             why = "is not a rule" if rule is None else "cannot be waived"
             problems.append(UNWAIVABLE.at(policy.path, (*pointer, "rule"), f"waiver {waiver.index}: {waiver.rule} {why}"))
         elif waiver.expired(today):
-            problems.append(EXPIRED.at(
-                policy.path, (*pointer, "expires"),
-                f"waiver {waiver.index} for {waiver.rule} on {waiver.path} expired on {waiver.expires.isoformat()}",
-            ))
+            problems.append(
+                EXPIRED.at(
+                    policy.path,
+                    (*pointer, "expires"),
+                    f"waiver {waiver.index} for {waiver.rule} on {waiver.path} expired on {waiver.expires.isoformat()}",
+                )
+            )
         else:
             usable.append(waiver)
     kept: list[Finding] = []
     waived: list[tuple[Finding, Waiver]] = []
     used: set[int] = set()
     for finding in findings:
-        match = next(
-            (w for w in usable if w.rule == finding.rule and fnmatch.fnmatchcase(finding.path, w.path)), None
-        )
+        match = next((w for w in usable if w.rule == finding.rule and fnmatch.fnmatchcase(finding.path, w.path)), None)
         if match is None:
             kept.append(finding)
         else:
@@ -92,9 +111,12 @@ def apply(
     if check_unused:
         for waiver in usable:
             if waiver.index not in used:
-                problems.append(UNUSED.at(
-                    policy.path, ("waivers", waiver.index),
-                    f"waiver {waiver.index} for {waiver.rule} on {waiver.path} matched no finding; delete it",
-                    at_key=True,
-                ))
+                problems.append(
+                    UNUSED.at(
+                        policy.path,
+                        ("waivers", waiver.index),
+                        f"waiver {waiver.index} for {waiver.rule} on {waiver.path} matched no finding; delete it",
+                        at_key=True,
+                    )
+                )
     return WaiverOutcome(kept, waived, problems)

@@ -1,0 +1,216 @@
+"""The loader: hostile inputs end fast with a finding; fast and slow paths agree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftgov.findings import Finding
+from ftgov.loader import MAX_DEPTH, load_document, load_values, needs_hazard_scan, scan_hazards
+from ftgov.positions import PositionIndex, load_round_trip, plain
+
+from .conftest import FIXTURES, ROOT
+
+
+def _laugh(level: int) -> bytes:
+    previous, current = chr(97 + level), chr(98 + level)
+    return f"{current}: &{current} [{', '.join([f'*{previous}'] * 9)}]\n".encode()
+
+
+HOSTILE: dict[str, bytes] = {
+    "invalid-utf8": b"apiVersion: ftgov/v1\nrationale: caf\xe9\n",
+    "duplicate-key": b"apiVersion: ftgov/v1\nkind: FineTuneObjective\nkind: Policy\n",
+    "billion-laughs": b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(_laugh(i) for i in range(9)),
+    "python-tag": b"kind: FineTuneObjective\nx: !!python/object/apply:os.system ['echo pwned']\n",
+    "yaml11-directive": b"%YAML 1.1\n---\nkind: FineTuneObjective\n",
+    "depth-65": b"kind: FineTuneObjective\nx: " + b"[" * 65 + b"]" * 65 + b"\n",
+    "depth-5000-flow": b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "depth-5000-block": "".join("  " * i + f"k{i}:\n" for i in range(5000)).encode() + b"  " * 5000 + b"v\n",
+    "depth-deep-compact": b"x:\n" + b"- " * 3000 + b"v\n",
+    "not-a-mapping": b"- just\n- a list\n",
+    "empty": b"",
+    "unknown-kind": b"apiVersion: ftgov/v1\nkind: Pipeline\n",
+    "two-documents": b"kind: Policy\n---\nkind: Policy\n",
+    "nul-byte": b"kind: Policy\nx: \x00\n",
+}
+
+
+def _run_cli(args: list[str], cwd: Path, timeout: float = 20) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "ftgov", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    return done, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_is_a_finding_not_a_crash(governance_repo: Path, name: str) -> None:
+    target = governance_repo / "objectives" / f"{name}.yaml"
+    target.write_bytes(HOSTILE[name])
+    loaded = load_document(target, name)
+    assert isinstance(loaded, Finding), loaded
+    assert loaded.rule.startswith("FTG0")
+
+
+@pytest.mark.parametrize(
+    "name", ["billion-laughs", "depth-5000-flow", "depth-5000-block", "python-tag", "invalid-utf8", "big-50mb", "duplicate-key"]
+)
+def test_hostile_input_through_the_cli(governance_repo: Path, name: str) -> None:
+    target = governance_repo / "objectives" / f"{name}.yaml"
+    if name == "big-50mb":
+        with target.open("wb") as handle:
+            handle.write(b"kind: FineTuneObjective\nrationale: ")
+            handle.truncate(50 * 1024 * 1024)
+    else:
+        target.write_bytes(HOSTILE[name])
+    done, elapsed = _run_cli(["validate", str(target)], governance_repo)
+    # The bound is for the work, measured with interpreter start-up included.
+    assert elapsed < 2.0 + _startup_allowance()
+    assert done.returncode in (1, 2)
+    assert "Traceback" not in done.stderr + done.stdout
+    finding_lines = [line for line in done.stdout.splitlines() if line.startswith("objectives/")]
+    assert len(finding_lines) == 1
+    assert finding_lines[0].startswith(f"objectives/{name}.yaml:")
+
+
+def _startup_allowance() -> float:
+    # Shared CI machines can be slow to start Python; allow for it explicitly, not silently.
+    return float(os.environ.get("FTGOV_TEST_STARTUP_ALLOWANCE", "0"))
+
+
+def test_large_file_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    start = time.perf_counter()
+    loaded = load_document(big, "big.yaml")
+    assert isinstance(loaded, Finding) and loaded.rule == "FTG007"
+    assert time.perf_counter() - start < 0.5
+
+
+def test_positions_are_one_based_for_keys_and_values() -> None:
+    text = "# comment\napiVersion: ftgov/v1\nmodel:\n  name: x\n  tiers: [a, b]\n"
+    index = load_round_trip(text, "t.yaml")
+    positions = PositionIndex(index)
+    assert positions.locate(()) == (2, 1)
+    assert positions.locate(("model", "name")) == (4, 9)
+    assert positions.locate(("model", "name"), at_key=True) == (4, 3)
+    assert positions.locate(("model", "tiers", 1)) == (5, 14)
+    # A missing field lands on the deepest node that exists.
+    assert positions.locate(("model", "base"), at_key=True) == (3, 1)
+
+
+SCALARS = [
+    "0123",
+    "0o17",
+    "0x1F",
+    "1_000",
+    "1e10",
+    "2.0e-4",
+    "-5",
+    "+5",
+    ".5",
+    "5.",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "~",
+    "null",
+    "Null",
+    "true",
+    "False",
+    "2026-03-01",
+    "2026-03-01T10:00:00Z",
+    "1:30",
+    "3.11.7",
+    "5206a32",
+    "1e",
+    "e10",
+    "0",
+    "-0",
+    "0.0",
+    "1_0.5",
+    "'0123'",
+    '"1e10"',
+    "TRUE",
+    "NULL",
+    "07",
+    "0b101",
+    "+.5",
+    "-.5e3",
+    "12:30:45",
+    "v1.2",
+]
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_fast_and_round_trip_loaders_agree_on_scalars(scalar: str) -> None:
+    text = f"value: {scalar}\nlist: [{scalar}, x]\n"
+    fast = load_values(text, "t.yaml")
+    slow = plain(load_round_trip(text, "t.yaml"))
+    _assert_same(fast, slow)
+
+
+def _assert_same(fast: Any, slow: Any) -> None:
+    assert fast == slow or (repr(fast) == repr(slow))  # nan != nan
+    assert _types(fast) == _types(slow)
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__
+
+
+def test_fast_and_round_trip_loaders_agree_on_every_document_in_the_repository() -> None:
+    files = [*ROOT.glob("objectives/**/*.yaml"), ROOT / "policies" / "policy.yaml", *FIXTURES.glob("**/*.yaml")]
+    compared = 0
+    for file in files:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+        if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
+            continue
+        fast = load_values(text, file.name)
+        slow = load_round_trip(text, file.name)
+        if isinstance(fast, Finding) or isinstance(slow, Finding):
+            assert isinstance(fast, Finding) and isinstance(slow, Finding), file
+            continue
+        _assert_same(fast, plain(slow))
+        compared += 1
+    assert compared > 30
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: " + "[" * 70 + "]" * 70,
+        "x: " + "{a: " * 70 + "1" + "}" * 70,
+        "".join("  " * i + f"k{i}:\n" for i in range(70)) + "  " * 70 + "v\n",
+        "x:\n" + "- " * 70 + "v\n",
+        "x:\n" + "".join("  " * i + "- k:\n" for i in range(40)) + "  " * 40 + "v\n",
+        "? " * 70 + "k\n",
+    ],
+)
+def test_depth_prefilter_never_skips_a_deep_document(text: str) -> None:
+    hazard = scan_hazards(text, "t.yaml")
+    assert hazard is not None and hazard.rule in ("FTG006", "FTG002"), hazard
+    assert needs_hazard_scan(text)
+
+
+def test_prefilter_skips_ordinary_documents() -> None:
+    for name in ("support-agent-r1", "support-agent-r2", "support-agent-r3"):
+        text = (ROOT / "objectives" / "support-agent" / f"{name}.yaml").read_text()
+        # the worked example has no anchors, tags or deep nesting: the scan is provably unnecessary
+        assert not needs_hazard_scan(text.replace("---", ""))
+    assert MAX_DEPTH == 64
