@@ -117,3 +117,18 @@ def test_progress_shows_on_a_terminal_and_not_when_piped(governance_repo: Path) 
     assert "validated 33/33 files" in terminal
     piped = _ftgov("check", cwd=governance_repo)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_validate_path_never_imports_github3() -> None:
+    probe = (
+        "import sys\n"
+        "from ftgov.cli import main\n"
+        "try:\n"
+        "    main(['check'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "assert 'github3' not in sys.modules and 'requests' not in sys.modules\n"
+        "print('clean')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.strip().endswith("clean"), done.stdout + done.stderr

@@ -12,7 +12,7 @@ class Document:
     """A file's values (plain dicts, lists and scalars), its kind and its text."""
 
     path: str  # as shown to users: relative to the repository root, '/'-separated
-    file: Path
+    file: Path | None  # None when read from a forge rather than from disk
     kind: str
     data: dict[str, Any]
     text: str

@@ -116,8 +116,13 @@ def read_text(file: Path, path: str) -> str | Finding:
         raw = file.read_bytes()
     except OSError as exc:
         return R.UNREADABLE.at_line(path, 1, 1, f"cannot read file: {exc.strerror or exc}")
-    if len(raw) > MAX_BYTES:  # grew between stat and read
-        return R.TOO_LARGE.at_line(path, 1, 1, f"file is larger than {MAX_BYTES:,} bytes")
+    return decode(raw, path)
+
+
+def decode(raw: bytes, path: str) -> str | Finding:
+    """Bytes as UTF-8 text, refusing oversized or mis-encoded content."""
+    if len(raw) > MAX_BYTES:
+        return R.TOO_LARGE.at_line(path, 1, 1, f"file is {len(raw):,} bytes; documents are limited to {MAX_BYTES:,} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -229,6 +234,11 @@ def load_document(file: Path, path: str) -> Document | Finding:
     text = read_text(file, path)
     if isinstance(text, Finding):
         return text
+    return parse_document(text, path, file)
+
+
+def parse_document(text: str, path: str, file: Path | None = None) -> Document | Finding:
+    """Screen and parse a document's text (from disk or from a forge)."""
     hazard = scan_hazards(text, path) if needs_hazard_scan(text) else None
     if hazard is not None:
         return hazard

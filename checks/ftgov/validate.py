@@ -83,6 +83,10 @@ class FileChecker:
         loaded = load_document(file, path)
         if isinstance(loaded, Finding):
             return FileOutcome(path, (loaded,), None)
+        return self.check_document(loaded)
+
+    def check_document(self, loaded: Document) -> FileOutcome:
+        path = loaded.path
         found: list[Finding] = []
         summary = None
         if loaded.kind == "FineTuneObjective":
@@ -144,22 +148,28 @@ def _run(checker: FileChecker, items: list[tuple[Path, str]], jobs: int, progres
     return outcomes
 
 
-def _locate(findings: list[Finding], repo: Repository) -> list[Finding]:
-    """Give every finding a 1-based line and column, parsing each affected file once."""
+def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[Finding]:
+    """Give every finding a 1-based line and column, parsing each affected text once."""
     by_path: dict[str, list[Finding]] = defaultdict(list)
     placed: list[Finding] = []
     for finding in findings:
         (placed if finding.line is not None else by_path[finding.path]).append(finding)
     for path, pending in by_path.items():
-        file = Path(path) if Path(path).is_absolute() else repo.root / path
-        text = read_text(file, path)
-        index = index_for(text, path) if isinstance(text, str) else None
+        text = read(path)
+        index = index_for(text, path) if text is not None else None
         for finding in pending:
             line, column = (1, 1) if index is None or isinstance(index, Finding) else index.locate(finding.pointer, at_key=finding.at_key)
-            placed.append(
-                Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key)
-            )
+            placed.append(Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key))
     return placed
+
+
+def _reader(repo: Repository) -> Callable[[str], str | None]:
+    def read(path: str) -> str | None:
+        file = Path(path) if Path(path).is_absolute() else repo.root / path
+        text = read_text(file, path)
+        return text if isinstance(text, str) else None
+
+    return read
 
 
 def validate(
@@ -199,7 +209,7 @@ def validate(
         findings = waiver_outcome.kept + waiver_outcome.problems
         waived = waiver_outcome.waived
 
-    located = sorted(_locate(findings, repo), key=Finding.sort_key)
+    located = sorted(locate(findings, _reader(repo)), key=Finding.sort_key)
     checked = ((policy_path,) if full_run or any(repo.display(f) == policy_path for f in files) else ()) + tuple(p for _, p in items)
     return ValidationResult(tuple(located), checked, tuple(waived))
 
