@@ -200,3 +200,244 @@ def rules(code: str | None, fmt: str) -> None:
     waivable = "" if rule.waivable else ", cannot be waived"
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}{waivable})\n")
     click.echo(rule.doc.strip())
+
+
+# -- the forge commands: they read GitHub (or a local clone), never the checkout -------------
+
+github_url_option = click.option(
+    "--github-url",
+    default=None,
+    metavar="URL",
+    help="GitHub Enterprise base URL, e.g. https://github.example.com (omit for github.com).",
+)
+cache_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Conditional-request cache shared by launchers on this host. Default: $XDG_CACHE_HOME/ftgov/github.",
+)
+no_cache_option = click.option("--no-cache", is_flag=True, help="Do not read or write the request cache.")
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print the GitHub requests this decision cost on stderr.")
+
+
+def _forge_usage(message: str) -> None:
+    click.echo(f"ftgov: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _github(repo: str | None, github_url: str | None, cache_dir: Path | None, no_cache: bool, admin: bool = False) -> object:
+    from ftgov.gate import GateUsageError, default_cache_dir, token_from_environment
+
+    if not repo:
+        _forge_usage("--repo OWNER/NAME is required")
+    try:
+        token = token_from_environment()
+    except GateUsageError as exc:
+        _forge_usage(str(exc))
+        raise
+    from ftgov.forge.github import GitHubAdmin, GitHubForge
+
+    kind = GitHubAdmin if admin else GitHubForge
+    try:
+        return kind(str(repo), token, github_url=github_url, cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
+    except ValueError as exc:
+        _forge_usage(str(exc))
+        raise
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is not None:
+        _write_atomically(out, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _report_cost(forge: object, verbose: bool) -> None:
+    stats = getattr(forge, "stats", None)
+    if verbose and stats is not None:
+        cost = stats()
+        click.echo(
+            f"ftgov: {cost.requests} request(s) to the forge, {cost.not_modified} answered 304 Not Modified, "
+            f"{cost.served_from_cache} served from cache",
+            err=True,
+        )
+
+
+@main.command()
+@click.argument("objective_id")
+@click.option("--repo", metavar="OWNER/NAME", help="The governance repository on GitHub.")
+@github_url_option
+@click.option("--branch", default="main", show_default=True, help="The branch whose merge status is the authority.")
+@click.option("--started-at", metavar="ISO8601", help="When the training run starts, with a time zone (e.g. 2026-11-22T09:30:00Z).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@out_option
+@click.option(
+    "--forge",
+    "forge_kind",
+    type=click.Choice(("github", "git")),
+    default="github",
+    show_default=True,
+    help="github: ask GitHub (reviews, teams). git: a local clone (sees merges, not reviews; development only).",
+)
+@click.option("--git-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="The clone for --forge git.")
+@cache_option
+@no_cache_option
+@verbose_option
+@repo_root_option
+def gate(
+    objective_id: str,
+    repo: str | None,
+    github_url: str | None,
+    branch: str,
+    started_at: str | None,
+    fmt: str,
+    out: Path | None,
+    forge_kind: str,
+    git_dir: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    verbose: bool,
+    repo_root: Path | None,
+) -> None:
+    """May training for OBJECTIVE_ID start? Run this before a training job, and refuse to start on any exit but 0.
+
+    Everything is read from the branch head at one pinned commit: the objective
+    (objectives/<model>/OBJECTIVE_ID.yaml), the policy and the schemas. It allows only if:
+
+    \b
+      - the objective exists on the branch and validates;
+      - the newest commit touching it belongs to exactly one PR merged into the branch,
+        and its content equals that PR's final head (no direct push, force push or
+        change in the merge);
+      - every role the policy requires for the objective's risk tier was approved on
+        the PR's final head, before the merge, by a different person who is not the
+        author and is now an active member of the role's team;
+      - --started-at, if given, is not before the merge.
+
+    \b
+    Token: GITHUB_TOKEN (or GH_TOKEN), read access to the repository and its org's teams.
+    Exit codes: 0 allow, 1 deny, 2 usage error (no token, bad --started-at), 3 could
+    not decide (GitHub unreachable, rate-limited, malformed answer): treat it as deny.
+    --format json prints one object even on exit 3:
+      {"decision": "allow"|"deny", "objective", "reasons": [...], "blob_sha",
+       "pull_request", "merged_at", "approvals": [{"login", "role", "team", "submitted_at"}],
+       "branch", "head_sha", "objective_path", "policy_blob_sha", "started_at", "forge",
+       "checked_at", "api_calls"}
+    Store it with the run: it names the exact commit and content that was approved.
+
+    \b
+    Examples:
+      ftgov gate support-agent-r3 --repo acme/governance --format json --out /run/attestation.json
+      ftgov gate support-agent-r3 --repo acme/governance --started-at "$(date -u +%FT%TZ)"
+      ftgov gate support-agent-r3 --forge git --git-dir ./governance   # development only
+    Python: ftgov.gate.require_approved("support-agent-r3", repo="acme/governance")
+    """
+    from ftgov.gate import GateUsageError, decide, decide_offline, parse_started_at
+
+    try:
+        moment = parse_started_at(started_at) if started_at else None
+    except GateUsageError as exc:
+        _forge_usage(str(exc))
+        return
+    if forge_kind == "git":
+        from ftgov.forge.git import LocalGitForge
+
+        if git_dir is None:
+            _forge_usage("--forge git needs --git-dir PATH (a clone of the governance repository)")
+            return
+        local = LocalGitForge(git_dir)
+        attestation = decide_offline(local, objective_id, branch=branch, started_at=moment)
+        forge: object = local
+    else:
+        github = _github(repo, github_url, cache_dir, no_cache)
+        attestation = decide(github, objective_id, branch=branch, started_at=moment)  # type: ignore[arg-type]
+        forge = github
+    _report_cost(forge, verbose)
+    _emit(attestation.render_json() if fmt == "json" else attestation.render_text(), out)
+    sys.exit(attestation.exit_code)
+
+
+@main.command()
+@click.option("--repo", metavar="OWNER/NAME", required=True, help="The governance repository on GitHub.")
+@click.option("--pr", "number", type=click.IntRange(min=1), required=True, help="The pull request number.")
+@github_url_option
+@click.option("--set-status", is_flag=True, help="Set the ftgov/approvals commit status on the PR's head commit.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@cache_option
+@no_cache_option
+@verbose_option
+@repo_root_option
+def approvals(
+    repo: str,
+    number: int,
+    github_url: str | None,
+    set_status: bool,
+    fmt: str,
+    cache_dir: Path | None,
+    no_cache: bool,
+    verbose: bool,
+    repo_root: Path | None,
+) -> None:
+    """Count approvals per policy role on an open PR: the `ftgov/approvals` required check.
+
+    Roles come from the policy on the PR's base branch and the risk tier of every
+    objective the PR changes (the higher of head and base). Each role needs a different
+    approver, not the author, whose latest review approves the PR's current head and
+    who is an active member of the role's team. Run on pull_request and
+    pull_request_review events with --set-status, and make ftgov/approvals required.
+
+    Exit codes: 0 every role approved, 1 missing approvals, 2 usage error, 3 GitHub
+    could not answer.
+    """
+    import json
+
+    from ftgov.forge import ForgeError
+    from ftgov.pr_approvals import CONTEXT, check_pull_request
+
+    forge = _github(repo, github_url, cache_dir, no_cache, admin=True)
+    try:
+        report = check_pull_request(forge, number)
+        if set_status:
+            forge.set_status(report.head_sha, report.state, report.description, CONTEXT)  # type: ignore[attr-defined]
+    except ForgeError as exc:
+        click.echo(f"ftgov: could not decide: {exc}", err=True)
+        _report_cost(forge, verbose)
+        sys.exit(3)
+    _report_cost(forge, verbose)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        click.echo(f"{report.state}: PR #{report.pull_request} ({report.head_sha[:12]}): {report.description}")
+        for reason in report.reasons:
+            click.echo(f"  - {reason}")
+    sys.exit(0 if report.state == "success" else 1)
+
+
+@main.command("audit-repo")
+@click.option("--repo", metavar="OWNER/NAME", required=True, help="The governance repository on GitHub.")
+@github_url_option
+@click.option("--branch", default="main", show_default=True)
+@format_option
+@out_option
+@verbose_option
+@repo_root_option
+def audit_repo(repo: str, github_url: str | None, branch: str, fmt: str, out: Path | None, verbose: bool, repo_root: Path | None) -> None:
+    """Report every repository setting that would let a change around the gate (FTG8xx).
+
+    Reads branch protection and the rulesets that apply to the branch (needs a token
+    with admin read on the repository), CODEOWNERS, and GitHub's CODEOWNERS errors.
+    Exit codes: 0 no bypass found, 1 bypasses found, 2 usage error, 3 GitHub could not answer.
+    """
+    from ftgov.audit import audit
+    from ftgov.forge import ForgeError
+    from ftgov.render import FINDING_FORMATS
+
+    forge = _github(repo, github_url, None, True, admin=True)
+    try:
+        result = audit(forge, branch)
+    except ForgeError as exc:
+        click.echo(f"ftgov: could not decide: {exc}", err=True)
+        sys.exit(3)
+    _report_cost(forge, verbose)
+    _emit(FINDING_FORMATS[fmt](result), out)
+    sys.exit(result.exit_code)

@@ -49,6 +49,7 @@ class Policy:
     defaults: Defaults
     domain_rules: dict[str, tuple[str, ...]]
     waivers: tuple[Waiver, ...]
+    allow_unreviewed_local: bool = False
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str) -> Policy:
@@ -87,4 +88,5 @@ class Policy:
                 )
                 for i, w in enumerate(data.get("waivers", []))
             ),
+            allow_unreviewed_local=bool(data.get("gate", {}).get("allow_unreviewed_local", False)),
         )

@@ -106,14 +106,33 @@ def _keywords(node: Any, named: bool = False) -> set[str]:
 
 def load_schema(file: Path) -> Schema:
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-        Draft202012Validator.check_schema(document)
+        raw = file.read_bytes()
     except OSError as exc:
         raise InputError(f"{file}: cannot read schema: {exc.strerror or exc}") from exc
+    return schema_from_bytes(raw, str(file))
+
+
+def schema_from_bytes(raw: bytes, label: str) -> Schema:
+    try:
+        document = json.loads(raw.decode("utf-8"))
+        Draft202012Validator.check_schema(document)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: schema is not UTF-8") from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{file}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}") from exc
+        raise InputError(f"{label}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}") from exc
     except SchemaError as exc:
-        raise InputError(f"{file}: not a valid JSON Schema 2020-12: {exc.message}") from exc
+        raise InputError(f"{label}: not a valid JSON Schema 2020-12: {exc.message}") from exc
     if not isinstance(document, dict):
-        raise InputError(f"{file}: a schema must be a JSON object")
+        raise InputError(f"{label}: a schema must be a JSON object")
     return Schema(Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER), document)
+
+
+def packaged_schema(name: str) -> bytes | None:
+    """The schema this ftgov was released with (wheel), or the checkout's (editable install)."""
+    from importlib import resources
+
+    bundled = resources.files("ftgov").joinpath("schemas", f"{name}.schema.json")
+    if bundled.is_file():
+        return bundled.read_bytes()
+    source = Path(__file__).resolve().parents[2] / "policies" / f"{name}.schema.json"
+    return source.read_bytes() if source.is_file() else None

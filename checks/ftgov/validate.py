@@ -159,7 +159,9 @@ def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[F
         index = index_for(text, path) if text is not None else None
         for finding in pending:
             line, column = (1, 1) if index is None or isinstance(index, Finding) else index.locate(finding.pointer, at_key=finding.at_key)
-            placed.append(Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key))
+            placed.append(
+                Finding(finding.rule, finding.severity, finding.path, line, column, finding.pointer, finding.message, finding.at_key)
+            )
     return placed
 
 

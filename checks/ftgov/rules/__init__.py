@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftgov.findings import Rule
-from ftgov.rules import completeness, criteria, data, document, domain, repository, schema, waivers
+from ftgov.rules import bypass, completeness, criteria, data, document, domain, repository, schema, waivers
 
 ALL_RULES: tuple[Rule, ...] = (
     *document.RULES,
@@ -14,6 +14,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *data.RULES,
     *domain.RULES,
     *waivers.RULES,
+    *bypass.RULES,
 )
 
 

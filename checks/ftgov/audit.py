@@ -1,0 +1,103 @@
+"""`ftgov audit-repo`: every setting that would let a change reach the branch around the gate.
+
+Reads branch protection, the rules that apply to the branch (rulesets), CODEOWNERS and
+GitHub's own CODEOWNERS errors, and reports findings with FTG8xx codes. A setting counts
+as enforced when either classic protection or an active ruleset enforces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from codeowners import CodeOwners
+
+from ftgov.findings import Finding, Rule
+from ftgov.rules import bypass as B
+from ftgov.validate import ValidationResult
+
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+GOVERNED_PATHS = ("objectives/", "registers/", "policies/", "checks/", ".github/", "CODEOWNERS")
+REQUIRED_CHECKS = ("ftgov/approvals", "ftgov validate")
+
+
+def _enabled(section: Any) -> bool:
+    return isinstance(section, dict) and bool(section.get("enabled"))
+
+
+def _at(rule: Rule, where: str, message: str, line: int = 1) -> Finding:
+    return rule.at_line(where, line, 1, message)
+
+
+def audit(forge: Any, branch: str = "main", required_checks: tuple[str, ...] = REQUIRED_CHECKS) -> ValidationResult:
+    setting = f"github:branch-protection/{branch}"
+    protection = forge.protection(branch)
+    rules = forge.branch_rules(branch)
+    findings = list(_protection_findings(setting, protection, rules, required_checks))
+    head = forge.branch_head(branch)
+    tree = forge.tree(head)
+    findings.extend(_codeowners_findings(forge, tree, head))
+    return ValidationResult(tuple(sorted(findings, key=Finding.sort_key)), (setting, *[p for p in CODEOWNERS_LOCATIONS if p in tree]))
+
+
+def _protection_findings(
+    setting: str, protection: dict[str, Any] | None, rules: list[dict[str, Any]], required_checks: tuple[str, ...]
+) -> Iterator[Finding]:
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for rule in rules:
+        by_type.setdefault(str(rule.get("type")), []).append(rule.get("parameters") or {})
+    pr_rules = by_type.get("pull_request", [])
+    reviews = (protection or {}).get("required_pull_request_reviews")
+    if protection is None and not pr_rules:
+        yield _at(B.UNPROTECTED, setting, "the branch has no protection and no ruleset pull_request rule (or the token cannot read them)")
+        return
+
+    def from_rules(key: str) -> bool:
+        return any(bool(p.get(key)) for p in pr_rules)
+
+    def from_protection(key: str) -> bool:
+        return isinstance(reviews, dict) and bool(reviews.get(key))
+
+    if not (from_protection("require_code_owner_reviews") or from_rules("require_code_owner_review")):
+        yield _at(B.NO_CODEOWNER_REVIEW, setting, "code-owner review is not required before merging")
+    if not (from_protection("dismiss_stale_reviews") or from_rules("dismiss_stale_reviews_on_push")):
+        yield _at(B.STALE_REVIEWS, setting, "stale approvals are not dismissed when new commits are pushed")
+    if not (from_protection("require_last_push_approval") or from_rules("require_last_push_approval")):
+        yield _at(B.LAST_PUSH, setting, "the most recent push does not need approval by someone else")
+    if protection is not None and not _enabled(protection.get("enforce_admins")):
+        yield _at(B.ADMINS_EXEMPT, setting, "administrators are not bound by branch protection (enforce_admins is off)")
+    if protection is not None:
+        if _enabled(protection.get("allow_force_pushes")) and "non_fast_forward" not in by_type:
+            yield _at(B.HISTORY_REWRITE, setting, "force pushes to the branch are allowed")
+        if _enabled(protection.get("allow_deletions")) and "deletion" not in by_type:
+            yield _at(B.HISTORY_REWRITE, setting, "the branch may be deleted")
+    elif "non_fast_forward" not in by_type or "deletion" not in by_type:
+        yield _at(B.HISTORY_REWRITE, setting, "no rule blocks force pushes and deletion of the branch")
+    required: set[str] = set()
+    checks = (protection or {}).get("required_status_checks")
+    if isinstance(checks, dict):
+        required.update(str(c) for c in checks.get("contexts") or [])
+        required.update(str(c.get("context")) for c in checks.get("checks") or [] if isinstance(c, dict))
+    for params in by_type.get("required_status_checks", []):
+        required.update(str(c.get("context")) for c in params.get("required_status_checks") or [] if isinstance(c, dict))
+    for name in required_checks:
+        if name not in required:
+            yield _at(B.CHECK_NOT_REQUIRED, setting, f"status check '{name}' is not required before merging")
+
+
+def _codeowners_findings(forge: Any, tree: dict[str, str], head: str) -> Iterator[Finding]:
+    location = next((p for p in CODEOWNERS_LOCATIONS if p in tree), None)
+    if location is None:
+        yield _at(B.CODEOWNERS_INVALID, "CODEOWNERS", f"no CODEOWNERS file in {', '.join(CODEOWNERS_LOCATIONS)}")
+        return
+    for error in forge.codeowners_errors(head) or []:
+        line = error.get("line") if isinstance(error.get("line"), int) else 1
+        yield _at(B.CODEOWNERS_INVALID, location, f"GitHub: {error.get('kind', 'error')}: {error.get('message', '').strip()}", line)
+    text = forge.blob(tree[location]).decode("utf-8", "replace")
+    owners = CodeOwners(text)
+    for governed in GOVERNED_PATHS:
+        samples = [p for p in tree if p.startswith(governed)] if governed.endswith("/") else [governed]
+        samples = samples or [f"{governed}example.yaml"]
+        unowned = [p for p in samples if not owners.of(p)]
+        if unowned:
+            yield _at(B.CODEOWNERS_GAP, location, f"{governed} has no code owner (e.g. {unowned[0]})")

@@ -1,0 +1,88 @@
+"""Forges: where merge status, reviews and team membership come from.
+
+Only this package talks to GitHub (through github3.py, in `github.py`) or reads a local
+clone (`git.py`). Everything it returns is a plain value from this module, so the gate's
+logic never sees a github3 object or an HTTP response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ForgeError(Exception):
+    """The forge could not answer (network, rate limit, 5xx, malformed reply): decide nothing."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    author: str
+    base_ref: str
+    head_sha: str
+    merged_at: dt.datetime | None
+    merge_commit_sha: str | None
+    state: str
+
+
+@dataclass(frozen=True)
+class Review:
+    login: str | None  # None for a deleted ("ghost") account
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
+    commit_id: str | None
+    submitted_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ForgeStats:
+    """What a decision cost: HTTP requests made, and how many a cache answered."""
+
+    requests: int
+    not_modified: int
+    served_from_cache: int
+
+
+class TreeReader(Protocol):
+    """Reading files at a pinned commit: what every forge, online or offline, can do."""
+
+    def describe(self) -> str: ...
+
+    def stats(self) -> ForgeStats: ...
+
+    def branch_head(self, branch: str) -> str: ...
+
+    def tree(self, commit: str) -> dict[str, str]:
+        """Every file path at the commit -> its git blob sha."""
+        ...
+
+    def blob(self, sha: str) -> bytes: ...
+
+
+class Forge(TreeReader, Protocol):
+    """The questions the gate asks of a code host, each pinned to a commit or PR."""
+
+    def blob_sha_at(self, path: str, commit: str) -> str | None: ...
+
+    def last_commit_touching(self, path: str, commit: str) -> str | None: ...
+
+    def pulls_for_commit(self, commit: str) -> list[PullRequest]: ...
+
+    def pull(self, number: int) -> PullRequest: ...
+
+    def reviews(self, number: int) -> list[Review]: ...
+
+    def team_membership(self, team: str, login: str) -> str | None:
+        """'active', 'pending', or None when the login is not a member of team (org/slug)."""
+        ...
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    """A server timestamp as an aware UTC datetime."""
+    if value is None:
+        return None
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ForgeError(f"timestamp without a time zone: {value}")
+    return parsed.astimezone(dt.UTC)

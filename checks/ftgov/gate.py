@@ -1,0 +1,316 @@
+"""May training for objective X start? Merge status on the branch is the authority.
+
+Everything is read at one pinned commit, the branch head when the gate starts: the
+objective, the policy and the schemas come from that commit, never from a checkout.
+Every doubt denies: an error the forge reports is a deny with exit code 3.
+
+Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`,
+which returns the Attestation to store with the run, or raises GateDenied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from ftgov.approvals import count_approvals
+from ftgov.attestation import Attestation
+from ftgov.document import Document
+from ftgov.findings import Finding, Severity
+from ftgov.forge import Forge, ForgeError, TreeReader
+from ftgov.loader import decode, parse_document
+from ftgov.policy import Policy
+from ftgov.repo import InputError
+from ftgov.rules import schema as schema_rules
+from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
+from ftgov.validate import FileChecker, locate
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+_MAX_LISTED = 5
+
+
+class GateDenied(Exception):
+    """Training may not start; `attestation.reasons` says why."""
+
+    def __init__(self, attestation: Attestation) -> None:
+        super().__init__("; ".join(attestation.reasons) or "denied")
+        self.attestation = attestation
+
+
+class GateUsageError(ValueError):
+    """The gate was asked wrongly (no token, bad time); nothing was decided."""
+
+
+class Denied(Exception):
+    def __init__(self, *reasons: str) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class OfflineForge(TreeReader, Protocol):
+    """A forge that sees merges but not reviews (a local clone)."""
+
+    def merge_evidence(self, path: str, head: str, branch: str) -> tuple[list[str], str | None]: ...
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    head: str
+    path: str
+    blob_sha: str
+    objective: Document
+    policy: Policy
+    policy_blob_sha: str
+
+
+def _git_blob_sha(content: bytes) -> str:
+    from ftgov.forge.cache import git_blob_sha
+
+    return git_blob_sha(content)
+
+
+def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
+    path = f"policies/{name}.schema.json"
+    sha = tree.get(path)
+    if sha is None:
+        raise Denied(f"{path} is missing at the pinned commit")
+    bundled = packaged_schema(name)
+    raw = bundled if bundled is not None and _git_blob_sha(bundled) == sha else forge.blob(sha)
+    try:
+        return schema_from_bytes(raw, path)
+    except InputError as exc:
+        raise Denied(f"{exc}") from exc
+
+
+def _errors(findings: list[Finding], texts: dict[str, str]) -> list[str]:
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    placed = sorted(locate(errors, texts.get), key=Finding.sort_key)
+    listed = [f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in placed[:_MAX_LISTED]]
+    if len(placed) > _MAX_LISTED:
+        listed.append(f"... and {len(placed) - _MAX_LISTED} more")
+    return listed
+
+
+POLICY_PATH = "policies/policy.yaml"
+
+
+def policy_at(forge: TreeReader, tree: dict[str, str], where: str) -> tuple[Policy, Schema]:
+    """The policy of a pinned tree, validated against that tree's policy schema."""
+    if POLICY_PATH not in tree:
+        raise Denied(f"{POLICY_PATH} is missing on {where}")
+    policy_schema = _schema(forge, tree, "policy")
+    policy_doc, policy_text = parse_blob(forge, POLICY_PATH, tree[POLICY_PATH])
+    policy_errors = list(schema_rules.findings_for(POLICY_PATH, policy_doc.data, policy_schema.validator))
+    if policy_doc.kind != "Policy" or policy_errors:
+        raise Denied(f"the policy on {where} does not validate", *_errors(policy_errors, {POLICY_PATH: policy_text}))
+    return Policy.from_data(policy_doc.data, POLICY_PATH), policy_schema
+
+
+def parse_blob(forge: TreeReader, path: str, sha: str) -> tuple[Document, str]:
+    text = decode(forge.blob(sha), path)
+    if isinstance(text, Finding):
+        raise Denied(f"{path}: {text.rule} {text.message}")
+    loaded = parse_document(text, path)
+    if isinstance(loaded, Finding):
+        raise Denied(f"{path}:{loaded.line or 1}:{loaded.column or 1}: {loaded.rule} {loaded.message}")
+    return loaded, text
+
+
+def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[str, Any]) -> _Pinned:
+    if not _ID.fullmatch(objective_id):
+        raise Denied(f"{objective_id!r} is not an objective id (lower-case letters, digits and hyphens)")
+    head = forge.branch_head(branch)
+    facts["head_sha"] = head
+    tree = forge.tree(head)
+    paths = sorted(
+        p
+        for p in tree
+        if p.startswith("objectives/") and p.count("/") == 2 and PurePosixPath(p).name in (f"{objective_id}.yaml", f"{objective_id}.yml")
+    )
+    if not paths:
+        raise Denied(f"no objective {objective_id} on {branch} at {head[:12]} (looked for objectives/*/{objective_id}.yaml)")
+    if len(paths) > 1:
+        raise Denied(f"objective id {objective_id} is at several paths on {branch}: {', '.join(paths)}")
+    path = paths[0]
+    facts["objective_path"] = path
+    facts["blob_sha"] = tree[path]
+    facts["policy_blob_sha"] = tree.get(POLICY_PATH)
+    policy, policy_schema = policy_at(forge, tree, f"{branch} at {head[:12]}")
+    objective_schema = _schema(forge, tree, "objective")
+
+    objective, text = parse_blob(forge, path, tree[path])
+    findings = list(FileChecker(objective_schema, policy_schema, policy).check_document(objective).findings)
+    if objective.kind != "FineTuneObjective":
+        raise Denied(f"{path} is a {objective.kind}, not a FineTuneObjective")
+    model = objective.data.get("model", {}).get("name") if isinstance(objective.data.get("model"), dict) else None
+    if objective.data.get("id") != objective_id or model != PurePosixPath(path).parent.name:
+        raise Denied(f"{path} declares id {objective.data.get('id')!r} of model {model!r}; it must be objectives/<model>/<id>.yaml")
+    problems = _errors(findings, {path: text})
+    if problems:
+        raise Denied(f"objective {objective_id} does not validate on {branch}", *problems)
+    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH])
+
+
+def _attest(
+    decision: str,
+    objective_id: str,
+    forge: TreeReader,
+    branch: str,
+    now: dt.datetime,
+    facts: dict[str, Any],
+    reasons: tuple[str, ...],
+    **more: Any,
+) -> Attestation:
+    return Attestation(
+        decision=decision,
+        objective=objective_id,
+        reasons=reasons,
+        forge=forge.describe(),
+        branch=branch,
+        checked_at=now,
+        stats=forge.stats(),
+        **facts,
+        **more,
+    )
+
+
+def decide(
+    forge: Forge, objective_id: str, *, branch: str = "main", started_at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> Attestation:
+    """Allow only if the objective was merged by an approved PR and is unchanged since."""
+    now = now or dt.datetime.now(dt.UTC)
+    facts: dict[str, Any] = {"started_at": started_at}
+    try:
+        pinned = _read_pinned(forge, objective_id, branch, facts)
+        commit = forge.last_commit_touching(pinned.path, pinned.head)
+        if commit is None:
+            raise Denied(f"no commit on {branch} touches {pinned.path}")
+        merged = [pr for pr in forge.pulls_for_commit(commit) if pr.merged_at is not None and pr.base_ref == branch]
+        if not merged:
+            raise Denied(
+                f"the last change to {pinned.path} ({commit[:12]}) did not come from a pull request merged into {branch} "
+                "(a direct push, a force push, or an unmerged or closed pull request)"
+            )
+        if len(merged) > 1:
+            raise Denied(
+                f"the last change to {pinned.path} ({commit[:12]}) belongs to several merged pull requests: "
+                + ", ".join(f"#{pr.number}" for pr in merged)
+            )
+        pr = merged[0]
+        facts.update(pull_request=pr.number, merged_at=pr.merged_at)
+        reviewed_blob = forge.blob_sha_at(pinned.path, pr.head_sha)
+        reasons: list[str] = []
+        if reviewed_blob != pinned.blob_sha:
+            reasons.append(
+                f"{pinned.path} on {branch} (blob {pinned.blob_sha[:12]}) is not the content PR #{pr.number} approved at its final head "
+                f"{pr.head_sha[:12]} (blob {(reviewed_blob or 'absent')[:12]}): it changed in the merge or after it"
+            )
+        if started_at is not None and pr.merged_at is not None and started_at < pr.merged_at:
+            reasons.append(
+                f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
+            )
+        tier = str(pinned.objective.data["model"]["risk_tier"])
+        roles = pinned.policy.required.get(tier, ())
+        count = count_approvals(pr, forge.reviews(pr.number), roles, pinned.policy.teams, forge.team_membership)
+        facts["approvals"] = count.approvals
+        reasons.extend(count.reasons)
+        if reasons:
+            return _attest("deny", objective_id, forge, branch, now, facts, tuple(reasons))
+        return _attest("allow", objective_id, forge, branch, now, facts, ())
+    except Denied as denied:
+        return _attest("deny", objective_id, forge, branch, now, facts, denied.reasons)
+    except ForgeError as exc:
+        return _attest("deny", objective_id, forge, branch, now, facts, (f"could not decide: {exc}",), undecided=True)
+
+
+def decide_offline(
+    forge: OfflineForge, objective_id: str, *, branch: str = "main", started_at: dt.datetime | None = None, now: dt.datetime | None = None
+) -> Attestation:
+    """The local-clone gate: merged means reachable and unchanged since its merge commit.
+
+    A clone holds no reviews, so this denies unless the policy on the branch explicitly
+    allows unreviewed local use (development only); the attestation then says so.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    facts: dict[str, Any] = {"started_at": started_at, "approvals_verified": False}
+    try:
+        pinned = _read_pinned(forge, objective_id, branch, facts)
+        problems, merge_commit = forge.merge_evidence(pinned.path, pinned.head, branch)
+        reasons = list(problems)
+        reasons.append("a local clone cannot show reviews: approvals are unverified")
+        if not problems and pinned.policy.allow_unreviewed_local:
+            return _attest(
+                "allow",
+                objective_id,
+                forge,
+                branch,
+                now,
+                facts,
+                (f"merged by {merge_commit}; allowed unreviewed by policy gate.allow_unreviewed_local (development only)",),
+            )
+        if not pinned.policy.allow_unreviewed_local:
+            reasons.append("the policy does not set gate.allow_unreviewed_local")
+        return _attest("deny", objective_id, forge, branch, now, facts, tuple(reasons))
+    except Denied as denied:
+        return _attest("deny", objective_id, forge, branch, now, facts, denied.reasons)
+    except ForgeError as exc:
+        return _attest("deny", objective_id, forge, branch, now, facts, (f"could not decide: {exc}",), undecided=True)
+
+
+def parse_started_at(value: str) -> dt.datetime:
+    """ISO 8601 with a time zone; anything else is a usage error."""
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise GateUsageError(f"--started-at {value!r} is not ISO 8601 (e.g. 2026-11-22T09:30:00Z)") from exc
+    if moment.tzinfo is None:
+        raise GateUsageError(f"--started-at {value!r} has no time zone; add Z or an offset such as +01:00")
+    return moment.astimezone(dt.UTC)
+
+
+def token_from_environment(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    for name in TOKEN_VARIABLES:
+        if env.get(name):
+            return env[name]
+    raise GateUsageError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read the repository and its teams")
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ftgov" / "github"
+
+
+def require_approved(
+    objective_id: str,
+    *,
+    repo: str,
+    github_url: str | None = None,
+    branch: str = "main",
+    started_at: dt.datetime | str | None = None,
+    token: str | None = None,
+    cache_dir: Path | None = None,
+) -> Attestation:
+    """Return the attestation if training for objective_id may start; raise GateDenied if not.
+
+    A forge failure raises GateDenied too (its attestation has `undecided` set): a
+    launcher never starts a run on doubt.
+    """
+    from ftgov.forge.github import GitHubForge
+
+    moment = parse_started_at(started_at) if isinstance(started_at, str) else started_at
+    if moment is not None and moment.tzinfo is None:
+        raise GateUsageError("started_at must carry a time zone")
+    forge = GitHubForge(repo, token or token_from_environment(), github_url=github_url, cache_dir=cache_dir or default_cache_dir())
+    attestation = decide(forge, objective_id, branch=branch, started_at=moment)
+    if not attestation.allowed:
+        raise GateDenied(attestation)
+    return attestation
+
+
+__all__ = ["Attestation", "GateDenied", "GateUsageError", "decide", "decide_offline", "require_approved"]

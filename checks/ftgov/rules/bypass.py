@@ -1,0 +1,180 @@
+"""FTG8xx: ways around the gate that `ftgov audit-repo` finds in the repository's settings."""
+
+from __future__ import annotations
+
+from ftgov.findings import Rule, Severity
+
+E = Severity.ERROR
+
+UNPROTECTED = Rule(
+    "FTG801",
+    "branch-unprotected",
+    E,
+    """
+The default branch has no branch protection and no ruleset requiring pull requests.
+
+Why this matters: merge status on the branch is the gate's authority; anyone with write
+access could push an objective straight to it. (The gate would still deny a direct push,
+but nothing stops the push, and every other check is advisory.)
+
+Example: `GET /repos/{o}/{r}/branches/main/protection` answers 404 and no ruleset applies.
+
+Fix: protect the branch (or add a ruleset) requiring pull requests, code-owner review
+and the required checks below. If the token cannot read protection, run the audit with
+an admin token.
+""",
+    waivable=False,
+)
+
+NO_CODEOWNER_REVIEW = Rule(
+    "FTG802",
+    "code-owner-review-not-required",
+    E,
+    """
+Pull requests can merge without a review from the code owners.
+
+Why this matters: CODEOWNERS only binds when "Require review from Code Owners" is on;
+otherwise any approver with write access satisfies the review requirement.
+
+Example: `required_pull_request_reviews.require_code_owner_reviews: false`.
+
+Fix: enable "Require review from Code Owners" in branch protection or the ruleset's
+pull_request rule (`require_code_owner_review`).
+""",
+    waivable=False,
+)
+
+STALE_REVIEWS = Rule(
+    "FTG803",
+    "stale-reviews-kept",
+    E,
+    """
+Approvals survive new commits pushed to the pull request.
+
+Why this matters: a reviewer approves one version of the objective and another merges.
+The gate only counts approvals on the final head, but GitHub would still let the PR
+merge on the stale approval.
+
+Example: `dismiss_stale_reviews: false`.
+
+Fix: enable "Dismiss stale pull request approvals when new commits are pushed".
+""",
+    waivable=False,
+)
+
+ADMINS_EXEMPT = Rule(
+    "FTG804",
+    "admins-bypass",
+    E,
+    """
+Administrators are not bound by the branch's rules, or a ruleset lists bypass actors.
+
+Why this matters: an administrator can merge an unapproved objective, or push to the
+branch, and the history looks like any other merge.
+
+Example: `enforce_admins.enabled: false`.
+
+Fix: enable "Do not allow bypassing the above settings" (include administrators), and
+keep ruleset bypass lists empty for the governance repository.
+""",
+    waivable=False,
+)
+
+HISTORY_REWRITE = Rule(
+    "FTG805",
+    "force-push-or-deletion-allowed",
+    E,
+    """
+The branch allows force pushes or deletion.
+
+Why this matters: a force push can rewrite which commit last changed an objective and
+drop the merge that carried its approvals; deletion removes the authority altogether.
+
+Example: `allow_force_pushes.enabled: true`.
+
+Fix: disable force pushes and deletions (or add non_fast_forward and deletion rules).
+""",
+    waivable=False,
+)
+
+CHECK_NOT_REQUIRED = Rule(
+    "FTG806",
+    "required-check-missing",
+    E,
+    """
+A check the governance process depends on is not required before merging.
+
+Why this matters: `ftgov/approvals` counts technical, risk and independent sign-off that
+CODEOWNERS cannot express; `ftgov validate` keeps invalid objectives off the branch.
+Checks that are not required are advisory.
+
+Example: required status checks list only `build`.
+
+Fix: add `ftgov/approvals` and `ftgov validate` to the required status checks.
+""",
+    waivable=False,
+)
+
+LAST_PUSH = Rule(
+    "FTG807",
+    "last-push-approval-off",
+    E,
+    """
+The most recent push does not need approval from someone other than its pusher.
+
+Why this matters: a reviewer with write access can push a change to an approved PR and
+merge it on the earlier approvals of others.
+
+Example: `require_last_push_approval: false`.
+
+Fix: enable "Require approval of the most recent reviewable push".
+""",
+    waivable=False,
+)
+
+CODEOWNERS_GAP = Rule(
+    "FTG808",
+    "codeowners-gap",
+    E,
+    """
+A governance path has no code owner.
+
+Why this matters: objectives/, registers/, policies/, checks/, .github/ and CODEOWNERS
+itself decide what the gate enforces; an unowned path can be changed with any approval,
+including the gate's own code or the owners file.
+
+Example: no CODEOWNERS line matches `policies/policy.yaml`.
+
+Fix: add CODEOWNERS lines for every governance path, owned by the risk and platform teams.
+""",
+    waivable=False,
+)
+
+CODEOWNERS_INVALID = Rule(
+    "FTG809",
+    "codeowners-invalid",
+    E,
+    """
+CODEOWNERS is missing, or GitHub reports errors in it.
+
+Why this matters: GitHub skips invalid lines (older versions ignore the whole file), so
+the owners you read are not the owners GitHub enforces.
+
+Example: a line naming `@acme/risk` when the team is `@acme/model-risk`.
+
+Fix: correct the lines GitHub lists (`GET /repos/{o}/{r}/codeowners/errors`).
+""",
+    waivable=False,
+)
+
+RULES = (
+    UNPROTECTED,
+    NO_CODEOWNER_REVIEW,
+    STALE_REVIEWS,
+    ADMINS_EXEMPT,
+    HISTORY_REWRITE,
+    CHECK_NOT_REQUIRED,
+    LAST_PUSH,
+    CODEOWNERS_GAP,
+    CODEOWNERS_INVALID,
+)
