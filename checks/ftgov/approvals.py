@@ -90,7 +90,8 @@ def count_approvals(
         team = teams.get(role)
         if team is None:
             return False
-        for review in eligible:
+        # People without a role first: re-routing someone costs membership look-ups.
+        for review in sorted(eligible, key=lambda r: (r.login or "") in holder):
             login = review.login or ""
             if login in tried or not is_member(team, login):
                 continue

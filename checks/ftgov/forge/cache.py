@@ -2,8 +2,9 @@
 
 GitHub answers a request carrying `If-None-Match` with 304 when nothing changed, and such
 answers do not count against the rate limit. This adapter revalidates every mutable
-resource on every request (a gate must see a review dismissed a second ago), and serves
-git blobs (content-addressed: the sha is the content's hash) without asking at all.
+resource on every request (a gate must see a review dismissed a second ago), and answers
+from the cache alone what a commit sha pins forever: blobs and trees by sha, a file's
+contents at a commit, and the history below a commit.
 
 Every entry is sealed with an HMAC keyed by the token. A truncated, corrupt or edited
 entry fails the check and is ignored, as if absent. Writes go to a temporary file that
@@ -27,8 +28,19 @@ from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
-_IMMUTABLE = re.compile(r"/git/blobs/[0-9a-f]{40}$")
+_SHA = r"[0-9a-f]{40}"
+# Resources a 40-hex sha pins forever (the sha in the path, or as the ref / start of history).
+_IMMUTABLE = (
+    re.compile(rf"/git/(?:blobs|trees)/{_SHA}(?:\?|$)"),
+    re.compile(rf"/contents/[^?]*\?(?:.*&)?ref={_SHA}(?:&|$)"),
+    re.compile(rf"/commits\?(?:.*&)?sha={_SHA}(?:&|$)"),
+)
+_BLOB = re.compile(rf"/git/blobs/({_SHA})$")
 _KEPT_HEADERS = ("Content-Type", "ETag", "Link")
+
+
+def _is_immutable(url: str) -> bool:
+    return any(pattern.search(url) for pattern in _IMMUTABLE)
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -51,7 +63,7 @@ class CachingAdapter(HTTPAdapter):
             return self._network(request, **kwargs)
         key = self._key(request)
         entry = self._read(key, request.url)
-        if entry is not None and _IMMUTABLE.search(request.url.split("?")[0]) and self._blob_is_intact(request.url, entry):
+        if entry is not None and _is_immutable(request.url) and self._blob_is_intact(request.url, entry):
             self.served_from_cache += 1
             return self._replay(request, entry)
         if entry is not None:
@@ -88,6 +100,9 @@ class CachingAdapter(HTTPAdapter):
         return entry if isinstance(entry.get("headers"), dict) else None
 
     def _blob_is_intact(self, url: str, entry: dict[str, Any]) -> bool:
+        """A cached blob must also hash to its sha (other immutable entries rely on the seal)."""
+        if not _BLOB.search(url.split("?")[0]):
+            return True
         try:
             blob = json.loads(base64.b64decode(entry["body"]))
             content = base64.b64decode(blob["content"])

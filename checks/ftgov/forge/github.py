@@ -83,8 +83,14 @@ class GitHubForge:
             raise NotFound(what) from exc
         except gh_errors.IncompleteResponse as exc:
             raise ForgeError(f"{what}: GitHub's response was incomplete ({exc})") from exc
+        except gh_errors.UnexpectedResponse as exc:
+            raise ForgeError(f"{what}: GitHub's response was not the JSON expected (HTTP {exc.code})") from exc
         except gh_errors.GitHubError as exc:
             raise ForgeError(f"{what}: {_describe_error(exc)}") from exc
+        except gh_errors.TransportError as exc:
+            raise ForgeError(f"{what}: cannot reach GitHub ({type(getattr(exc, 'exception', exc)).__name__})") from exc
+        except gh_errors.GitHubException as exc:
+            raise ForgeError(f"{what}: {type(exc).__name__}") from exc
         except requests.Timeout as exc:
             raise ForgeError(f"{what}: GitHub did not answer in time") from exc
         except requests.RequestException as exc:
