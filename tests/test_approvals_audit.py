@@ -1,0 +1,140 @@
+"""The `ftgov/approvals` status check and `ftgov audit-repo`, against the loopback GitHub."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftgov.audit import audit
+from ftgov.forge.github import GitHubAdmin
+from ftgov.pr_approvals import CONTEXT, check_pull_request
+
+from .conftest import ROOT
+from .fakegithub import FakeGitHub, payloads
+from .test_gate import R3, R4, R4_TEXT, TOKEN, fake, propose, url  # noqa: F401 - pytest fixtures
+
+pytestmark = pytest.mark.usefixtures("url")
+
+
+def admin(url: str) -> GitHubAdmin:  # noqa: F811
+    return GitHubAdmin("acme/governance", TOKEN, github_url=url, cache_dir=None, backoff=0.01)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITHUB_TOKEN": TOKEN}
+    return subprocess.run([sys.executable, "-m", "ftgov", *args], capture_output=True, text=True, timeout=120, env=env, check=False)
+
+
+def test_open_pr_fails_until_every_role_approves_and_sets_the_status(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    pr = propose(fake)
+    base = ["approvals", "--repo", "acme/governance", "--pr", str(pr.number), "--github-url", url, "--set-status", "--no-cache"]
+    missing = _cli(*base)
+    assert missing.returncode == 1, missing.stderr
+    assert missing.stdout.startswith(f"failure: PR #{pr.number}") and "technical" in missing.stdout
+    assert fake.statuses[pr.head_sha][-1]["state"] == "failure"
+    assert fake.statuses[pr.head_sha][-1]["context"] == CONTEXT
+    pr.review("alice")
+    pr.review("rita")
+    done = _cli(*base, "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["state"] == "success" and report["required_roles"] == ["technical", "risk"]
+    assert fake.statuses[pr.head_sha][-1]["state"] == "success"
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_lowering_the_risk_tier_in_the_pr_does_not_lower_the_bar(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    pr = propose(fake, path=R3, content=lowered, branch="lower-r3")
+    pr.review("alice")
+    report = check_pull_request(admin(url), pr.number)
+    assert report.state == "failure"
+    assert report.objectives == ((R3, "high"),)
+    assert report.roles == ("technical", "risk", "independent")
+
+
+def test_the_pr_is_judged_by_the_base_branch_policy(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    relaxed = (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"medium: [technical, risk]", b"medium: [technical]")
+    fake.commit("add-r4", {R4: R4_TEXT, "policies/policy.yaml": relaxed}, "add r4 and relax the policy", author="bob")
+    pr = fake.open_pr("add-r4", author_login="bob")
+    pr.review("alice")
+    report = check_pull_request(admin(url), pr.number)
+    assert report.state == "failure" and report.roles == ("technical", "risk")
+
+
+def test_policy_only_changes_need_the_highest_tier_and_others_pass(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    fake.commit("docs", {"README.md": b"# governance\n"}, "docs", author="bob")
+    docs = fake.open_pr("docs", author_login="bob")
+    report = check_pull_request(admin(url), docs.number)
+    assert report.state == "success" and report.description == "no governed document changed"
+    fake.commit("policy", {"policies/policy.yaml": (ROOT / "policies" / "policy.yaml").read_bytes() + b"\n"}, "policy", author="bob")
+    policy = fake.open_pr("policy", author_login="bob")
+    assert check_pull_request(admin(url), policy.number).roles == ("technical", "risk", "independent")
+
+
+CODEOWNERS_FULL = (ROOT / "CODEOWNERS").read_bytes()
+
+
+def _audit_codes(url: str) -> list[str]:  # noqa: F811
+    return [f.rule for f in audit(admin(url)).findings]
+
+
+def test_audit_of_a_well_protected_repository_is_clean(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    fake.commit(
+        "main",
+        {".github/CODEOWNERS": CODEOWNERS_FULL, "checks/ftgov/__init__.py": b"", ".github/workflows/ftgov.yaml": b"on: pull_request\n"},
+        "owners",
+    )
+    fake.protection = payloads.branch_protection(contexts=("ftgov/approvals", "ftgov validate"))
+    assert _audit_codes(url) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "code"),
+    [
+        ({"require_code_owner_reviews": False}, "FTG802"),
+        ({"dismiss_stale_reviews": False}, "FTG803"),
+        ({"enforce_admins": False}, "FTG804"),
+        ({"allow_force_pushes": True}, "FTG805"),
+        ({"allow_deletions": True}, "FTG805"),
+        ({"contexts": ("ftgov validate",)}, "FTG806"),
+        ({"require_last_push_approval": False}, "FTG807"),
+    ],
+)
+def test_audit_finds_each_bypass(fake: FakeGitHub, url: str, setting: dict[str, object], code: str) -> None:  # noqa: F811
+    fake.commit("main", {".github/CODEOWNERS": CODEOWNERS_FULL}, "owners")
+    fake.protection = payloads.branch_protection(**{"contexts": ("ftgov/approvals", "ftgov validate"), **setting})  # type: ignore[arg-type]
+    assert _audit_codes(url) == [code]
+
+
+def test_audit_accepts_rulesets_in_place_of_protection(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    fake.commit("main", {".github/CODEOWNERS": CODEOWNERS_FULL}, "owners")
+    fake.protection = None
+    assert _audit_codes(url) == ["FTG801"]
+    fake.rules["main"] = [payloads.pull_request_rule(), payloads.simple_rule("non_fast_forward"), payloads.simple_rule("deletion")]
+    assert _audit_codes(url) == ["FTG806", "FTG806"]  # neither required check is configured
+
+
+def test_audit_reads_codeowners_gaps_and_errors(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    fake.protection = payloads.branch_protection(contexts=("ftgov/approvals", "ftgov validate"))
+    assert _audit_codes(url) == ["FTG809"]  # no CODEOWNERS at all
+    fake.commit("main", {"CODEOWNERS": b"/objectives/ @acme/ml-tech-leads\n"}, "partial owners")
+    fake.codeowners_errors = [payloads.codeowners_error(1, "Unknown owner", source="/objectives/ @acme/ml-tech-leads", path="CODEOWNERS")]
+    result = audit(admin(url))
+    gaps = [f.message for f in result.findings if f.rule == "FTG808"]
+    assert len(gaps) == 5 and any(m.startswith("policies/ has no code owner") for m in gaps)
+    invalid = [f for f in result.findings if f.rule == "FTG809"]
+    assert len(invalid) == 1 and (invalid[0].path, invalid[0].line) == ("CODEOWNERS", 1)
+
+
+def test_audit_cli_renders_findings_in_every_format(fake: FakeGitHub, url: str, tmp_path: Path) -> None:  # noqa: F811
+    fake.protection = payloads.branch_protection(enforce_admins=False, contexts=("ftgov/approvals", "ftgov validate"))
+    done = _cli("audit-repo", "--repo", "acme/governance", "--github-url", url, "--format", "sarif", "--out", str(tmp_path / "audit.sarif"))
+    assert done.returncode == 1
+    results = json.loads((tmp_path / "audit.sarif").read_text())["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"FTG804", "FTG809"}
