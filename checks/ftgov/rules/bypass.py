@@ -67,15 +67,15 @@ ADMINS_EXEMPT = Rule(
     "admins-bypass",
     E,
     """
-Administrators are not bound by the branch's rules, or a ruleset lists bypass actors.
+Administrators are not bound by the branch protection.
 
 Why this matters: an administrator can merge an unapproved objective, or push to the
 branch, and the history looks like any other merge.
 
 Example: `enforce_admins.enabled: false`.
 
-Fix: enable "Do not allow bypassing the above settings" (include administrators), and
-keep ruleset bypass lists empty for the governance repository.
+Fix: enable "Do not allow bypassing the above settings" (include administrators). Keep
+ruleset bypass lists empty for the governance repository too (ftgov does not read them yet).
 """,
     waivable=False,
 )
