@@ -47,10 +47,13 @@ class GitHubForge:
         self._owner, self._name = owner, name
         self._github_url = github_url
         session = github3.session.GitHubSession(default_connect_timeout=timeout, default_read_timeout=timeout)
+        # Only 5xx answers to reads are retried: a refused connection or a timeout is
+        # reported at once (exit 3) rather than stretching a launcher's start-up.
         retry = Retry(
             total=retries,
-            connect=retries,
-            read=retries,
+            connect=0,
+            read=0,
+            other=0,
             status=retries,
             status_forcelist=_RETRY_STATUSES,
             allowed_methods=frozenset({"GET"}),
