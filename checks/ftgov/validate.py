@@ -21,7 +21,6 @@ from ftgov.document import Document
 from ftgov.findings import Finding, Severity
 from ftgov.loader import load_document, read_text
 from ftgov.policy import Policy, Waiver
-from ftgov.positions import index_for
 from ftgov.repo import Repository
 from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, repository, schema, waivers
 from ftgov.rules import document as document_rules
@@ -154,6 +153,11 @@ def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[F
     placed: list[Finding] = []
     for finding in findings:
         (placed if finding.line is not None else by_path[finding.path]).append(finding)
+    if not by_path:
+        return placed
+    # ruamel's round-trip loader is imported only when some finding needs a position.
+    from ftgov.positions import index_for
+
     for path, pending in by_path.items():
         text = read(path)
         index = index_for(text, path) if text is not None else None
