@@ -313,3 +313,11 @@ def test_cli_exit_codes_and_no_token_leak(fake: FakeGitHub, url: str, tmp_path: 
     assert all(r.header("Authorization") == f"token {TOKEN}" for r in fake.requests)
     cache_files = list((tmp_path / "xdg" / "ftgov" / "github").iterdir())
     assert cache_files and all(TOKEN not in f.read_text() for f in cache_files)
+
+
+def test_a_missing_parent_on_the_branch_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    orphan = R4_TEXT.replace(b"parent: support-agent-r3", b"parent: support-agent-r7")
+    approved(fake, content=orphan).merge("merge")
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert any("model.parent support-agent-r7" in r for r in attestation.reasons)

@@ -151,9 +151,25 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
     if objective.data.get("id") != objective_id or model != PurePosixPath(path).parent.name:
         raise Denied(f"{path} declares id {objective.data.get('id')!r} of model {model!r}; it must be objectives/<model>/<id>.yaml")
     problems = _errors(findings, {path: text})
+    if not problems:  # the links are read from a document that passed its schema
+        problems = _missing_links(objective, tree, model)
     if problems:
         raise Denied(f"objective {objective_id} does not validate on {branch}", *problems)
     return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH])
+
+
+def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
+    """The cross-document rules a pinned tree can answer without reading other files."""
+    ids = {PurePosixPath(p).stem for p in tree if p.startswith(f"objectives/{model}/") and p.endswith((".yaml", ".yml"))}
+    data = objective.data
+    parent = data["model"].get("parent")
+    rollback = data["rollback"]["to"]
+    missing = []
+    if parent is not None and parent not in ids:
+        missing.append(f"model.parent {parent} is not an objective of model {model} on the branch (FTG403)")
+    if rollback != data["model"]["base"] and rollback not in ids - {data["id"]}:
+        missing.append(f"rollback.to {rollback} is neither an earlier objective of model {model} nor model.base (FTG405)")
+    return missing
 
 
 def _attest(
