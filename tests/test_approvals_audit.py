@@ -63,8 +63,10 @@ def test_the_pr_is_judged_by_the_base_branch_policy(fake: FakeGitHub, url: str) 
     fake.commit("add-r4", {R4: R4_TEXT, "policies/policy.yaml": relaxed}, "add r4 and relax the policy", author="bob")
     pr = fake.open_pr("add-r4", author_login="bob")
     pr.review("alice")
+    pr.review("rita")
     report = check_pull_request(admin(url), pr.number)
-    assert report.state == "failure" and report.roles == ("technical", "risk")
+    # Base policy, and a policy change needs the highest tier's roles on top of medium's.
+    assert report.state == "failure" and report.roles == ("technical", "risk", "independent")
 
 
 def test_policy_only_changes_need_the_highest_tier_and_others_pass(fake: FakeGitHub, url: str) -> None:  # noqa: F811
@@ -138,3 +140,20 @@ def test_audit_cli_renders_findings_in_every_format(fake: FakeGitHub, url: str, 
     assert done.returncode == 1
     results = json.loads((tmp_path / "audit.sarif").read_text())["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"FTG804", "FTG809"}
+
+
+def test_a_pr_changing_the_policy_and_a_low_tier_objective_needs_every_high_tier_role(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    low = R4_TEXT.replace(b"risk_tier: medium", b"risk_tier: low")
+    relaxed = (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"high: [technical, risk, independent]", b"high: [technical]")
+    fake.commit("both", {R4: low, "policies/policy.yaml": relaxed}, "low objective and a relaxed policy", author="bob")
+    pr = fake.open_pr("both", author_login="bob")
+    pr.review("alice")
+    report = check_pull_request(admin(url), pr.number)
+    assert report.state == "failure" and report.roles == ("technical", "risk", "independent")
+
+
+def test_changing_the_gate_code_needs_the_highest_tier(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    fake.commit("code", {"checks/ftgov/gate.py": b"ALLOW = True\n"}, "simplify the gate", author="bob")
+    pr = fake.open_pr("code", author_login="bob")
+    report = check_pull_request(admin(url), pr.number)
+    assert report.state == "failure" and report.roles == ("technical", "risk", "independent")

@@ -321,3 +321,49 @@ def test_a_missing_parent_on_the_branch_denies(fake: FakeGitHub, url: str, tmp_p
     attestation = run(url, tmp_path)
     assert attestation.decision == "deny"
     assert any("model.parent support-agent-r7" in r for r in attestation.reasons)
+
+
+POLICY_TEXT = (ROOT / "policies" / "policy.yaml").read_bytes()
+RELAXED = POLICY_TEXT.replace(b"medium: [technical, risk]", b"medium: [technical]")
+
+
+def test_a_direct_push_relaxing_the_policy_after_the_merge_does_not_allow(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    approved(fake, "alice").merge("squash")  # medium tier needs technical and risk; only alice approved
+    fake.commit("main", {"policies/policy.yaml": RELAXED}, "relax", author="mallory")
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.required_roles == ("technical", "risk")
+
+
+def test_relaxing_the_policy_in_the_objectives_own_pr_does_not_allow(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    fake.commit("add-r4", {"policies/policy.yaml": RELAXED}, "relax", author="bob")
+    approved(fake, "alice").merge("merge")
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny" and any("role risk" in r for r in attestation.reasons)
+
+
+def test_lowering_the_risk_tier_in_the_pr_keeps_the_old_tier(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    approved(fake, "alice", path=R3, content=lowered, branch="lower").merge("squash")
+    attestation = run(url, tmp_path, "support-agent-r3")
+    assert attestation.decision == "deny"
+    assert attestation.risk_tier == "high" and attestation.required_roles == ("technical", "risk", "independent")
+
+
+def test_a_tier_the_policy_does_not_know_needs_approval_anyway(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    schema = json.loads((ROOT / "policies" / "objective.schema.json").read_text())
+    schema["properties"]["model"]["properties"]["risk_tier"]["enum"].append("none")
+    fake.commit("add-r4", {"policies/objective.schema.json": json.dumps(schema).encode()}, "new tier", author="bob")
+    propose(fake, content=R4_TEXT.replace(b"risk_tier: medium", b"risk_tier: none")).merge("squash")  # no reviews at all
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.risk_tier == "high"
+
+
+def test_a_token_with_a_trailing_newline_is_a_usage_error_that_quotes_nothing(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    done = _ftgov(
+        ["gate", "support-agent-r4", "--repo", "acme/governance", "--github-url", url, "--format", "json"],
+        _env(tmp_path, GITHUB_TOKEN=TOKEN + "\n"),
+    )
+    assert done.returncode == 2 and "whitespace or control characters" in done.stderr
+    assert TOKEN not in done.stdout + done.stderr and fake.requests == []

@@ -40,7 +40,7 @@ def test_a_transient_5xx_is_retried(merged: FakeGitHub, url: str, tmp_path: Path
         ("rate-limit-403", "rate limited by GitHub (HTTP 403); the limit resets at"),
         ("rate-limit-429", "rate limited by GitHub (HTTP 429)"),
         ("malformed-json", "not the JSON expected"),
-        ("incomplete", "incomplete"),
+        ("incomplete", "malformed response from GitHub (missing 'sha')"),
         ("timeout", "cannot reach GitHub"),
         ("ghost-pr-author", "malformed pull request"),
         ("unauthorised", "HTTP 401"),

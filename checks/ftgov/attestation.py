@@ -34,6 +34,8 @@ class Attestation:
     merged_at: dt.datetime | None = None
     approvals: tuple[Approval, ...] = ()
     approvals_verified: bool = True
+    risk_tier: str | None = None
+    required_roles: tuple[str, ...] = ()
     started_at: dt.datetime | None = None
     stats: ForgeStats | None = field(default=None, compare=False)
 
@@ -61,6 +63,8 @@ class Attestation:
             "pull_request": self.pull_request,
             "merged_at": iso(self.merged_at),
             "approvals": approvals,
+            "risk_tier": self.risk_tier,
+            "required_roles": list(self.required_roles),
             "branch": self.branch,
             "head_sha": self.head_sha,
             "objective_path": self.objective_path,

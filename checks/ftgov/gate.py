@@ -21,7 +21,7 @@ from ftgov.approvals import count_approvals
 from ftgov.attestation import Attestation
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
-from ftgov.forge import Forge, ForgeError, TreeReader
+from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.repo import InputError
@@ -172,6 +172,51 @@ def _missing_links(objective: Document, tree: dict[str, str], model: str | None)
     return missing
 
 
+TIERS = ("low", "medium", "high")
+
+
+def risk_tier(document: Document) -> str:
+    """The document's risk tier; anything unreadable counts as the strictest."""
+    model = document.data.get("model")
+    tier = model.get("risk_tier") if isinstance(model, dict) else None
+    return tier if tier in TIERS else "high"
+
+
+def _requirements(forge: Forge, pinned: _Pinned, pr: PullRequest) -> tuple[str, tuple[str, ...], dict[str, str]]:
+    """Roles required, judged by the stricter of the branch now and the PR's base.
+
+    A PR cannot lower the bar it is judged by: neither by relaxing the policy nor by
+    lowering the objective's risk tier in the same change, and a later direct push to
+    the policy cannot lower it either, because the policy at the PR's base still counts.
+    """
+    base_tree = forge.tree(pr.base_sha)
+    tiers = [risk_tier(pinned.objective)]
+    if pinned.path in base_tree:
+        try:
+            before, _ = parse_blob(forge, pinned.path, base_tree[pinned.path])
+            tiers.append(risk_tier(before))
+        except Denied:
+            tiers.append("high")
+    tier = max(tiers, key=TIERS.index)
+    policies = [pinned.policy]
+    if base_tree.get(POLICY_PATH) != pinned.policy_blob_sha:
+        base_policy, _ = policy_at(forge, base_tree, f"the base of PR #{pr.number} ({pr.base_sha[:12]})")
+        policies.append(base_policy)
+    roles: list[str] = []
+    teams: dict[str, str] = {}
+    for policy in policies:
+        for role in policy.required.get(tier, ()):
+            if role not in roles:
+                roles.append(role)
+            if role in teams and policy.teams.get(role) != teams[role]:
+                raise Denied(f"the policy maps role {role} to {teams[role]} at the PR's base but to {policy.teams.get(role)} now")
+            if role in policy.teams:
+                teams[role] = policy.teams[role]
+    if not roles:
+        raise Denied(f"the policy requires no approval for risk tier {tier}; every tier must name at least one role")
+    return tier, tuple(roles), teams
+
+
 def _attest(
     decision: str,
     objective_id: str,
@@ -230,9 +275,9 @@ def decide(
             reasons.append(
                 f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
             )
-        tier = str(pinned.objective.data["model"]["risk_tier"])
-        roles = pinned.policy.required.get(tier, ())
-        count = count_approvals(pr, forge.reviews(pr.number), roles, pinned.policy.teams, forge.team_membership)
+        tier, roles, teams = _requirements(forge, pinned, pr)
+        facts.update(risk_tier=tier, required_roles=roles)
+        count = count_approvals(pr, forge.reviews(pr.number), roles, teams, forge.team_membership)
         facts["approvals"] = count.approvals
         reasons.extend(count.reasons)
         if reasons:
@@ -242,6 +287,9 @@ def decide(
         return _attest("deny", objective_id, forge, branch, now, facts, denied.reasons)
     except ForgeError as exc:
         return _attest("deny", objective_id, forge, branch, now, facts, (f"could not decide: {exc}",), undecided=True)
+    except Exception as exc:
+        reason = f"could not decide: unexpected {type(exc).__name__} in ftgov (a bug; please report it)"
+        return _attest("deny", objective_id, forge, branch, now, facts, (reason,), undecided=True)
 
 
 def decide_offline(
@@ -293,8 +341,17 @@ def token_from_environment(environ: dict[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     for name in TOKEN_VARIABLES:
         if env.get(name):
-            return env[name]
+            return check_token(env[name], name)
     raise GateUsageError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read the repository and its teams")
+
+
+def check_token(token: str, source: str = "the token") -> str:
+    """Refuse a token HTTP cannot carry; the message never quotes it."""
+    if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise GateUsageError(
+            f"{source} contains whitespace or control characters (a trailing newline from a secrets file is the usual cause); remove them"
+        )
+    return token
 
 
 def default_cache_dir() -> Path:
@@ -322,7 +379,9 @@ def require_approved(
     moment = parse_started_at(started_at) if isinstance(started_at, str) else started_at
     if moment is not None and moment.tzinfo is None:
         raise GateUsageError("started_at must carry a time zone")
-    forge = GitHubForge(repo, token or token_from_environment(), github_url=github_url, cache_dir=cache_dir or default_cache_dir())
+    forge = GitHubForge(
+        repo, check_token(token) if token else token_from_environment(), github_url=github_url, cache_dir=cache_dir or default_cache_dir()
+    )
     attestation = decide(forge, objective_id, branch=branch, started_at=moment)
     if not attestation.allowed:
         raise GateDenied(attestation)

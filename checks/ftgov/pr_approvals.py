@@ -12,14 +12,22 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ftgov.approvals import ApprovalCount, count_approvals
-from ftgov.document import Document
 from ftgov.forge import PullRequest
-from ftgov.gate import POLICY_PATH, Denied, parse_blob, policy_at
+from ftgov.gate import TIERS, Denied, parse_blob, policy_at, risk_tier
 from ftgov.policy import Policy
 
 CONTEXT = "ftgov/approvals"
-_TIERS = ("low", "medium", "high")
-_GOVERNED = ("objectives/", "registers/", "policies/")
+# Files that decide what the gate enforces: changing any of them needs the highest tier's roles.
+_GOVERNED = (
+    "registers/",
+    "policies/",
+    "checks/",
+    ".github/",
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+)
 
 
 @dataclass(frozen=True)
@@ -63,13 +71,7 @@ def _tier_of(forge: Any, tree: dict[str, str], path: str) -> str | None:
         document, _ = parse_blob(forge, path, tree[path])
     except Denied:
         return "high"  # an unreadable objective is judged at the strictest tier
-    return _tier(document)
-
-
-def _tier(document: Document) -> str:
-    model = document.data.get("model")
-    tier = model.get("risk_tier") if isinstance(model, dict) else None
-    return tier if tier in _TIERS else "high"
+    return risk_tier(document)
 
 
 def check_pull_request(forge: Any, number: int) -> ApprovalsReport:
@@ -86,13 +88,15 @@ def check_pull_request(forge: Any, number: int) -> ApprovalsReport:
     tiers: list[tuple[str, str]] = []
     for path in objectives:
         found = [t for t in (_tier_of(forge, head_tree, path), _tier_of(forge, base_tree, path)) if t is not None]
-        tiers.append((path, max(found, key=_TIERS.index) if found else "high"))
-    if tiers:
-        roles = _roles(policy, [tier for _, tier in tiers])
-    elif any(f.startswith(_GOVERNED) or f == POLICY_PATH for f in files):
-        roles = _roles(policy, ["high"])  # registers and policies change what every objective means
-    else:
-        return ApprovalsReport(pr.number, pr.head_sha, (), (), None, ())
+        tiers.append((path, max(found, key=TIERS.index) if found else "high"))
+    judged = [tier for _, tier in tiers]
+    if any(f.startswith(_GOVERNED) for f in files):
+        judged.append("high")  # policies, registers, the checks and their owners change what every objective means
+    if not judged:
+        return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), (), None, ())
+    roles = _roles(policy, judged)
+    if not roles:
+        return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), (), None, ("the base policy requires no role for these changes",))
     count = count_approvals(pr, forge.reviews(number), roles, policy.teams, forge.team_membership)
     return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), roles, count, count.reasons)
 

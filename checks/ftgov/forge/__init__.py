@@ -21,6 +21,7 @@ class PullRequest:
     number: int
     author: str
     base_ref: str
+    base_sha: str  # the base branch's commit the PR was last compared with
     head_sha: str
     merged_at: dt.datetime | None
     merge_commit_sha: str | None

@@ -68,7 +68,6 @@ class GitHubForge:
             self._gh: Any = github3.GitHubEnterprise(github_url, token=token, session=session)
         else:
             self._gh = github3.GitHub(token=token, session=session)
-        self._repo: Any = None
 
     def describe(self) -> str:
         host = self._github_url or "https://github.com"
@@ -87,7 +86,7 @@ class GitHubForge:
         except gh_errors.IncompleteResponse as exc:
             raise ForgeError(f"{what}: GitHub's response was incomplete ({exc})") from exc
         except gh_errors.UnexpectedResponse as exc:
-            raise ForgeError(f"{what}: GitHub's response was not the JSON expected (HTTP {exc.code})") from exc
+            raise ForgeError(f"{what}: GitHub's response was not the JSON expected (HTTP {getattr(exc, 'code', '?')})") from exc
         except gh_errors.GitHubError as exc:
             raise ForgeError(f"{what}: {_describe_error(exc)}") from exc
         except gh_errors.TransportError as exc:
@@ -98,15 +97,14 @@ class GitHubForge:
             raise ForgeError(f"{what}: GitHub did not answer in time") from exc
         except requests.RequestException as exc:
             raise ForgeError(f"{what}: cannot reach GitHub ({type(exc).__name__})") from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ForgeError(f"{what}: malformed response from GitHub ({type(exc).__name__}: {exc})") from exc
+        except KeyError as exc:
+            raise ForgeError(f"{what}: malformed response from GitHub (missing {exc})") from exc
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            # No message: a ValueError from requests can quote a header, and headers hold the token.
+            raise ForgeError(f"{what}: malformed response or request ({type(exc).__name__})") from exc
 
-    def _repository(self) -> Any:
-        if self._repo is None:
-            self._repo = self._call(f"repository {self._owner}/{self._name}", lambda: self._gh.repository(self._owner, self._name))
-            if self._repo is None:
-                raise ForgeError(f"repository {self._owner}/{self._name}: empty response")
-        return self._repo
+    def _repo_url(self, *parts: str) -> str:
+        return str(self._gh._build_url("repos", self._owner, self._name, *parts))
 
     def _get_json(self, what: str, url: str, params: dict[str, Any] | None = None) -> tuple[Any, Any]:
         def fetch() -> tuple[Any, Any]:
@@ -115,95 +113,100 @@ class GitHubForge:
 
         return self._call(what, fetch)
 
+    def _object(self, what: str, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        data, _ = self._get_json(what, url, params)
+        if not isinstance(data, dict):
+            raise ForgeError(f"{what}: expected a JSON object from GitHub")
+        return data
+
+    def _pages(self, what: str, url: str, params: dict[str, Any] | None = None, max_pages: int = 100) -> list[Any]:
+        """Every item of a paginated list, following GitHub's Link headers."""
+        items: list[Any] = []
+        next_url: str | None = url
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        for _ in range(max_pages):
+            if next_url is None:
+                return items
+            data, response = self._get_json(what, next_url, query)
+            if not isinstance(data, list):
+                raise ForgeError(f"{what}: expected a list from GitHub")
+            items.extend(data)
+            next_url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the query
+        raise ForgeError(f"{what}: more than {max_pages} pages")
+
     # -- the questions ------------------------------------------------------------
+    # Raw routes on github3's session (auth, timeouts, error mapping): github3's models
+    # would cost a repository fetch first, and crash on a deleted user (`"user": null`).
 
     def branch_head(self, branch: str) -> str:
-        repo = self._repository()
-        found = self._call(f"branch {branch}", lambda: repo.branch(branch))
-        return _sha(found.commit.sha, f"head of {branch}")
+        data = self._object(f"branch {branch}", self._repo_url("branches", branch))
+        return self._field(f"head of {branch}", lambda: _sha(data["commit"]["sha"], f"head of {branch}"))
 
     def tree(self, commit: str) -> dict[str, str]:
-        repo = self._repository()
-        tree = self._call(f"tree of {commit[:12]}", lambda: repo.tree(commit, recursive=True))
-        if tree.as_dict().get("truncated"):
-            raise ForgeError(f"tree of {commit[:12]} is truncated by GitHub; the repository is too large to resolve ids")
-        return {entry.path: entry.sha for entry in tree.tree or [] if entry.type == "blob"}
+        what = f"tree of {commit[:12]}"
+        data = self._object(what, self._repo_url("git", "trees", commit), {"recursive": "1"})
+        if data.get("truncated") is not False:
+            raise ForgeError(f"{what} is truncated by GitHub (or says nothing about it); cannot resolve objective ids")
+        return self._field(what, lambda: {e["path"]: _sha(e["sha"], what) for e in data["tree"] if e["type"] == "blob"})
 
     def blob(self, sha: str) -> bytes:
-        repo = self._repository()
-        found = self._call(f"blob {sha[:12]}", lambda: repo.blob(sha))
-        if found.encoding != "base64":
-            raise ForgeError(f"blob {sha[:12]}: unexpected encoding {found.encoding!r}")
-        content = base64.b64decode(found.content)
+        what = f"blob {sha[:12]}"
+        data = self._object(what, self._repo_url("git", "blobs", sha))
+        if data.get("encoding") != "base64":
+            raise ForgeError(f"{what}: unexpected encoding {data.get('encoding')!r}")
+        content = self._field(what, lambda: base64.b64decode(data["content"]))
         if git_blob_sha(content) != sha:
-            raise ForgeError(f"blob {sha[:12]}: content does not match its sha")
+            raise ForgeError(f"{what}: content does not match its sha")
         return content
 
     def blob_sha_at(self, path: str, commit: str) -> str | None:
-        repo = self._repository()
+        what = f"{path} at {commit[:12]}"
         try:
-            found = self._call(f"{path} at {commit[:12]}", lambda: repo.file_contents(path, ref=commit))
+            data, _ = self._get_json(what, self._repo_url("contents", path), {"ref": commit})
         except NotFound:
             return None
-        return _sha(found.sha, f"{path} at {commit[:12]}")
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None  # a directory, symlink or submodule is not the objective file
+        return self._field(what, lambda: _sha(data["sha"], what))
 
     def last_commit_touching(self, path: str, commit: str) -> str | None:
-        repo = self._repository()
-        found = self._call(f"history of {path}", lambda: list(repo.commits(sha=commit, path=path, number=1)))
-        return _sha(found[0].sha, f"history of {path}") if found else None
+        what = f"history of {path}"
+        data, _ = self._get_json(what, self._repo_url("commits"), {"sha": commit, "path": path, "per_page": 1})
+        if not isinstance(data, list):
+            raise ForgeError(f"{what}: expected a list from GitHub")
+        return self._field(what, lambda: _sha(data[0]["sha"], what)) if data else None
 
     def pulls_for_commit(self, commit: str) -> list[PullRequest]:
-        repo = self._repository()
-        # github3 reaches this route only from a commit object; asking it directly saves fetching the commit.
-        url = repo._build_url("commits", commit, "pulls", base_url=repo._api)
-        data, _ = self._get_json(f"pull requests of {commit[:12]}", url, {"per_page": 100})
-        if not isinstance(data, list):
-            raise ForgeError(f"pull requests of {commit[:12]}: expected a list")
-        return [self._pull_from_json(item) for item in data]
+        items = self._pages(f"pull requests of {commit[:12]}", self._repo_url("commits", commit, "pulls"))
+        return [self._pull_from_json(item) for item in items]
 
     def pull(self, number: int) -> PullRequest:
-        repo = self._repository()
         try:
-            found = self._call(f"pull request #{number}", lambda: repo.pull_request(number))
+            data = self._object(f"pull request #{number}", self._repo_url("pulls", str(number)))
         except NotFound as exc:
             raise ForgeError(f"pull request #{number} does not exist") from exc
-        return self._pull_from_json(found.as_dict())
+        return self._pull_from_json(data)
 
     def reviews(self, number: int) -> list[Review]:
-        """Every review in GitHub's (chronological) order, across pages.
-
-        Read as JSON rather than as github3 models: github3 4.0.1 raises TypeError on a
-        review by a deleted account (user: null), which must count as no approval, not
-        as an outage.
-        """
-        repo = self._repository()
-        url: str | None = repo._build_url("pulls", str(number), "reviews", base_url=repo._api)
-        params: dict[str, Any] | None = {"per_page": 100}
-        reviews: list[Review] = []
-        pages = 0
-        while url is not None:
-            data, response = self._get_json(f"reviews of #{number}", url, params)
-            if not isinstance(data, list):
-                raise ForgeError(f"reviews of #{number}: expected a list")
-            reviews.extend(_review_from_json(item) for item in data)
-            url = response.links.get("next", {}).get("url")
-            params = None
-            pages += 1
-            if pages > 100:
-                raise ForgeError(f"reviews of #{number}: more than 100 pages")
-        return reviews
+        """Every review in GitHub's (chronological) order, across pages."""
+        return [_review_from_json(item) for item in self._pages(f"reviews of #{number}", self._repo_url("pulls", str(number), "reviews"))]
 
     def team_membership(self, team: str, login: str) -> str | None:
         org, _, slug = team.partition("/")
         url = self._gh._build_url("orgs", org, "teams", slug, "memberships", login)
         try:
-            data, _ = self._get_json(f"membership of {login} in {team}", url)
+            data = self._object(f"membership of {login} in {team}", url)
         except NotFound:
             return None
-        state = data.get("state") if isinstance(data, dict) else None
+        state = data.get("state")
         if state not in ("active", "pending"):
             raise ForgeError(f"membership of {login} in {team}: unexpected state {state!r}")
         return str(state)
+
+    def _field(self, what: str, read: Callable[[], T]) -> T:
+        """Read fields of a parsed response; a missing or mistyped field is a malformed response."""
+        return self._call(what, read)
 
     @staticmethod
     def _pull_from_json(item: Any) -> PullRequest:
@@ -212,6 +215,7 @@ class GitHubForge:
                 number=int(item["number"]),
                 author=str(item["user"]["login"]),
                 base_ref=str(item["base"]["ref"]),
+                base_sha=_sha(item["base"]["sha"], "pull request base"),
                 head_sha=_sha(item["head"]["sha"], "pull request head"),
                 merged_at=parse_time(item.get("merged_at")),
                 merge_commit_sha=item.get("merge_commit_sha"),
@@ -243,75 +247,57 @@ def _sha(value: Any, what: str) -> str:
 def _describe_error(exc: gh_errors.GitHubError) -> str:
     response = getattr(exc, "response", None)
     headers = response.headers if response is not None else {}
-    if exc.code in (403, 429) and (headers.get("X-RateLimit-Remaining") == "0" or "rate limit" in str(exc.msg).lower()):
+    code = getattr(exc, "code", None)
+    if code in (403, 429) and (headers.get("X-RateLimit-Remaining") == "0" or "rate limit" in str(exc.msg).lower()):
         reset = str(headers.get("X-RateLimit-Reset", ""))
         when = dt.datetime.fromtimestamp(int(reset), dt.UTC).isoformat().replace("+00:00", "Z") if reset.isdigit() else "later"
-        return f"rate limited by GitHub (HTTP {exc.code}); the limit resets at {when}"
-    return f"GitHub answered HTTP {exc.code}: {exc.msg}"
+        return f"rate limited by GitHub (HTTP {code}); the limit resets at {when}"
+    return f"GitHub answered HTTP {code}: {getattr(exc, 'msg', type(exc).__name__)}"
 
 
 class GitHubAdmin(GitHubForge):
     """The calls the `approvals` check and `audit-repo` add: PR files, statuses, protection."""
 
     def pull_files(self, number: int) -> list[str]:
-        repo = self._repository()
-        url: str | None = repo._build_url("pulls", str(number), "files", base_url=repo._api)
-        params: dict[str, Any] | None = {"per_page": 100}
         files: list[str] = []
-        while url is not None:
-            data, response = self._get_json(f"files of #{number}", url, params)
-            if not isinstance(data, list):
-                raise ForgeError(f"files of #{number}: expected a list")
-            for item in data:
-                if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
-                    raise ForgeError(f"files of #{number}: malformed entry")
-                files.append(item["filename"])
-                if isinstance(item.get("previous_filename"), str):
-                    files.append(item["previous_filename"])  # a rename moves an objective out of its old place
-            url = response.links.get("next", {}).get("url")
-            params = None
-            if len(files) > 3000:  # GitHub lists at most 3,000 files; more cannot be judged
-                raise ForgeError(f"#{number} changes more than 3,000 files; GitHub cannot list them all")
+        # GitHub lists at most 3,000 files of a PR: 30 pages of 100.
+        for item in self._pages(f"files of #{number}", self._repo_url("pulls", str(number), "files"), max_pages=31):
+            if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
+                raise ForgeError(f"files of #{number}: malformed entry")
+            files.append(item["filename"])
+            if isinstance(item.get("previous_filename"), str):
+                files.append(item["previous_filename"])  # a rename moves an objective out of its old place
+        if len(files) >= 3000:
+            raise ForgeError(f"#{number} changes 3,000 files or more; GitHub cannot list them all")
         return files
 
     def set_status(self, sha: str, state: str, description: str, context: str, target_url: str | None = None) -> None:
-        repo = self._repository()
-        self._call(
-            f"status {context} on {sha[:12]}",
-            lambda: repo.create_status(sha, state, target_url=target_url, description=description[:140], context=context),
-        )
+        payload = {"state": state, "description": description[:140], "context": context}
+        if target_url:
+            payload["target_url"] = target_url
+        url = self._repo_url("statuses", sha)
+        self._call(f"status {context} on {sha[:12]}", lambda: self._gh._json(self._gh._post(url, data=payload), 201))
 
     def protection(self, branch: str) -> dict[str, Any] | None:
-        repo = self._repository()
-        url = repo._build_url("branches", branch, "protection", base_url=repo._api)
         try:
-            data, _ = self._get_json(f"protection of {branch}", url)
+            return self._object(f"protection of {branch}", self._repo_url("branches", branch, "protection"))
         except NotFound:
             return None
-        if not isinstance(data, dict):
-            raise ForgeError(f"protection of {branch}: expected an object")
-        return data
 
     def branch_rules(self, branch: str) -> list[dict[str, Any]]:
-        repo = self._repository()
-        url = repo._build_url("rules", "branches", branch, base_url=repo._api)
         try:
-            data, _ = self._get_json(f"rules of {branch}", url, {"per_page": 100})
+            rules = self._pages(f"rules of {branch}", self._repo_url("rules", "branches", branch))
         except NotFound:
             return []
-        if not isinstance(data, list):
-            raise ForgeError(f"rules of {branch}: expected a list")
-        return [rule for rule in data if isinstance(rule, dict)]
+        return [rule for rule in rules if isinstance(rule, dict)]
 
     def codeowners_errors(self, ref: str) -> list[dict[str, Any]] | None:
         """GitHub's own parse errors of CODEOWNERS at ref; None when there is no CODEOWNERS file."""
-        repo = self._repository()
-        url = repo._build_url("codeowners", "errors", base_url=repo._api)
         try:
-            data, _ = self._get_json("CODEOWNERS errors", url, {"ref": ref})
+            data = self._object("CODEOWNERS errors", self._repo_url("codeowners", "errors"), {"ref": ref})
         except NotFound:
             return None
-        errors = data.get("errors") if isinstance(data, dict) else None
+        errors = data.get("errors")
         if not isinstance(errors, list):
             raise ForgeError("CODEOWNERS errors: expected an errors list")
         return [e for e in errors if isinstance(e, dict)]
