@@ -118,7 +118,8 @@ def count_approvals(
         pending = [login for (t, login), state in checked.items() if t == team and state == "pending"]
         detail = []
         if outsiders:
-            detail.append(f"not active members of {team}: {', '.join(sorted(outsiders))}" + (" (invitation pending)" if pending else ""))
+            hint = " (invitation pending)" if pending else " (if they are members, the token cannot see the team: it needs members:read)"
+            detail.append(f"not active members of {team}: {', '.join(sorted(outsiders))}{hint}")
         detail.extend(notes)
         reasons.append(f"no valid approval for role {role} (team {team})" + (f": {'; '.join(detail)}" if detail else ""))
     approvals = tuple(
