@@ -31,7 +31,7 @@ HOSTILE: dict[str, bytes] = {
     "yaml11-directive": b"%YAML 1.1\n---\nkind: FineTuneObjective\n",
     "depth-65": b"kind: FineTuneObjective\nx: " + b"[" * 65 + b"]" * 65 + b"\n",
     "depth-5000-flow": b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n",
-    "depth-5000-block": "".join("  " * i + f"k{i}:\n" for i in range(5000)).encode() + b"  " * 5000 + b"v\n",
+    "depth-1000-block": "".join(" " * i + f"k{i}:\n" for i in range(1000)).encode() + b" " * 1000 + b"v\n",
     "depth-deep-compact": b"x:\n" + b"- " * 3000 + b"v\n",
     "not-a-mapping": b"- just\n- a list\n",
     "empty": b"",
@@ -57,7 +57,7 @@ def test_hostile_input_is_a_finding_not_a_crash(governance_repo: Path, name: str
 
 
 @pytest.mark.parametrize(
-    "name", ["billion-laughs", "depth-5000-flow", "depth-5000-block", "python-tag", "invalid-utf8", "big-50mb", "duplicate-key"]
+    "name", ["billion-laughs", "depth-5000-flow", "depth-1000-block", "python-tag", "invalid-utf8", "big-50mb", "duplicate-key"]
 )
 def test_hostile_input_through_the_cli(governance_repo: Path, name: str) -> None:
     target = governance_repo / "objectives" / f"{name}.yaml"
