@@ -200,6 +200,7 @@ def test_fast_and_round_trip_loaders_agree_on_every_document_in_the_repository()
         "x:\n" + "- " * 70 + "v\n",
         "x:\n" + "".join("  " * i + "- k:\n" for i in range(40)) + "  " * 40 + "v\n",
         "? " * 70 + "k\n",
+        *[brk.join([" " * i + "k:" for i in range(70)] + [" " * 70 + "v"]) for brk in ("\r", "\r\n", "\x85", "\u2028", "\u2029")],
     ],
 )
 def test_depth_prefilter_never_skips_a_deep_document(text: str) -> None:

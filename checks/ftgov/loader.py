@@ -153,6 +153,8 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
 _HAZARD_MARKS = re.compile(r"[&*!]|^(?:%|---|\.\.\.)", re.MULTILINE)
 # The indentation and block indicators ("- ", "? ", ": ") that open a line: a block
 # collection can only start within them.
+# The bound below reads lines split at "\n"; libyaml also breaks lines at these.
+_OTHER_LINE_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 _BLOCK_PREFIX = re.compile(r"^(?:---[ ]+)?[ ]*(?:[-?:][ ]+)*", re.MULTILINE)
 
 
@@ -163,7 +165,7 @@ def needs_hazard_scan(text: str) -> bool:
     the one two levels up, and never beyond its line's block prefix; flow collections
     each need a bracket. So depth <= 2 * (longest block prefix + 1) + brackets.
     """
-    if _HAZARD_MARKS.search(text):
+    if _HAZARD_MARKS.search(text) or _OTHER_LINE_BREAKS.search(text):
         return True
     prefix = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
     return 2 * (prefix + 1) + text.count("[") + text.count("{") > MAX_DEPTH
