@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +217,54 @@ def test_prefilter_skips_ordinary_documents() -> None:
         # the worked example has no anchors, tags or deep nesting: the scan is provably unnecessary
         assert not needs_hazard_scan(text.replace("---", ""))
     assert MAX_DEPTH == 64
+
+
+def _pointers(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _pointers(item, (*prefix, key))
+            yield (*prefix, key, "missing-field")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _pointers(item, (*prefix, i))
+
+
+def test_libyaml_positions_equal_round_trip_positions() -> None:
+    """Large files are located with libyaml's marks: they must answer as ruamel does."""
+    from ftgov.loader import compose_for_positions
+    from ftgov.positions import NodePositionIndex
+
+    files = [*ROOT.glob("objectives/**/*.yaml"), ROOT / "policies" / "policy.yaml", *FIXTURES.glob("**/*.yaml")]
+    compared = 0
+    for file in files:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+        if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
+            continue
+        values = load_values(text, file.name)
+        slow = load_round_trip(text, file.name)
+        if isinstance(values, Finding) or isinstance(slow, Finding):
+            continue
+        fast_index, slow_index = NodePositionIndex(compose_for_positions(text)), PositionIndex(slow)
+        for pointer in _pointers(values):
+            for at_key in (False, True):
+                assert fast_index.locate(pointer, at_key=at_key) == slow_index.locate(pointer, at_key=at_key), (file.name, pointer, at_key)
+                compared += 1
+    assert compared > 5000
+
+
+def test_a_large_file_full_of_errors_is_reported_fast_and_capped(governance_repo: Path) -> None:
+    target = governance_repo / "objectives" / "support-agent" / "support-agent-r9.yaml"
+    gains = "".join(f"  - TODO {i}\n" for i in range(40000))
+    text = (FIXTURES / "valid" / "support-agent-r4.yaml").read_text().replace("id: support-agent-r4", "id: support-agent-r9")
+    text = text.replace("expected_gains:\n  - fee questions about 2027 products answered correctly\n", "expected_gains:\n" + gains)
+    target.write_text(text)
+    assert 64 * 1024 < len(text.encode()) < 1024 * 1024
+    done, elapsed = _run_cli(["validate", "--format", "json", str(target)], governance_repo)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert len(findings) == 100
+    assert sum("more than 100 findings" in f["message"] for f in findings) == 1
+    first = min((f["line"], f["column"]) for f in findings if "TODO 0" in f["message"])
+    assert first == (15, 5)  # "- TODO 0" under expected_gains (line 14), placed from libyaml's marks
+    assert elapsed < 2.0 + _startup_allowance()

@@ -212,6 +212,11 @@ def scan_hazards(text: str, path: str) -> Finding | None:
     return None
 
 
+def compose_for_positions(text: str) -> Any:
+    """libyaml's node tree (marks on every key and value); the caller screened the text."""
+    return yaml.compose(text, Loader=_Composer)
+
+
 def load_values(text: str, path: str) -> Any | Finding:
     """The file's values as plain Python, or a finding. Assumes scan_hazards passed."""
     try:

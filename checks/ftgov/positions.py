@@ -123,8 +123,75 @@ def _match_key(mapping: CommentedMap, part: str | int) -> Any:
     return None
 
 
-def index_for(text: str, path: str) -> PositionIndex | Finding:
+def index_for(text: str, path: str) -> PositionIndex | NodePositionIndex | Finding:
+    if len(text) > LARGE_TEXT:
+        return node_index_for(text, path)
     root = load_round_trip(text, path)
     if isinstance(root, Finding):
         return root
     return PositionIndex(root)
+
+
+class NodePositionIndex:
+    """The same answers as PositionIndex, from libyaml's composed nodes.
+
+    Used for large files, where a round-trip parse would take seconds: libyaml marks the
+    start of every key and value just as ruamel does (a test compares the two on every
+    pointer of every document in the repository and its fixtures).
+    """
+
+    def __init__(self, root: Any) -> None:
+        self._root = root
+
+    @staticmethod
+    def _at(node: Any) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def _first_key(self) -> tuple[int, int]:
+        import yaml
+
+        root = self._root
+        if isinstance(root, yaml.MappingNode) and root.value:
+            return self._at(root.value[0][0])
+        if isinstance(root, yaml.SequenceNode):
+            return self._at(root)
+        return 1, 1
+
+    def locate(self, pointer: Pointer, *, at_key: bool = False) -> tuple[int, int]:
+        import yaml
+
+        if not pointer:
+            return self._first_key()
+        node: Any = self._root
+        position = self._first_key()
+        for depth, part in enumerate(pointer):
+            last = depth == len(pointer) - 1
+            if isinstance(node, yaml.MappingNode):
+                pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and p[0].value == str(part)), None)
+                if pair is None:
+                    return position
+                key, value = pair
+                collection = isinstance(value, (yaml.MappingNode, yaml.SequenceNode))
+                position = self._at(key) if (at_key and last) or (collection and not last) else self._at(value)
+                node = value
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                position = self._at(node)
+            else:
+                return position
+        return position
+
+
+# Above this size a round-trip parse costs over a second; libyaml's marks answer in milliseconds.
+LARGE_TEXT = 64 * 1024
+
+
+def node_index_for(text: str, path: str) -> NodePositionIndex | Finding:
+    import yaml
+
+    from ftgov.loader import compose_for_positions
+
+    try:
+        return NodePositionIndex(compose_for_positions(text))
+    except yaml.YAMLError:
+        return R.SYNTAX.at_line(path, 1, 1, "YAML syntax error")

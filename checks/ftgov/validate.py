@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ftgov.schemas import Gate, Schema, load_schema
 ObjectiveCheck = Callable[[Document, Policy | None], Iterator[Finding]]
 OBJECTIVE_CHECKS: tuple[ObjectiveCheck, ...] = (completeness.check, criteria.check, data.check, domain.check)
 PARALLEL_FROM = 64  # below this, forking workers costs more than it saves
+MAX_FINDINGS_PER_FILE = 100
 _LOADER_CODES = frozenset(rule.code for rule in document_rules.RULES)
 
 Progress = Callable[[int, int], None]
@@ -86,18 +88,32 @@ class FileChecker:
 
     def check_document(self, loaded: Document) -> FileOutcome:
         path = loaded.path
-        found: list[Finding] = []
+        sources: list[Iterable[Finding]] = []
         summary = None
         if loaded.kind == "FineTuneObjective":
             if self.objective_gate is None or not self.objective_gate(loaded.data):
-                found.extend(schema.findings_for(path, loaded.data, self.objective_schema.validator))
-            for check in OBJECTIVE_CHECKS:
-                found.extend(check(loaded, self.policy))
+                sources.append(schema.findings_for(path, loaded.data, self.objective_schema.validator))
+            sources.extend(check(loaded, self.policy) for check in OBJECTIVE_CHECKS)
             summary = repository.ObjectiveSummary.of(path, loaded.data)
         elif loaded.kind == "Policy":
-            found.extend(schema.findings_for(path, loaded.data, self.policy_schema.validator))
+            sources.append(schema.findings_for(path, loaded.data, self.policy_schema.validator))
         # CumulativeRegister: screened by the loader; its own rules arrive with the register.
-        return FileOutcome(path, tuple(found), summary)
+        return FileOutcome(path, _capped(path, sources), summary)
+
+
+def _capped(path: str, sources: list[Iterable[Finding]]) -> tuple[Finding, ...]:
+    """At most MAX_FINDINGS_PER_FILE findings: a file with 100,000 errors needs fixing, not listing.
+
+    The checks are generators, so a huge broken file stops costing time once the cap is hit.
+    """
+    found = list(itertools.islice(itertools.chain.from_iterable(sources), MAX_FINDINGS_PER_FILE + 1))
+    if len(found) <= MAX_FINDINGS_PER_FILE:
+        return tuple(found)
+    last = found[MAX_FINDINGS_PER_FILE - 1]
+    note = Finding(
+        last.rule, last.severity, path, None, None, (), f"more than {MAX_FINDINGS_PER_FILE} findings in this file; fix these first"
+    )
+    return (*found[: MAX_FINDINGS_PER_FILE - 1], note)
 
 
 def _load_policy(repo: Repository, policy_schema: Schema) -> tuple[Policy | None, list[Finding]]:
