@@ -268,3 +268,61 @@ def test_a_large_file_full_of_errors_is_reported_fast_and_capped(governance_repo
     first = min((f["line"], f["column"]) for f in findings if "TODO 0" in f["message"])
     assert first == (15, 5)  # "- TODO 0" under expected_gains (line 14), placed from libyaml's marks
     assert elapsed < 2.0 + _startup_allowance()
+
+
+# Reproducers from the adversarial review: each must end in a finding, never a traceback.
+REVIEW_CASES = {
+    "huge-integer": ("apiVersion: ftgov/v1\nkind: FineTuneObjective\nrecords: 1" + "0" * 5000 + "\n", "FTG002", (3, 10)),
+    "merge-key": ("a: 1\n<<: {b: 2}\n", "FTG004", (2, 1)),
+    "merge-key-after-ambiguous": ("x: 0o17\n<<: {b: 2}\n", "FTG004", (2, 1)),
+    "int-and-string-key": ('1: a\n"1": b\n', "FTG003", (2, 1)),
+    "null-and-None-key": ('null: a\n"None": b\n', "FTG003", (2, 1)),
+    "int-and-float-key": ("1: a\n1.0: b\n", "FTG003", (2, 1)),
+    "bool-and-int-key": ("true: a\n1: b\n", "FTG003", (2, 1)),
+    "zero-and-negative-zero": ("0.0: a\n-0.0: b\n", "FTG003", (2, 1)),
+    "collision-after-ambiguous": ('x: 0o17\n1: a\n"1": b\n', "FTG003", (3, 1)),
+    "sequence-key-after-ambiguous": ("x: 0o17\n[a]: 1\n", "FTG002", (2, 1)),
+    "too-many-values": ("x: [" + "0," * 60000 + "0]\n", "FTG007", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEW_CASES))
+def test_review_reproducers_end_in_findings(name: str) -> None:
+    text, rule, place = REVIEW_CASES[name]
+    hazard = scan_hazards(text, "t.yaml") if needs_hazard_scan(text) else None
+    found = hazard or load_values(text, "t.yaml")
+    assert isinstance(found, Finding), found
+    assert found.rule == rule, found
+    if place is not None:
+        assert (found.line, found.column) == place, found
+
+
+def test_ambiguous_scalars_do_not_send_a_large_file_to_ruamel(governance_repo: Path) -> None:
+    source = (ROOT / "objectives" / "support-agent" / "support-agent-r3.yaml").read_text()
+    padding = "".join(f"  - criterion {i} must hold on the production shadow set\n" for i in range(14000))
+    text = source.replace("records: 12000", "records: 12_000").replace("  criteria:\n", "  criteria:\n" + padding)
+    target = governance_repo / "objectives" / "support-agent" / "support-agent-r3.yaml"
+    target.write_text(text)
+    assert 512 * 1024 < len(text) < 1024 * 1024
+    done, elapsed = _run_cli(["validate", str(target)], governance_repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert elapsed < 2.0 + _startup_allowance()
+
+
+def test_cr_only_line_endings_keep_positions(tmp_path: Path) -> None:
+    raw = (FIXTURES / "rules" / "FTG001.yaml").read_bytes().replace(b"\n", b"\r")
+    target = tmp_path / "cr.yaml"
+    target.write_bytes(raw)
+    found = load_document(target, "cr.yaml")
+    assert isinstance(found, Finding) and (found.rule, found.line, found.column) == ("FTG001", 12, 24)
+
+
+def test_a_tab_ruamel_refuses_still_gets_positions(governance_repo: Path) -> None:
+    from ftgov.repo import Repository
+    from ftgov.validate import validate
+
+    raw = (FIXTURES / "rules" / "FTG305.yaml").read_text().replace("id: support-agent-r4", "id:\tsupport-agent-r4")
+    target = governance_repo / "objectives" / "support-agent" / "support-agent-r4.yaml"
+    target.write_text(raw)
+    result = validate(Repository(governance_repo), [target])
+    assert [(f.rule, f.line, f.column) for f in result.findings] == [("FTG305", 32, 15)]

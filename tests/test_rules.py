@@ -152,3 +152,10 @@ def test_parallel_and_serial_runs_agree(governance_repo: Path) -> None:
 def test_project_documents_have_no_placeholders() -> None:
     for path in (ROOT / "objectives").rglob("*.yaml"):
         assert "TODO" not in path.read_text()
+
+
+def test_an_integer_beyond_any_float_is_a_finding_not_a_crash(governance_repo: Path) -> None:
+    target, _ = _place(governance_repo, FIXTURES / "valid" / "support-agent-r4.yaml")
+    target.write_text(target.read_text().replace("replay_fraction: 0.1", "replay_fraction: 1" + "0" * 309))
+    result = validate(Repository(governance_repo), [target])
+    assert [f.rule for f in result.findings] == ["FTG503"]

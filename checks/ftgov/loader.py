@@ -25,6 +25,8 @@ from ftgov.rules import document as R
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 64
+MAX_NODES = 50_000  # an objective has a few hundred values; 50,000 is a generated file or an attack
+_SCAN_ABOVE = 64 * 1024  # larger texts always get the event scan, which also counts values
 KINDS = ("FineTuneObjective", "CumulativeRegister", "Policy")
 
 try:  # libyaml ships inside PyYAML's wheels; the pure parser is a slower fallback.
@@ -68,21 +70,43 @@ _AMBIGUOUS = re.compile(r"[-+]?[0-9._][0-9._]*(?:[eE][-+]?[0-9._]*)?|[-+]?0[xXoO
 _SPECIAL_START = frozenset("~nNtTfF-+.0123456789")
 
 
+class _BadScalar(Exception):
+    """A scalar no YAML 1.2 reader can turn into a value (e.g. an integer of 5,000 digits)."""
+
+    def __init__(self, value: str, mark: Any = None) -> None:
+        super().__init__(value)
+        self.value = value
+        self.mark = mark
+
+
+class _MergeKey(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("<<")
+        self.mark = mark
+
+
 def _scalar(value: str) -> Any:
     if not value:
         return None
     if value[0] not in _SPECIAL_START:
         return value
-    if _NULL.fullmatch(value):
-        return None
-    if _BOOL.fullmatch(value):
-        return value[0] in "tT"
-    if _INT.fullmatch(value):
-        return int(value)
-    if _FLOAT.fullmatch(value):
-        return float(value)
-    if _AMBIGUOUS.fullmatch(value):
-        raise _NeedsSlowPath(value)
+    try:
+        if _NULL.fullmatch(value):
+            return None
+        if _BOOL.fullmatch(value):
+            return value[0] in "tT"
+        if _INT.fullmatch(value):
+            return int(value)
+        if _FLOAT.fullmatch(value):
+            return float(value)
+        if _AMBIGUOUS.fullmatch(value):
+            # A plain scalar's YAML 1.2 meaning depends on its text alone: ask ruamel about
+            # this one scalar instead of re-reading the whole document with it.
+            from ftgov.positions import scalar_value
+
+            return scalar_value(value)
+    except (ValueError, OverflowError) as exc:
+        raise _BadScalar(value) from exc
     return value
 
 
@@ -90,19 +114,29 @@ def _build(node: yaml.Node) -> Any:
     """Plain values from a composed node; depth is already bounded by MAX_DEPTH."""
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _PLAIN:
-            return _scalar(node.value)
+            try:
+                return _scalar(node.value)
+            except _BadScalar as exc:
+                raise _BadScalar(node.value, node.start_mark) from exc
         if node.tag == _STR:
             return node.value
         raise _NeedsSlowPath(node.tag)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item) for item in node.value]
     out: dict[str, Any] = {}
+    keys: set[Any] = set()
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.MarkedYAMLError(problem="mapping keys must be plain scalars", problem_mark=key_node.start_mark)
-        key = str(_build(key_node))
-        if key in out:
+        if key_node.tag == _PLAIN and key_node.value == "<<":
+            raise _MergeKey(key_node.start_mark)
+        built = _build(key_node)
+        key = str(built)
+        # Keys collide as YAML readers see them (1, 1.0 and true are one key in most) and as
+        # JSON sees them (1 and "1"): both would silently keep one value.
+        if key in out or built in keys:
             raise _DuplicateKey(problem=f'duplicate key "{key}"', problem_mark=key_node.start_mark)
+        keys.add(built)
         out[key] = _build(value_node)
     return out
 
@@ -119,6 +153,16 @@ def read_text(file: Path, path: str) -> str | Finding:
     return decode(raw, path)
 
 
+_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_and_column(before: bytes) -> tuple[int, int]:
+    """1-based position just after `before`, counting CRLF, CR and LF line breaks."""
+    breaks = list(_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, len(before) - start + 1
+
+
 def decode(raw: bytes, path: str) -> str | Finding:
     """Bytes as UTF-8 text, refusing oversized or mis-encoded content."""
     if len(raw) > MAX_BYTES:
@@ -126,8 +170,7 @@ def decode(raw: bytes, path: str) -> str | Finding:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _line_and_column(raw[: exc.start])
         return R.UNREADABLE.at_line(path, line, column, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
     return text.removeprefix("\ufeff")
 
@@ -138,9 +181,7 @@ def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:
 
 
 def _reader_finding(text: str, path: str, error: yaml.reader.ReaderError) -> Finding:
-    before = text[: error.position]
-    line = before.count("\n") + 1
-    column = error.position - (before.rfind("\n") + 1) + 1
+    line, column = _line_and_column(text[: error.position].encode("utf-8", "surrogatepass"))
     return R.SYNTAX.at_line(path, line, column, f"character {error.character!r} is not allowed in YAML; remove it")
 
 
@@ -165,7 +206,7 @@ def needs_hazard_scan(text: str) -> bool:
     the one two levels up, and never beyond its line's block prefix; flow collections
     each need a bracket. So depth <= 2 * (longest block prefix + 1) + brackets.
     """
-    if _HAZARD_MARKS.search(text) or _OTHER_LINE_BREAKS.search(text):
+    if len(text) > _SCAN_ABOVE or _HAZARD_MARKS.search(text) or _OTHER_LINE_BREAKS.search(text):
         return True
     prefix = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
     return 2 * (prefix + 1) + text.count("[") + text.count("{") > MAX_DEPTH
@@ -179,8 +220,14 @@ def scan_hazards(text: str, path: str) -> Finding | None:
     """
     depth = 0
     documents = 0
+    nodes = 0
     try:
         for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    at = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark is not None else (1, 1)
+                    return R.TOO_LARGE.at_line(path, *at, f"document holds more than {MAX_NODES:,} values; governance documents are small")
             mark = event.start_mark
             where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             if isinstance(event, yaml.DocumentStartEvent):
@@ -212,6 +259,14 @@ def scan_hazards(text: str, path: str) -> Finding | None:
     return None
 
 
+def plain_key(node: yaml.ScalarNode) -> str:
+    """The name _build gives a scalar key."""
+    try:
+        return str(_scalar(node.value)) if node.tag == _PLAIN else str(node.value)
+    except _BadScalar:
+        return str(node.value)
+
+
 def compose_for_positions(text: str) -> Any:
     """libyaml's node tree (marks on every key and value); the caller screened the text."""
     return yaml.compose(text, Loader=_Composer)
@@ -226,6 +281,12 @@ def load_values(text: str, path: str) -> Any | Finding:
         pass
     except _DuplicateKey as exc:
         return R.DUPLICATE_KEY.at_line(path, *_mark(exc), f"{exc.problem}; a second value would silently replace the first")
+    except _MergeKey as exc:
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+        return R.ANCHOR_ALIAS.at_line(path, line, column, "merge key << is not allowed; write the values out in full")
+    except _BadScalar as exc:
+        line, column = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark is not None else (1, 1)
+        return R.SYNTAX.at_line(path, line, column, f"{exc.value[:20]}... cannot be read as a number; quote it if it is text")
     except yaml.MarkedYAMLError as exc:
         return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
     except yaml.reader.ReaderError as exc:
@@ -233,7 +294,12 @@ def load_values(text: str, path: str) -> Any | Finding:
     from ftgov.positions import load_round_trip, plain
 
     loaded = load_round_trip(text, path)
-    return loaded if isinstance(loaded, Finding) else plain(loaded)
+    if isinstance(loaded, Finding):
+        return loaded
+    try:
+        return plain(loaded)
+    except ValueError as exc:
+        return R.DUPLICATE_KEY.at_line(path, 1, 1, str(exc))
 
 
 def load_document(file: Path, path: str) -> Document | Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -50,9 +51,21 @@ def load_round_trip(text: str, path: str) -> Any | Finding:
 
 
 def plain(node: Any) -> Any:
-    """Round-trip values as plain dicts, lists, str, int, float, bool and None."""
+    """Round-trip values as plain dicts, lists, str, int, float, bool and None.
+
+    Keys become strings, as in JSON; two keys that become the same string (1 and "1")
+    are a duplicate, and a key that is not a scalar is refused.
+    """
     if isinstance(node, dict):
-        return {str(k): plain(v) for k, v in node.items()}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(key, (dict, list, tuple)):
+                raise ValueError("mapping keys must be plain scalars")
+            name = str(plain(key))
+            if name in out:
+                raise ValueError(f'duplicate key "{name}"; a second value would silently replace the first')
+            out[name] = plain(value)
+        return out
     if isinstance(node, list):
         return [plain(v) for v in node]
     if isinstance(node, bool) or node is None:
@@ -62,6 +75,16 @@ def plain(node: Any) -> Any:
     if isinstance(node, float):
         return float(node)
     return str(node)
+
+
+@functools.lru_cache(maxsize=4096)
+def scalar_value(text: str) -> Any:
+    """What ruamel (YAML 1.2) makes of one plain scalar, read as a mapping value.
+
+    A plain scalar's meaning depends on its text alone, but "..." alone on a line would end
+    a document: as the value of a key it is read exactly as inside any document.
+    """
+    return plain(_new_yaml().load(f"v: {text}\n"))["v"]
 
 
 class PositionIndex:
@@ -167,7 +190,7 @@ class NodePositionIndex:
         for depth, part in enumerate(pointer):
             last = depth == len(pointer) - 1
             if isinstance(node, yaml.MappingNode):
-                pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and p[0].value == str(part)), None)
+                pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and _key_text(p[0]) == str(part)), None)
                 if pair is None:
                     return position
                 key, value = pair
@@ -180,6 +203,13 @@ class NodePositionIndex:
             else:
                 return position
         return position
+
+
+def _key_text(node: Any) -> str:
+    """A key as the loader names it: plain keys resolved (true -> True), quoted keys as written."""
+    from ftgov.loader import plain_key
+
+    return plain_key(node)
 
 
 # Above this size a round-trip parse costs over a second; libyaml's marks answer in milliseconds.

@@ -172,11 +172,13 @@ def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[F
     if not by_path:
         return placed
     # ruamel's round-trip loader is imported only when some finding needs a position.
-    from ftgov.positions import index_for
+    from ftgov.positions import index_for, node_index_for
 
     for path, pending in by_path.items():
         text = read(path)
         index = index_for(text, path) if text is not None else None
+        if isinstance(index, Finding) and text is not None:
+            index = node_index_for(text, path)  # ruamel refused what libyaml read (e.g. a tab after a colon)
         for finding in pending:
             line, column = (1, 1) if index is None or isinstance(index, Finding) else index.locate(finding.pointer, at_key=finding.at_key)
             placed.append(

@@ -19,7 +19,10 @@ def number(value: Any, key: str) -> float | None:
     found = value.get(key) if isinstance(value, dict) else None
     if isinstance(found, bool) or not isinstance(found, (int, float)):
         return None
-    return float(found)
+    try:
+        return float(found)
+    except OverflowError:  # an integer beyond any float: out of every sane range
+        return float("inf") if found > 0 else float("-inf")
 
 
 def text(value: Any, key: str) -> str | None:

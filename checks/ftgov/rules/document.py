@@ -117,7 +117,7 @@ TOO_LARGE = Rule(
     "too-large",
     E,
     """
-The file is larger than 1 MiB.
+The file is larger than 1 MiB, or holds more than 50,000 values.
 
 Why this matters: an objective is a few kilobytes; a large file is a mistake (results
 pasted in) or an attempt to slow the checks. Big evaluation results live outside the
