@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ftgov.attestation import Attestation
-from ftgov.forge.cache import git_blob_sha
+from ftgov.forge import git_blob_sha
 from ftgov.forge.github import GitHubForge
 from ftgov.gate import GateDenied, decide, require_approved
 

@@ -21,7 +21,7 @@ from ftgov.approvals import count_approvals
 from ftgov.attestation import Attestation
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
-from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader
+from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader, git_blob_sha
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.repo import InputError
@@ -47,6 +47,8 @@ class GateUsageError(ValueError):
 
 
 class Denied(Exception):
+    """A definite no, with the reasons; decide() turns it into a deny attestation."""
+
     def __init__(self, *reasons: str) -> None:
         super().__init__("; ".join(reasons))
         self.reasons = reasons
@@ -68,19 +70,13 @@ class _Pinned:
     policy_blob_sha: str
 
 
-def _git_blob_sha(content: bytes) -> str:
-    from ftgov.forge.cache import git_blob_sha
-
-    return git_blob_sha(content)
-
-
 def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
     path = f"policies/{name}.schema.json"
     sha = tree.get(path)
     if sha is None:
         raise Denied(f"{path} is missing at the pinned commit")
     bundled = packaged_schema(name)
-    raw = bundled if bundled is not None and _git_blob_sha(bundled) == sha else forge.blob(sha)
+    raw = bundled if bundled is not None and git_blob_sha(bundled) == sha else forge.blob(sha)
     try:
         return schema_from_bytes(raw, path)
     except InputError as exc:

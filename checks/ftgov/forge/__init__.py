@@ -8,6 +8,7 @@ logic never sees a github3 object or an HTTP response.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -87,3 +88,8 @@ def parse_time(value: str | None) -> dt.datetime | None:
     if parsed.tzinfo is None:
         raise ForgeError(f"timestamp without a time zone: {value}")
     return parsed.astimezone(dt.UTC)
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The sha git (and GitHub) names a file's content by."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()

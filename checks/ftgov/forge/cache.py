@@ -28,6 +28,8 @@ from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
+from ftgov.forge import git_blob_sha
+
 _SHA = r"[0-9a-f]{40}"
 # Resources a 40-hex sha pins forever (the sha in the path, or as the ref / start of history).
 _IMMUTABLE = (
@@ -41,10 +43,6 @@ _KEPT_HEADERS = ("Content-Type", "ETag", "Link")
 
 def _is_immutable(url: str) -> bool:
     return any(pattern.search(url) for pattern in _IMMUTABLE)
-
-
-def git_blob_sha(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 class CachingAdapter(HTTPAdapter):

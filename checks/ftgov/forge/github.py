@@ -18,8 +18,8 @@ import requests
 from github3 import exceptions as gh_errors
 from urllib3.util.retry import Retry
 
-from ftgov.forge import ForgeError, ForgeStats, PullRequest, Review, parse_time
-from ftgov.forge.cache import CachingAdapter, git_blob_sha
+from ftgov.forge import ForgeError, ForgeStats, PullRequest, Review, git_blob_sha, parse_time
+from ftgov.forge.cache import CachingAdapter
 
 T = TypeVar("T")
 _RETRY_STATUSES = (500, 502, 503, 504)
