@@ -176,17 +176,21 @@ def _types(value: Any) -> Any:
     return type(value).__name__
 
 
-def test_fast_and_round_trip_loaders_agree_on_every_document_in_the_repository() -> None:
+def _both_paths() -> Iterator[tuple[str, str, Any, Any]]:
+    """Every safe YAML document of the repository and its fixtures, read by both paths."""
     files = [*ROOT.glob("objectives/**/*.yaml"), ROOT / "policies" / "policy.yaml", *FIXTURES.glob("**/*.yaml")]
-    compared = 0
     for file in files:
         text = file.read_bytes().decode("utf-8", errors="replace")
         if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
             continue
-        fast = load_values(text, file.name)
-        slow = load_round_trip(text, file.name)
+        yield file.name, text, load_values(text, file.name), load_round_trip(text, file.name)
+
+
+def test_fast_and_round_trip_loaders_agree_on_every_document_in_the_repository() -> None:
+    compared = 0
+    for name, _, fast, slow in _both_paths():
         if isinstance(fast, Finding) or isinstance(slow, Finding):
-            assert isinstance(fast, Finding) and isinstance(slow, Finding), file
+            assert isinstance(fast, Finding) and isinstance(slow, Finding), name
             continue
         _assert_same(fast, plain(slow))
         compared += 1
@@ -235,20 +239,14 @@ def test_libyaml_positions_equal_round_trip_positions() -> None:
     from ftgov.loader import compose_for_positions
     from ftgov.positions import NodePositionIndex
 
-    files = [*ROOT.glob("objectives/**/*.yaml"), ROOT / "policies" / "policy.yaml", *FIXTURES.glob("**/*.yaml")]
     compared = 0
-    for file in files:
-        text = file.read_bytes().decode("utf-8", errors="replace")
-        if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
-            continue
-        values = load_values(text, file.name)
-        slow = load_round_trip(text, file.name)
+    for name, text, values, slow in _both_paths():
         if isinstance(values, Finding) or isinstance(slow, Finding):
             continue
         fast_index, slow_index = NodePositionIndex(compose_for_positions(text)), PositionIndex(slow)
         for pointer in _pointers(values):
             for at_key in (False, True):
-                assert fast_index.locate(pointer, at_key=at_key) == slow_index.locate(pointer, at_key=at_key), (file.name, pointer, at_key)
+                assert fast_index.locate(pointer, at_key=at_key) == slow_index.locate(pointer, at_key=at_key), (name, pointer, at_key)
                 compared += 1
     assert compared > 5000
 
