@@ -307,10 +307,10 @@ def load_document(file: Path, path: str) -> Document | Finding:
     text = read_text(file, path)
     if isinstance(text, Finding):
         return text
-    return parse_document(text, path, file)
+    return parse_document(text, path)
 
 
-def parse_document(text: str, path: str, file: Path | None = None) -> Document | Finding:
+def parse_document(text: str, path: str) -> Document | Finding:
     """Screen and parse a document's text (from disk or from a forge)."""
     hazard = scan_hazards(text, path) if needs_hazard_scan(text) else None
     if hazard is not None:
@@ -331,4 +331,4 @@ def parse_document(text: str, path: str, file: Path | None = None) -> Document |
             else f"document has no kind; add kind: one of {', '.join(KINDS)}",
             at_key="kind" not in data,
         )
-    return Document(path=path, file=file, kind=str(kind), data=data, text=text)
+    return Document(path=path, kind=str(kind), data=data)
