@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from ftgov.audit import audit
 from ftgov.forge.github import GitHubAdmin
 from ftgov.pr_approvals import CONTEXT, check_pull_request
 
-from .conftest import ROOT
+from .conftest import ROOT, run_ftgov
 from .fakegithub import FakeGitHub, payloads
 from .test_gate import R3, R4, R4_TEXT, TOKEN, fake, propose, url  # noqa: F401 - pytest fixtures
 
@@ -26,8 +24,7 @@ def admin(url: str) -> GitHubAdmin:  # noqa: F811
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITHUB_TOKEN": TOKEN}
-    return subprocess.run([sys.executable, "-m", "ftgov", *args], capture_output=True, text=True, timeout=120, env=env, check=False)
+    return run_ftgov(*args, env={"GITHUB_TOKEN": TOKEN})
 
 
 def test_open_pr_fails_until_every_role_approves_and_sets_the_status(fake: FakeGitHub, url: str) -> None:  # noqa: F811

@@ -14,15 +14,11 @@ from click.testing import CliRunner
 
 from ftgov.cli import main
 
-from .conftest import FIXTURES, ROOT
-
-
-def _ftgov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ftgov", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+from .conftest import FIXTURES, ROOT, run_ftgov
 
 
 def test_check_passes_on_this_repository() -> None:
-    done = _ftgov("check", cwd=ROOT)
+    done = run_ftgov("check", cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 error(s)" in done.stdout
 
@@ -30,34 +26,34 @@ def test_check_passes_on_this_repository() -> None:
 def test_exit_codes_follow_design(governance_repo: Path) -> None:
     folder = governance_repo / "objectives" / "support-agent"
     (folder / "support-agent-r4.yaml").write_text((FIXTURES / "rules" / "FTG305.yaml").read_text())
-    assert _ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo).returncode == 1
+    assert run_ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo).returncode == 1
     (folder / "support-agent-r4.yaml").write_text((FIXTURES / "rules" / "FTG003.yaml").read_text())
-    assert _ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo).returncode == 2
+    assert run_ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo).returncode == 2
     (folder / "support-agent-r4.yaml").write_text((FIXTURES / "rules" / "FTG306.yaml").read_text())
-    info_only = _ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo)
+    info_only = run_ftgov("validate", str(folder / "support-agent-r4.yaml"), cwd=governance_repo)
     assert info_only.returncode == 0 and "FTG306 (info)" in info_only.stdout
 
 
 def test_input_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
-    outside = _ftgov("check", cwd=tmp_path)
+    outside = run_ftgov("check", cwd=tmp_path)
     assert outside.returncode == 2
     assert outside.stderr.count("\n") == 1 and "policies/policy.yaml" in outside.stderr
-    missing = _ftgov("validate", "objectives/nope.yaml", cwd=ROOT)
+    missing = run_ftgov("validate", "objectives/nope.yaml", cwd=ROOT)
     assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
-    bad_root = _ftgov("check", "--repo-root", str(tmp_path), cwd=ROOT)
+    bad_root = run_ftgov("check", "--repo-root", str(tmp_path), cwd=ROOT)
     assert bad_root.returncode == 2 and "--repo-root" in bad_root.stderr
 
 
 def test_broken_schema_is_an_input_error(governance_repo: Path) -> None:
     (governance_repo / "policies" / "objective.schema.json").write_text("{ not json")
-    done = _ftgov("check", cwd=governance_repo)
+    done = run_ftgov("check", cwd=governance_repo)
     assert done.returncode == 2
     assert "objective.schema.json:1:3: schema is not valid JSON" in done.stderr
 
 
 def test_out_writes_the_report_atomically(governance_repo: Path) -> None:
     report = governance_repo / "reports" / "ftgov.json"
-    done = _ftgov("check", "--format", "json", "--out", str(report), cwd=governance_repo)
+    done = run_ftgov("check", "--format", "json", "--out", str(report), cwd=governance_repo)
     assert done.returncode == 0 and done.stdout == ""
     assert json.loads(report.read_text())["summary"]["files"] == 4
     assert [p.name for p in report.parent.iterdir()] == ["ftgov.json"]
@@ -115,7 +111,7 @@ def test_progress_shows_on_a_terminal_and_not_when_piped(governance_repo: Path) 
     code, terminal = _run_on_terminal(["check"], governance_repo)
     assert code == 0
     assert "validated 33/33 files" in terminal
-    piped = _ftgov("check", cwd=governance_repo)
+    piped = run_ftgov("check", cwd=governance_repo)
     assert piped.returncode == 0 and piped.stderr == ""
 
 

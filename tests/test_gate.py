@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ftgov.forge import git_blob_sha
 from ftgov.forge.github import GitHubForge
 from ftgov.gate import GateDenied, decide, require_approved
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest
 
 TOKEN = "ghp_test_token_never_printed_0123456789"
@@ -283,16 +282,11 @@ def test_cold_and_warm_call_counts(fake: FakeGitHub, url: str, tmp_path: Path) -
 
 
 def _ftgov(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ftgov", *args], capture_output=True, text=True, timeout=120, env=env, check=False)
+    return run_ftgov(*args, env=env)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
-    env.update(extra)
-    return env
+    return {"XDG_CACHE_HOME": str(tmp_path / "xdg"), **extra}
 
 
 def test_cli_exit_codes_and_no_token_leak(fake: FakeGitHub, url: str, tmp_path: Path) -> None:

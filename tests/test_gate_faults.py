@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 
 from ftgov.gate import decide
 
+from .conftest import run_ftgov
 from .fakegithub import FakeGitHub
 from .test_gate import TOKEN, approved, fake, forge, run, url  # noqa: F401 - pytest fixtures
 
@@ -75,27 +73,8 @@ def test_faults_deny_with_exit_3(merged: FakeGitHub, url: str, tmp_path: Path, f
 
 
 def test_an_unreachable_forge_prints_the_deny_object(tmp_path: Path) -> None:
-    env = {**os.environ, "GITHUB_TOKEN": TOKEN, "XDG_CACHE_HOME": str(tmp_path)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ftgov",
-            "gate",
-            "support-agent-r4",
-            "--repo",
-            "acme/governance",
-            "--github-url",
-            "http://127.0.0.1:9",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    gate = ("gate", "support-agent-r4", "--repo", "acme/governance", "--github-url", "http://127.0.0.1:9", "--format", "json")
+    done = run_ftgov(*gate, env={"GITHUB_TOKEN": TOKEN, "XDG_CACHE_HOME": str(tmp_path)})
     assert done.returncode == 3
     payload = json.loads(done.stdout)
     assert payload["decision"] == "deny" and payload["reasons"][0].startswith("could not decide: ")
@@ -148,11 +127,7 @@ def test_a_tampered_review_list_cannot_turn_a_deny_into_an_allow(fake: FakeGitHu
 
 
 def test_twenty_concurrent_launchers_share_one_cache(merged: FakeGitHub, url: str, tmp_path: Path) -> None:  # noqa: F811
-    env = {**os.environ, "GITHUB_TOKEN": TOKEN}
-    command = [
-        sys.executable,
-        "-m",
-        "ftgov",
+    command = (
         "gate",
         "support-agent-r4",
         "--repo",
@@ -163,10 +138,10 @@ def test_twenty_concurrent_launchers_share_one_cache(merged: FakeGitHub, url: st
         str(tmp_path / "shared"),
         "--format",
         "json",
-    ]
+    )
 
     def launch(_: int) -> tuple[int, str]:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env, check=False)
+        done = run_ftgov(*command, env={"GITHUB_TOKEN": TOKEN}, timeout=180)
         return done.returncode, done.stdout
 
     with ThreadPoolExecutor(max_workers=20) as pool:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from ftgov.forge.git import LocalGitForge
 from ftgov.gate import decide_offline
 
-from .conftest import ROOT
+from .conftest import ROOT, run_ftgov
 from .fakegithub import FakeGitHub
 from .test_gate import R4, R4_TEXT, approved, fake  # noqa: F401 - pytest fixture
 
@@ -29,15 +27,9 @@ def _clone(fake: FakeGitHub, tmp_path: Path) -> Path:  # noqa: F811
 
 
 def _gate(clone: Path) -> tuple[int, dict[str, object]]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}  # no token needed offline
-    done = subprocess.run(
-        [sys.executable, "-m", "ftgov", "gate", "support-agent-r4", "--forge", "git", "--git-dir", str(clone), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    done = run_ftgov(
+        "gate", "support-agent-r4", "--forge", "git", "--git-dir", str(clone), "--format", "json"
+    )  # no token: offline needs none
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, json.loads(done.stdout)
 

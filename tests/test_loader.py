@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from ftgov.findings import Finding
 from ftgov.loader import MAX_DEPTH, load_document, load_values, needs_hazard_scan, scan_hazards
 from ftgov.positions import PositionIndex, load_round_trip, plain
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, run_ftgov
 
 
 def _laugh(level: int) -> bytes:
@@ -45,7 +44,7 @@ HOSTILE: dict[str, bytes] = {
 
 def _run_cli(args: list[str], cwd: Path, timeout: float = 20) -> tuple[subprocess.CompletedProcess[str], float]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ftgov", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    done = run_ftgov(*args, cwd=cwd, timeout=timeout)
     return done, time.perf_counter() - start
 
 

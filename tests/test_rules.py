@@ -76,25 +76,22 @@ def test_valid_fixture_and_worked_example_are_clean(governance_repo: Path) -> No
 
 def test_repository_itself_validates_clean() -> None:
     result = validate(Repository(ROOT))
-    assert [f for f in result.findings] == []
+    assert result.findings == ()
+
+
+def _waive(repo: Path, rule: str, path: str, expires: str) -> None:
+    policy = repo / "policies" / "policy.yaml"
+    waiver = (
+        f"waivers:\n  - rule: {rule}\n    path: {path}\n"
+        "    reason: the forgetting default is the boundary we want\n"
+        f"    approved_by: raj-risk\n    expires: {expires}\n"
+    )
+    policy.write_text(policy.read_text().replace("waivers: []", waiver))
 
 
 def test_waiver_suppresses_matching_finding_and_is_reported(governance_repo: Path) -> None:
     _place(governance_repo, FIXTURES / "rules" / "FTG306.yaml")
-    policy = governance_repo / "policies" / "policy.yaml"
-    policy.write_text(
-        policy.read_text().replace(
-            "waivers: []",
-            (
-                "waivers:\n"
-                "  - rule: FTG306\n"
-                "    path: objectives/support-agent/support-agent-r4.yaml\n"
-                "    reason: the forgetting default is the boundary we want\n"
-                "    approved_by: raj-risk\n"
-                "    expires: 2099-12-31\n"
-            ),
-        )
-    )
+    _waive(governance_repo, "FTG306", "objectives/support-agent/support-agent-r4.yaml", "2099-12-31")
     result = validate(Repository(governance_repo))
     assert result.findings == ()
     assert [(f.rule, f.path) for f, _ in result.waived] == [("FTG306", "objectives/support-agent/support-agent-r4.yaml")]
@@ -103,20 +100,7 @@ def test_waiver_suppresses_matching_finding_and_is_reported(governance_repo: Pat
 
 def test_expired_waiver_stops_applying(governance_repo: Path) -> None:
     _place(governance_repo, FIXTURES / "rules" / "FTG306.yaml")
-    policy = governance_repo / "policies" / "policy.yaml"
-    policy.write_text(
-        policy.read_text().replace(
-            "waivers: []",
-            (
-                "waivers:\n"
-                "  - rule: FTG306\n"
-                "    path: objectives/support-agent/*.yaml\n"
-                "    reason: the forgetting default is the boundary we want\n"
-                "    approved_by: raj-risk\n"
-                "    expires: 2020-01-01\n"
-            ),
-        )
-    )
+    _waive(governance_repo, "FTG306", "objectives/support-agent/*.yaml", "2020-01-01")
     result = validate(Repository(governance_repo))
     assert {f.rule for f in result.findings} == {"FTG701", "FTG306"}
     assert result.exit_code == 1
