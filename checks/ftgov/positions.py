@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -87,13 +87,54 @@ def scalar_value(text: str) -> Any:
     return plain(_new_yaml().load(f"v: {text}\n"))["v"]
 
 
-class PositionIndex:
-    """Answers 'where in the file is this pointer?' from a round-trip parse."""
+Place = tuple[int, int]
+
+
+class _Step(NamedTuple):
+    """One step down a document: where the key and the value start, and the child."""
+
+    key: Place
+    value: Place
+    child: Any
+    collection: bool
+
+
+class _Index:
+    """Answers 'where in the file is this pointer?'; subclasses read one kind of node tree."""
 
     def __init__(self, root: Any) -> None:
         self._root = root
 
-    def _first_key(self) -> tuple[int, int]:
+    def _first_key(self) -> Place:
+        raise NotImplementedError
+
+    def _step(self, node: Any, part: str | int) -> _Step | None:
+        raise NotImplementedError
+
+    def locate(self, pointer: Pointer, *, at_key: bool = False) -> Place:
+        """1-based (line, column) of the value at pointer, or of its key when at_key.
+
+        A pointer that runs past what exists (a missing field) lands on the deepest
+        node that does exist, which is where the user has to add it. A step into a
+        mapping or sequence that is not the last lands on its key, the line a reader
+        looks for.
+        """
+        position = self._first_key()
+        node = self._root
+        for depth, part in enumerate(pointer):
+            last = depth == len(pointer) - 1
+            step = self._step(node, part)
+            if step is None:
+                return position
+            position = step.key if (at_key and last) or (step.collection and not last) else step.value
+            node = step.child
+        return position
+
+
+class PositionIndex(_Index):
+    """Positions from ruamel's round-trip parse (the authority)."""
+
+    def _first_key(self) -> Place:
         root = self._root
         if isinstance(root, CommentedMap) and root:
             # Comments before the first key would put the root mapping above it.
@@ -103,38 +144,18 @@ class PositionIndex:
             return root.lc.line + 1, root.lc.col + 1
         return 1, 1
 
-    def locate(self, pointer: Pointer, *, at_key: bool = False) -> tuple[int, int]:
-        """1-based (line, column) of the value at pointer, or of its key when at_key.
-
-        A pointer that runs past what exists (a missing field) lands on the deepest
-        node that does exist, which is where the user has to add it.
-        """
-        if not pointer:
-            return self._first_key()
-        node: Any = self._root
-        position = self._first_key()
-        for depth, part in enumerate(pointer):
-            last = depth == len(pointer) - 1
-            if isinstance(node, CommentedMap):
-                key = _match_key(node, part)
-                if key is None:
-                    return position
-                if at_key and last:
-                    line, column = node.lc.key(key)
-                else:
-                    child = node[key]
-                    if isinstance(child, (CommentedMap, CommentedSeq)) and not last:
-                        line, column = node.lc.key(key)
-                    else:
-                        line, column = node.lc.value(key)
-                node = node[key]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-                line, column = node.lc.item(part)
-                node = node[part]
-            else:
-                return position
-            position = (line + 1, column + 1)
-        return position
+    def _step(self, node: Any, part: str | int) -> _Step | None:
+        if isinstance(node, CommentedMap):
+            key = _match_key(node, part)
+            if key is None:
+                return None
+            (key_line, key_col), (line, col) = node.lc.key(key), node.lc.value(key)
+            child = node[key]
+            return _Step((key_line + 1, key_col + 1), (line + 1, col + 1), child, isinstance(child, (CommentedMap, CommentedSeq)))
+        if isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, col = node.lc.item(part)
+            return _Step((line + 1, col + 1), (line + 1, col + 1), node[part], False)
+        return None
 
 
 def _match_key(mapping: CommentedMap, part: str | int) -> Any:
@@ -155,7 +176,7 @@ def index_for(text: str, path: str) -> PositionIndex | NodePositionIndex | Findi
     return PositionIndex(root)
 
 
-class NodePositionIndex:
+class NodePositionIndex(_Index):
     """The same answers as PositionIndex, from libyaml's composed nodes.
 
     Used for large files, where a round-trip parse would take seconds: libyaml marks the
@@ -163,14 +184,11 @@ class NodePositionIndex:
     pointer of every document in the repository and its fixtures).
     """
 
-    def __init__(self, root: Any) -> None:
-        self._root = root
-
     @staticmethod
-    def _at(node: Any) -> tuple[int, int]:
+    def _at(node: Any) -> Place:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
-    def _first_key(self) -> tuple[int, int]:
+    def _first_key(self) -> Place:
         import yaml
 
         root = self._root
@@ -180,29 +198,19 @@ class NodePositionIndex:
             return self._at(root)
         return 1, 1
 
-    def locate(self, pointer: Pointer, *, at_key: bool = False) -> tuple[int, int]:
+    def _step(self, node: Any, part: str | int) -> _Step | None:
         import yaml
 
-        if not pointer:
-            return self._first_key()
-        node: Any = self._root
-        position = self._first_key()
-        for depth, part in enumerate(pointer):
-            last = depth == len(pointer) - 1
-            if isinstance(node, yaml.MappingNode):
-                pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and _key_text(p[0]) == str(part)), None)
-                if pair is None:
-                    return position
-                key, value = pair
-                collection = isinstance(value, (yaml.MappingNode, yaml.SequenceNode))
-                position = self._at(key) if (at_key and last) or (collection and not last) else self._at(value)
-                node = value
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-                node = node.value[part]
-                position = self._at(node)
-            else:
-                return position
-        return position
+        if isinstance(node, yaml.MappingNode):
+            pair = next((p for p in node.value if isinstance(p[0], yaml.ScalarNode) and _key_text(p[0]) == str(part)), None)
+            if pair is None:
+                return None
+            key, value = pair
+            return _Step(self._at(key), self._at(value), value, isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            item = node.value[part]
+            return _Step(self._at(item), self._at(item), item, False)
+        return None
 
 
 def _key_text(node: Any) -> str:
