@@ -50,6 +50,11 @@ class Policy:
     domain_rules: dict[str, tuple[str, ...]]
     waivers: tuple[Waiver, ...]
     allow_unreviewed_local: bool = False
+    # Paths (gitignore-style globs) whose changes need no governance approval; every other
+    # path outside objectives/ and registers/ is governed at the highest tier.
+    ungoverned_paths: tuple[str, ...] = ()
+    # Branches besides the default one the gate may decide for (each must also be protected).
+    gate_branches: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str) -> Policy:
@@ -89,4 +94,6 @@ class Policy:
                 for i, w in enumerate(data.get("waivers", []))
             ),
             allow_unreviewed_local=bool(data.get("gate", {}).get("allow_unreviewed_local", False)),
+            ungoverned_paths=tuple(approvals.get("ungoverned_paths", [])),
+            gate_branches=tuple(data.get("gate", {}).get("branches", [])),
         )
