@@ -21,7 +21,7 @@ from ftgov.approvals import count_approvals
 from ftgov.attestation import Attestation
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
-from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader, git_blob_sha
+from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.repo import InputError
@@ -283,6 +283,8 @@ def decide(
         return _attest("deny", objective_id, forge, branch, now, facts, denied.reasons)
     except ForgeError as exc:
         return _attest("deny", objective_id, forge, branch, now, facts, (f"could not decide: {exc}",), undecided=True)
+    except UnknownRef:
+        raise  # a branch the user mistyped is a usage error for the caller, not a doubt
     except Exception as exc:
         reason = f"could not decide: unexpected {type(exc).__name__} in ftgov (a bug; please report it)"
         return _attest("deny", objective_id, forge, branch, now, facts, (reason,), undecided=True)

@@ -17,6 +17,19 @@ class ForgeError(Exception):
     """The forge could not answer (network, rate limit, 5xx, malformed reply): decide nothing."""
 
 
+class UnknownRef(Exception):
+    """The user named a branch the forge does not have: a usage error (exit 2), not a doubt.
+
+    Deliberately not a ForgeError: the gate's fail-closed paths turn a ForgeError into
+    "could not decide" (exit 3), which would hide a typo behind an outage.
+    """
+
+    def __init__(self, branch: str, where: str) -> None:
+        super().__init__(f"branch {branch!r} does not exist in {where}")
+        self.branch = branch
+        self.where = where
+
+
 @dataclass(frozen=True)
 class PullRequest:
     number: int
