@@ -39,7 +39,17 @@ class Repository:
         return self.root / POLICY_FILE
 
     def schema_file(self, name: str) -> Path:
-        return self.root / "policies" / f"{name}.schema.json"
+        """policies/<name>.schema.json when the repository has one, else the schema ftgov shipped with.
+
+        An organisation's repository need not copy the schemas: the package carries them. When
+        the repository does hold one, it is the authority (it may be stricter), even if broken.
+        """
+        own = self.root / "policies" / f"{name}.schema.json"
+        if own.exists() or own.is_symlink():
+            return own
+        from ftgov.schemas import packaged_schema_file  # schemas imports InputError from here
+
+        return packaged_schema_file(name) or own
 
     def display(self, file: Path) -> str:
         """A path as findings show it: relative to the root with '/', else as absolute."""

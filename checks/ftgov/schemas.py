@@ -129,10 +129,17 @@ def schema_from_bytes(raw: bytes, label: str) -> Schema:
 
 def packaged_schema(name: str) -> bytes | None:
     """The schema this ftgov was released with (wheel), or the checkout's (editable install)."""
+    file = packaged_schema_file(name)
+    return file.read_bytes() if file is not None else None
+
+
+def packaged_schema_file(name: str) -> Path | None:
+    """Where the schema this ftgov was released with lies: ftgov/schemas/ in a wheel, policies/ in a checkout."""
     from importlib import resources
 
     bundled = resources.files("ftgov").joinpath("schemas", f"{name}.schema.json")
-    if bundled.is_file():
-        return bundled.read_bytes()
+    # pip installs wheels unpacked, so the resource is a file on disk.
+    if isinstance(bundled, Path) and bundled.is_file():
+        return bundled
     source = Path(__file__).resolve().parents[2] / "policies" / f"{name}.schema.json"
-    return source.read_bytes() if source.is_file() else None
+    return source if source.is_file() else None
