@@ -13,6 +13,7 @@ one file can never change how the next one is read.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,20 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
     return "YAML syntax error: " + ("; ".join(parts) or "cannot parse")
 
 
+def _syntax_finding(text: str, path: str, error: yaml.MarkedYAMLError) -> Finding:
+    """A parse error as a finding; a tab where indentation is read gets a plain explanation.
+
+    libyaml reports such a tab as "found character that cannot start any token" (or as
+    violating indentation) without saying which character; editors often hide tabs.
+    """
+    mark = error.problem_mark
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        line_start = max(text.rfind("\n", 0, mark.index), text.rfind("\r", 0, mark.index)) + 1
+        if text[line_start : mark.index].strip(" \t-?:") == "":
+            return R.SYNTAX.at_line(path, *_mark(error), "a tab indents this line; YAML cannot be indented with tabs, use spaces instead")
+    return R.SYNTAX.at_line(path, *_mark(error), _syntax_message(error))
+
+
 # Marks without which a document cannot hold an anchor, alias, tag, directive or second document.
 _HAZARD_MARKS = re.compile(r"[&*!]|^(?:%|---|\.\.\.)", re.MULTILINE)
 # The indentation and block indicators ("- ", "? ", ": ") that open a line: a block
@@ -253,7 +268,7 @@ def scan_hazards(text: str, path: str) -> Finding | None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
+        return _syntax_finding(text, path, exc)
     except yaml.reader.ReaderError as exc:  # control characters, NUL bytes
         return _reader_finding(text, path, exc)
     return None
@@ -288,7 +303,7 @@ def load_values(text: str, path: str) -> Any | Finding:
         line, column = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark is not None else (1, 1)
         return R.SYNTAX.at_line(path, line, column, f"{exc.value[:20]}... cannot be read as a number; quote it if it is text")
     except yaml.MarkedYAMLError as exc:
-        return R.SYNTAX.at_line(path, *_mark(exc), _syntax_message(exc))
+        return _syntax_finding(text, path, exc)
     except yaml.reader.ReaderError as exc:
         return _reader_finding(text, path, exc)
     from ftgov.positions import load_round_trip, plain
@@ -326,9 +341,17 @@ def parse_document(text: str, path: str) -> Document | Finding:
         return R.UNKNOWN_KIND.at(
             path,
             ("kind",) if "kind" in data else (),
-            f"kind {kind!r} is not one of {', '.join(KINDS)}"
-            if "kind" in data
-            else f"document has no kind; add kind: one of {', '.join(KINDS)}",
+            _unknown_kind_message(kind) if "kind" in data else f"document has no kind; add kind: one of {', '.join(KINDS)}",
             at_key="kind" not in data,
         )
     return Document(path=path, kind=str(kind), data=data)
+
+
+def _unknown_kind_message(kind: Any) -> str:
+    """Name the known kind a misspelt one was meant to be (case and small typos)."""
+    message = f"kind {kind!r} is not one of {', '.join(KINDS)}"
+    if not isinstance(kind, str):
+        return message
+    by_folded = {known.casefold(): known for known in KINDS}
+    close = difflib.get_close_matches(kind.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return f"{message}; did you mean '{by_folded[close[0]]}'?" if close else message

@@ -1,7 +1,8 @@
-"""FTG6xx: domain and risk-tier requirements the policy adds (seeds/000 sector guidance, 4.7)."""
+"""FTG6xx: domain and risk-tier requirements the policy adds (docs/why.md#sector-rules, AG-341 4.7)."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from ftgov.document import Document
@@ -20,8 +21,9 @@ The objective lacks an assessment its domain requires under the policy.
 
 Why this matters: financial-services fine-tunes must address fair lending and model
 risk (PRA SS1/23), healthcare ones whether MDR/IVDR notification is needed, and
-safety-critical ones the safety case the change affects. Scenario C's regulator asked
-exactly these questions.
+safety-critical ones the safety case the change affects. These are the questions a
+regulator asks at audit, and an answer written after the fact is not evidence
+(docs/why.md#sector-rules, docs/why.md#undocumented-fine-tunes).
 
 Example: `domain: healthcare` with no `assessments.regulatory_notification`.
 
@@ -64,7 +66,43 @@ Fix: add the role to approvals.teams as org/team-slug, or correct its spelling.
     waivable=False,
 )
 
-RULES = (ASSESSMENT_MISSING, INDEPENDENT_REVIEW, ROLE_WITHOUT_TEAM)
+UNKNOWN_DOMAIN = Rule(
+    "FTG604",
+    "domain-unknown",
+    E,
+    """
+The objective names a deployment domain the policy does not list.
+
+Why this matters: the policy's domain_rules say which assessments each domain requires
+(docs/why.md#sector-rules). A domain the policy does not know carries no requirements at
+all, so a misspelt `healthcare` would silently skip the clinical risk assessment. The
+valid domains are `general` and the keys of the policy's domain_rules; the schema keeps
+no fixed list, so an organisation adds its own domains in the policy alone.
+
+Example: `domain: legal` while policies/policy.yaml lists only financial-services,
+healthcare and safety-critical; or `domain: helthcare`.
+
+Fix: correct the spelling (the message suggests the nearest listed domain), or add the
+domain to the policy under domain_rules, with the assessments it requires or none:
+
+    domain_rules:
+      legal:
+        required_assessments: []
+
+A policy change is reviewed by its owners (CODEOWNERS) like any other.
+""",
+    # A waiver would leave the domain without any sector rules; listing it in the
+    # policy is the same reviewed change and states what the domain requires.
+    waivable=False,
+)
+
+RULES = (ASSESSMENT_MISSING, INDEPENDENT_REVIEW, ROLE_WITHOUT_TEAM, UNKNOWN_DOMAIN)
+GENERAL = "general"  # always valid: the domain with no sector rules of its own
+
+
+def known_domains(policy: Policy) -> tuple[str, ...]:
+    """The domains an objective may name under this policy, sorted."""
+    return tuple(sorted({GENERAL, *policy.domain_rules}))
 
 
 def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
@@ -72,6 +110,17 @@ def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
         return
     domain = text(mapping(doc.data, "model"), "domain")
     if domain is None:
+        return
+    known = known_domains(policy)
+    if domain not in known:
+        close = difflib.get_close_matches(domain, known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        yield UNKNOWN_DOMAIN.at(
+            doc.path,
+            ("model", "domain"),
+            f"domain '{domain}' is not listed in the policy; {hint}known domains: {', '.join(known)}; "
+            f"to allow it, add it under domain_rules in {policy.path}",
+        )
         return
     assessments = mapping(doc.data, "assessments")
     for name in policy.domain_rules.get(domain, ()):

@@ -104,8 +104,71 @@ def findings_for(path: str, data: Any, validator: Draft202012Validator) -> Itera
         else:
             if error.validator in ("anyOf", "oneOf") and error.context:
                 error = best_match(error.context)
-            message = error.message
-            expects_string = error.validator == "type" and error.validator_value == "string"
-            if expects_string and isinstance(error.instance, (int, float)):
-                message += "; quote the value if it is meant as text"
-            yield INVALID_VALUE.at(path, pointer, f"{dotted(pointer)}: {message}")
+            yield INVALID_VALUE.at(path, pointer, _invalid_message(dotted(pointer), error))
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null (empty)",
+}
+_BOUNDS = {
+    "minimum": "at least",
+    "exclusiveMinimum": "greater than",
+    "maximum": "at most",
+    "exclusiveMaximum": "less than",
+}
+_SHOWN_CHARS = 60
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it in YAML, shortened when long."""
+    if value is None:
+        return "null (empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "...")
+    return "a mapping" if isinstance(value, dict) else "a list"
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else "null (empty)"
+
+
+def _invalid_message(field: str, error: ValidationError) -> str:
+    """jsonschema's message as a sentence: the field, the value found, what is expected."""
+    found, expected = error.instance, error.validator_value
+    if error.validator in _BOUNDS:
+        return f"{field} is {_shown(found)}; it must be {_BOUNDS[str(error.validator)]} {_shown(expected)}"
+    if error.validator == "const":
+        return f"{field} is {_shown(found)}; expected {_shown(expected)}"
+    if error.validator == "enum" and isinstance(expected, list):
+        return f"{field} is {_shown(found)}; expected one of: {', '.join(_shown(v) for v in expected)}"
+    if error.validator == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        names = " or ".join(_TYPE_NAMES.get(str(w), str(w)) for w in wanted)
+        message = f"{field} is {_shown(found)}"
+        message += f" ({_kind_of(found)}); expected {names}" if not isinstance(found, (dict, list)) else f"; expected {names}"
+        if "string" in wanted and isinstance(found, (int, float)):
+            message += "; quote the value if it is meant as text"
+        return message
+    if error.validator == "pattern":
+        return f"{field} is {_shown(found)}; it must match the pattern {expected}"
+    if error.validator in ("minLength", "minItems") and expected == 1:
+        return f"{field} is empty; it must not be"
+    return f"{field}: {error.message}"
