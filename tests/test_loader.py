@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -16,61 +14,27 @@ from ftgov.findings import Finding
 from ftgov.loader import MAX_DEPTH, load_document, load_values, needs_hazard_scan, scan_hazards
 from ftgov.positions import PositionIndex, load_round_trip, plain
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, REPO_FIXTURE, run_ftgov
+from .hostile_inputs import HOSTILE, THROUGH_THE_CLI, write_ambiguous_scalars_file, write_errors_file, write_hostile
 
 
-def _laugh(level: int) -> bytes:
-    previous, current = chr(97 + level), chr(98 + level)
-    return f"{current}: &{current} [{', '.join([f'*{previous}'] * 9)}]\n".encode()
-
-
-HOSTILE: dict[str, bytes] = {
-    "invalid-utf8": b"apiVersion: ftgov/v1\nrationale: caf\xe9\n",
-    "duplicate-key": b"apiVersion: ftgov/v1\nkind: FineTuneObjective\nkind: Policy\n",
-    "billion-laughs": b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(_laugh(i) for i in range(9)),
-    "python-tag": b"kind: FineTuneObjective\nx: !!python/object/apply:os.system ['echo pwned']\n",
-    "yaml11-directive": b"%YAML 1.1\n---\nkind: FineTuneObjective\n",
-    "depth-65": b"kind: FineTuneObjective\nx: " + b"[" * 65 + b"]" * 65 + b"\n",
-    "depth-5000-flow": b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n",
-    "depth-1000-block": "".join(" " * i + f"k{i}:\n" for i in range(1000)).encode() + b" " * 1000 + b"v\n",
-    "depth-deep-compact": b"x:\n" + b"- " * 3000 + b"v\n",
-    "not-a-mapping": b"- just\n- a list\n",
-    "empty": b"",
-    "unknown-kind": b"apiVersion: ftgov/v1\nkind: Pipeline\n",
-    "two-documents": b"kind: Policy\n---\nkind: Policy\n",
-    "nul-byte": b"kind: Policy\nx: \x00\n",
-}
-
-
-def _run_cli(args: list[str], cwd: Path, timeout: float = 20) -> tuple[subprocess.CompletedProcess[str], float]:
-    start = time.perf_counter()
-    done = run_ftgov(*args, cwd=cwd, timeout=timeout)
-    return done, time.perf_counter() - start
+def _run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # Generous: a bound on a hung process, not a time goal (those live in benchmarks/hostile_inputs_bench.py).
+    return run_ftgov(*args, cwd=cwd, timeout=300)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_input_is_a_finding_not_a_crash(governance_repo: Path, name: str) -> None:
-    target = governance_repo / "objectives" / f"{name}.yaml"
-    target.write_bytes(HOSTILE[name])
+    target = write_hostile(governance_repo, name)
     loaded = load_document(target, name)
     assert isinstance(loaded, Finding), loaded
     assert loaded.rule.startswith("FTG0")
 
 
-@pytest.mark.parametrize(
-    "name", ["billion-laughs", "depth-5000-flow", "depth-1000-block", "python-tag", "invalid-utf8", "big-50mb", "duplicate-key"]
-)
+@pytest.mark.parametrize("name", THROUGH_THE_CLI)
 def test_hostile_input_through_the_cli(governance_repo: Path, name: str) -> None:
-    target = governance_repo / "objectives" / f"{name}.yaml"
-    if name == "big-50mb":
-        with target.open("wb") as handle:
-            handle.write(b"kind: FineTuneObjective\nrationale: ")
-            handle.truncate(50 * 1024 * 1024)
-    else:
-        target.write_bytes(HOSTILE[name])
-    done, elapsed = _run_cli(["validate", str(target)], governance_repo)
-    # The bound is for the work, measured with interpreter start-up included.
-    assert elapsed < 2.0 + _startup_allowance()
+    target = write_hostile(governance_repo, name)
+    done = _run_cli(["validate", str(target)], governance_repo)
     assert done.returncode in (1, 2)
     assert "Traceback" not in done.stderr + done.stdout
     finding_lines = [line for line in done.stdout.splitlines() if line.startswith("objectives/")]
@@ -78,19 +42,19 @@ def test_hostile_input_through_the_cli(governance_repo: Path, name: str) -> None
     assert finding_lines[0].startswith(f"objectives/{name}.yaml:")
 
 
-def _startup_allowance() -> float:
-    # Shared CI machines can be slow to start Python; allow for it explicitly, not silently.
-    return float(os.environ.get("FTGOV_TEST_STARTUP_ALLOWANCE", "0"))
-
-
-def test_large_file_is_refused_before_reading(tmp_path: Path) -> None:
+def test_large_file_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     big = tmp_path / "big.yaml"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
-    start = time.perf_counter()
+    # The work bound: the size alone refuses it; not one byte is read.
+    monkeypatch.setattr(Path, "read_bytes", _no_reading)
+    monkeypatch.setattr(Path, "open", _no_reading)
     loaded = load_document(big, "big.yaml")
     assert isinstance(loaded, Finding) and (loaded.rule, loaded.line, loaded.column) == ("FTG007", 1, 1)
-    assert time.perf_counter() - start < 0.5
+
+
+def _no_reading(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError("an oversized document was read")
 
 
 def test_positions_are_one_based_for_keys_and_values() -> None:
@@ -176,8 +140,8 @@ def _types(value: Any) -> Any:
 
 
 def _both_paths() -> Iterator[tuple[str, str, Any, Any]]:
-    """Every safe YAML document of the repository and its fixtures, read by both paths."""
-    files = [*ROOT.glob("objectives/**/*.yaml"), ROOT / "policies" / "policy.yaml", *FIXTURES.glob("**/*.yaml")]
+    """Every safe YAML document of the fixtures (the tests' own repository among them), read by both paths."""
+    files = sorted(FIXTURES.glob("**/*.yaml"))
     for file in files:
         text = file.read_bytes().decode("utf-8", errors="replace")
         if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
@@ -215,10 +179,11 @@ def test_depth_prefilter_never_skips_a_deep_document(text: str) -> None:
 
 
 def test_prefilter_skips_ordinary_documents() -> None:
-    for name in ("support-agent-r1", "support-agent-r2", "support-agent-r3"):
-        text = (ROOT / "objectives" / "support-agent" / f"{name}.yaml").read_text()
+    examples = sorted((REPO_FIXTURE / "objectives").rglob("*.yaml"))
+    assert examples
+    for example in examples:
         # the worked example has no anchors, tags or deep nesting: the scan is provably unnecessary
-        assert not needs_hazard_scan(text.replace("---", ""))
+        assert not needs_hazard_scan(example.read_text().replace("---", ""))
     assert MAX_DEPTH == 64
 
 
@@ -250,21 +215,16 @@ def test_libyaml_positions_equal_round_trip_positions() -> None:
     assert compared > 5000
 
 
-def test_a_large_file_full_of_errors_is_reported_fast_and_capped(governance_repo: Path) -> None:
-    target = governance_repo / "objectives" / "support-agent" / "support-agent-r9.yaml"
-    gains = "".join(f"  - TODO {i}\n" for i in range(40000))
-    text = (FIXTURES / "valid" / "support-agent-r4.yaml").read_text().replace("id: support-agent-r4", "id: support-agent-r9")
-    text = text.replace("expected_gains:\n  - fee questions about 2027 products answered correctly\n", "expected_gains:\n" + gains)
-    target.write_text(text)
-    assert 64 * 1024 < len(text.encode()) < 1024 * 1024
-    done, elapsed = _run_cli(["validate", "--format", "json", str(target)], governance_repo)
+def test_a_large_file_full_of_errors_is_reported_capped(governance_repo: Path) -> None:
+    target = write_errors_file(governance_repo)
+    assert 64 * 1024 < target.stat().st_size < 1024 * 1024
+    done = _run_cli(["validate", "--format", "json", str(target)], governance_repo)
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)["findings"]
     assert len(findings) == 100
     assert sum("more than 100 findings" in f["message"] for f in findings) == 1
     first = min((f["line"], f["column"]) for f in findings if "TODO 0" in f["message"])
     assert first == (15, 5)  # "- TODO 0" under expected_gains (line 14), placed from libyaml's marks
-    assert elapsed < 2.0 + _startup_allowance()
 
 
 # Reproducers from the adversarial review: each must end in a finding, never a traceback.
@@ -294,16 +254,11 @@ def test_review_reproducers_end_in_findings(name: str) -> None:
         assert (found.line, found.column) == place, found
 
 
-def test_ambiguous_scalars_do_not_send_a_large_file_to_ruamel(governance_repo: Path) -> None:
-    source = (ROOT / "objectives" / "support-agent" / "support-agent-r3.yaml").read_text()
-    padding = "".join(f"  - criterion {i} must hold on the production shadow set\n" for i in range(14000))
-    text = source.replace("records: 12000", "records: 12_000").replace("  criteria:\n", "  criteria:\n" + padding)
-    target = governance_repo / "objectives" / "support-agent" / "support-agent-r3.yaml"
-    target.write_text(text)
-    assert 512 * 1024 < len(text) < 1024 * 1024
-    done, elapsed = _run_cli(["validate", str(target)], governance_repo)
+def test_ambiguous_scalars_in_a_large_file_still_validate(governance_repo: Path) -> None:
+    target = write_ambiguous_scalars_file(governance_repo)
+    assert 512 * 1024 < target.stat().st_size < 1024 * 1024
+    done = _run_cli(["validate", str(target)], governance_repo)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert elapsed < 2.0 + _startup_allowance()
 
 
 def test_cr_only_line_endings_keep_positions(tmp_path: Path) -> None:
