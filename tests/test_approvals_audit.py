@@ -66,11 +66,11 @@ def test_the_pr_is_judged_by_the_base_branch_policy(fake: FakeGitHub, url: str) 
     assert report.state == "failure" and report.roles == ("technical", "risk", "independent")
 
 
-def test_policy_only_changes_need_the_highest_tier_and_others_pass(fake: FakeGitHub, url: str) -> None:  # noqa: F811
+def test_policy_only_changes_need_the_highest_tier_and_so_does_any_path_not_listed_ungoverned(fake: FakeGitHub, url: str) -> None:  # noqa: F811
     fake.commit("docs", {"README.md": b"# governance\n"}, "docs", author="bob")
     docs = fake.open_pr("docs", author_login="bob")
     report = check_pull_request(admin(url), docs.number)
-    assert report.state == "success" and report.description == "no governed document changed"
+    assert report.state == "failure" and report.roles == ("technical", "risk", "independent")  # governed by default
     fake.commit("policy", {"policies/policy.yaml": (ROOT / "policies" / "policy.yaml").read_bytes() + b"\n"}, "policy", author="bob")
     policy = fake.open_pr("policy", author_login="bob")
     assert check_pull_request(admin(url), policy.number).roles == ("technical", "risk", "independent")

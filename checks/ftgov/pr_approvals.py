@@ -1,8 +1,16 @@
 """The `ftgov/approvals` status check: may this open pull request merge?
 
-Required roles come from the policy on the PR's *base* branch (a PR cannot relax the
-rules it is judged by) and from the risk tier of every objective it changes, at its head
-and at its base (lowering an objective's tier in the same PR does not lower the bar).
+Governed by default. Every changed path is judged by the policy on the PR's *base*
+branch (a PR cannot relax the rules it is judged by, nor mark its own changes
+ungoverned):
+
+* an objective (`objectives/<model>/<id>.yaml`) needs the roles of its risk tier, the
+  higher of head and base (lowering, moving or deleting an objective does not lower the bar);
+* a register (`registers/<model>.yaml`, `registers/<model>/**`) needs the roles of its
+  model's highest tier, over that model's objectives at base and head, as the gate asks;
+* every other path needs the roles of the highest tier, unless it matches the base
+  policy's `approvals.ungoverned_paths` (gitignore-style globs). The governance core
+  (policies/, .github/, CODEOWNERS) stays governed whatever that list says.
 """
 
 from __future__ import annotations
@@ -11,23 +19,26 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import pathspec
+
 from ftgov.approvals import ApprovalCount, count_approvals
 from ftgov.forge import PullRequest
 from ftgov.gate import TIERS, Denied, parse_blob, policy_at, risk_tier
 from ftgov.policy import Policy
 
 CONTEXT = "ftgov/approvals"
-# Files that decide what the gate enforces: changing any of them needs the highest tier's roles.
-_GOVERNED = (
-    "registers/",
-    "policies/",
-    "checks/",
-    ".github/",
-    "CODEOWNERS",
-    "docs/CODEOWNERS",
-    ".pre-commit-config.yaml",
-    ".pre-commit-hooks.yaml",
-)
+HIGHEST = TIERS[-1]
+# What decides how everything else is judged; no ungoverned_paths entry can release these.
+_ALWAYS_GOVERNED = ("policies/", ".github/", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One changed path and the risk tier whose roles it needs."""
+
+    path: str
+    tier: str
+    why: str  # "objective", "register of model <m>", "governed by default"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class ApprovalsReport:
     roles: tuple[str, ...]
     count: ApprovalCount | None
     reasons: tuple[str, ...]
+    judged: tuple[Judged, ...] = ()
+    ungoverned: tuple[str, ...] = ()
 
     @property
     def state(self) -> str:
@@ -46,7 +59,7 @@ class ApprovalsReport:
     @property
     def description(self) -> str:
         if self.count is None:
-            return self.reasons[0] if self.reasons else "no governed document changed"
+            return self.reasons[0] if self.reasons else "only paths the base policy lists as ungoverned changed"
         if self.state == "success":
             return "approved: " + ", ".join(f"{a.role} by {a.login}" for a in self.count.approvals)
         return f"missing approval for {', '.join(self.count.missing) or 'required roles'}"
@@ -58,20 +71,59 @@ class ApprovalsReport:
             "state": self.state,
             "description": self.description,
             "objectives": [{"path": p, "risk_tier": t} for p, t in self.objectives],
+            "judged": [{"path": j.path, "risk_tier": j.tier, "why": j.why} for j in self.judged],
+            "ungoverned": list(self.ungoverned),
             "required_roles": list(self.roles),
             "approvals": [{"login": a.login, "role": a.role, "team": a.team} for a in (self.count.approvals if self.count else ())],
             "reasons": list(self.reasons),
         }
 
 
-def _tier_of(forge: Any, tree: dict[str, str], path: str) -> str | None:
-    if path not in tree:
-        return None
-    try:
-        document, _ = parse_blob(forge, path, tree[path])
-    except Denied:
-        return "high"  # an unreadable objective is judged at the strictest tier
-    return risk_tier(document)
+def objective_model(path: str) -> str | None:
+    """The model of an objective path, as `ftgov check` defines one: objectives/<model>/<id>.yaml."""
+    parts = PurePosixPath(path).parts
+    if len(parts) == 3 and parts[0] == "objectives" and parts[2].endswith(".yaml") and len(parts[2]) > len(".yaml"):
+        return parts[1]
+    return None
+
+
+def register_model(path: str) -> str | None:
+    """The model a register path belongs to: registers/<model>.yaml or registers/<model>/**."""
+    parts = PurePosixPath(path).parts
+    if len(parts) == 2 and parts[0] == "registers" and parts[1].endswith(".yaml") and len(parts[1]) > len(".yaml"):
+        return parts[1][: -len(".yaml")]
+    if len(parts) >= 3 and parts[0] == "registers":
+        return parts[1]
+    return None
+
+
+class _Tiers:
+    """Risk tiers read from the base and head trees, each blob parsed at most once."""
+
+    def __init__(self, forge: Any, base_tree: dict[str, str], head_tree: dict[str, str]) -> None:
+        self._forge = forge
+        self._trees = (head_tree, base_tree)
+        self._by_blob: dict[str, str] = {}
+
+    def _of_blob(self, path: str, sha: str) -> str:
+        if sha not in self._by_blob:
+            try:
+                document, _ = parse_blob(self._forge, path, sha)
+            except Denied:
+                self._by_blob[sha] = HIGHEST  # an unreadable objective is judged at the strictest tier
+            else:
+                self._by_blob[sha] = risk_tier(document)
+        return self._by_blob[sha]
+
+    def objective(self, path: str) -> str:
+        """The higher tier of head and base; a path in neither (cannot happen for a listed change) is the highest."""
+        found = [self._of_blob(path, tree[path]) for tree in self._trees if path in tree]
+        return max(found, key=TIERS.index) if found else HIGHEST
+
+    def model(self, model: str) -> str:
+        """The highest tier of the model's objectives at head and base; a model without any is the highest."""
+        found = [self._of_blob(p, tree[p]) for tree in self._trees for p in sorted(tree) if objective_model(p) == model]
+        return max(found, key=TIERS.index) if found else HIGHEST
 
 
 def check_pull_request(forge: Any, number: int) -> ApprovalsReport:
@@ -82,23 +134,33 @@ def check_pull_request(forge: Any, number: int) -> ApprovalsReport:
         policy, _ = policy_at(forge, base_tree, f"{pr.base_ref} at {base_head[:12]}")
     except Denied as denied:
         return ApprovalsReport(pr.number, pr.head_sha, (), (), None, denied.reasons)
-    files = forge.pull_files(number)
-    objectives = sorted({f for f in files if f.startswith("objectives/") and PurePosixPath(f).suffix in (".yaml", ".yml")})
-    head_tree = forge.tree(pr.head_sha) if objectives else {}
-    tiers: list[tuple[str, str]] = []
-    for path in objectives:
-        found = [t for t in (_tier_of(forge, head_tree, path), _tier_of(forge, base_tree, path)) if t is not None]
-        tiers.append((path, max(found, key=TIERS.index) if found else "high"))
-    judged = [tier for _, tier in tiers]
-    if any(f.startswith(_GOVERNED) for f in files):
-        judged.append("high")  # policies, registers, the checks and their owners change what every objective means
+    files = sorted(set(forge.pull_files(number)))
+    ungoverned_spec = pathspec.GitIgnoreSpec.from_lines(policy.ungoverned_paths)
+    needs_head = any(objective_model(f) or register_model(f) for f in files)
+    tiers = _Tiers(forge, base_tree, forge.tree(pr.head_sha) if needs_head else {})
+    judged: list[Judged] = []
+    ungoverned: list[str] = []
+    for path in files:
+        if objective_model(path) is not None:
+            judged.append(Judged(path, tiers.objective(path), "objective"))
+        elif (model := register_model(path)) is not None:
+            judged.append(Judged(path, tiers.model(model), f"register of model {model}"))
+        elif path.startswith(_ALWAYS_GOVERNED) or not ungoverned_spec.match_file(path):
+            judged.append(Judged(path, HIGHEST, "governed by default"))
+        else:
+            ungoverned.append(path)
+    objectives = tuple((j.path, j.tier) for j in judged if j.why == "objective")
+
+    def report(roles: tuple[str, ...], count: ApprovalCount | None, reasons: tuple[str, ...]) -> ApprovalsReport:
+        return ApprovalsReport(pr.number, pr.head_sha, objectives, roles, count, reasons, tuple(judged), tuple(ungoverned))
+
     if not judged:
-        return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), (), None, ())
-    roles = _roles(policy, judged)
+        return report((), None, ())
+    roles = _roles(policy, [j.tier for j in judged])
     if not roles:
-        return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), (), None, ("the base policy requires no role for these changes",))
+        return report((), None, ("the base policy requires no role for these changes; every tier must name at least one role",))
     count = count_approvals(pr, forge.reviews(number), roles, policy.teams, forge.team_membership)
-    return ApprovalsReport(pr.number, pr.head_sha, tuple(tiers), roles, count, count.reasons)
+    return report(roles, count, count.reasons)
 
 
 def _roles(policy: Policy, tiers: list[str]) -> tuple[str, ...]:
