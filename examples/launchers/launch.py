@@ -1,20 +1,26 @@
 """A Python launcher that asks ftgov before it starts a training run.
 
     GITHUB_TOKEN=... python launch.py support-agent-r3
+
+Exit codes are the gate's: 0 trained, 1 denied, 2 misconfigured (no objective id, no
+token), 3 GitHub could not answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
 from ftgov.gate import GateDenied, GateUsageError, require_approved
 
+USAGE = "usage: launch.py OBJECTIVE_ID   (with GITHUB_TOKEN set to a token that can read the governance repository)"
+
 
 def main(objective_id: str) -> int:
-    started_at = dt.datetime.now(dt.timezone.utc)
+    started_at = dt.datetime.now(dt.UTC)
     try:
         attestation = require_approved(objective_id, repo="acme/governance", started_at=started_at)
     except GateDenied as denied:
@@ -26,6 +32,9 @@ def main(objective_id: str) -> int:
     except GateUsageError as error:
         print(f"launcher misconfigured: {error}", file=sys.stderr)
         return 2
+    # The run itself, and anything it starts, has no business with the governance token.
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        os.environ.pop(name, None)
     run_dir = Path("runs") / started_at.strftime("%Y%m%dT%H%M%SZ")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "ftgov-attestation.json").write_text(json.dumps(attestation.to_json(), indent=2))
@@ -35,4 +44,10 @@ def main(objective_id: str) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(USAGE)
+        sys.exit(0)
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
     sys.exit(main(sys.argv[1]))
