@@ -18,7 +18,12 @@ from ftgov.validate import ValidationResult
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 GOVERNED_PATHS = ("objectives/", "registers/", "policies/", "checks/", ".github/", "CODEOWNERS")
-REQUIRED_CHECKS = ("ftgov/approvals", "ftgov validate")
+APPROVALS_CHECK = "ftgov/approvals"
+REQUIRED_CHECKS = (APPROVALS_CHECK, "ftgov validate")
+# The GitHub Actions app: every workflow run, including one a PR defines, posts statuses as it.
+GITHUB_ACTIONS_APP_ID = 15368
+_ANY_SOURCE = (None, -1, GITHUB_ACTIONS_APP_ID)
+CATCH_ALL_PATTERNS = ("*", "**", "/**")
 
 
 def _enabled(section: Any) -> bool:
@@ -83,6 +88,37 @@ def _protection_findings(
     for name in required_checks:
         if name not in required:
             yield _at(B.CHECK_NOT_REQUIRED, setting, f"status check '{name}' is not required before merging")
+    if APPROVALS_CHECK in required:
+        pins = _approvals_pins(checks, by_type.get("required_status_checks", []))
+        if not any(app not in _ANY_SOURCE for app in pins):
+            actions = " (GitHub Actions, which any workflow a PR changes can post as)" if GITHUB_ACTIONS_APP_ID in pins else ""
+            yield _at(
+                B.CHECK_NOT_PINNED,
+                setting,
+                f"required status check '{APPROVALS_CHECK}' is not pinned to the app that sets it{actions}; "
+                "anyone with push access can post it",
+            )
+
+
+def _approvals_pins(checks: Any, status_rules: list[dict[str, Any]]) -> list[int | None]:
+    """The app each requirement of `ftgov/approvals` demands; None where any source may set it.
+
+    Branch protection pins with `required_status_checks.checks[].app_id` (null or -1: any
+    source; the deprecated `contexts` list carries no pin); a ruleset with
+    `required_status_checks[].integration_id` (absent: any source). GitHub enforces every
+    requirement, so one real pin is enough.
+    """
+    pins: list[int | None] = []
+    if isinstance(checks, dict):
+        listed = [c for c in checks.get("checks") or [] if isinstance(c, dict) and c.get("context") == APPROVALS_CHECK]
+        pins.extend(c.get("app_id") if isinstance(c.get("app_id"), int) else None for c in listed)
+        if not listed and APPROVALS_CHECK in (checks.get("contexts") or []):
+            pins.append(None)
+    for params in status_rules:
+        for c in params.get("required_status_checks") or []:
+            if isinstance(c, dict) and c.get("context") == APPROVALS_CHECK:
+                pins.append(c.get("integration_id") if isinstance(c.get("integration_id"), int) else None)
+    return pins
 
 
 def _codeowners_findings(forge: Any, tree: dict[str, str], head: str) -> Iterator[Finding]:
@@ -95,9 +131,25 @@ def _codeowners_findings(forge: Any, tree: dict[str, str], head: str) -> Iterato
         yield _at(B.CODEOWNERS_INVALID, location, f"GitHub: {error.get('kind', 'error')}: {error.get('message', '').strip()}", line)
     text = forge.blob(tree[location]).decode("utf-8", "replace")
     owners = CodeOwners(text)
+    if not _has_catch_all(text):
+        yield _at(
+            B.CODEOWNERS_GAP,
+            location,
+            "no catch-all owner line ('*' or '/**' with an owner): paths no other line matches (pyproject.toml, tests/, …) "
+            "can change with any approval",
+        )
     for governed in GOVERNED_PATHS:
         samples = [p for p in tree if p.startswith(governed)] if governed.endswith("/") else [governed]
         samples = samples or [f"{governed}example.yaml"]
         unowned = [p for p in samples if not owners.of(p)]
         if unowned:
             yield _at(B.CODEOWNERS_GAP, location, f"{governed} has no code owner (e.g. {unowned[0]})")
+
+
+def _has_catch_all(text: str) -> bool:
+    """A line that owns every path, with at least one owner (GitHub: the last matching line wins)."""
+    for raw in text.splitlines():
+        fields = raw.split("#", 1)[0].split()
+        if len(fields) >= 2 and fields[0] in CATCH_ALL_PATTERNS:
+            return True
+    return False

@@ -609,10 +609,13 @@ def branch_protection(
     allow_deletions: bool = False,
     required_linear_history: bool = False,
     required_conversation_resolution: bool = True,
+    check_apps: dict[str, int] | None = None,
 ) -> JSON:
     """A complete ``branch-protection`` payload (strict by default) with URL placeholders.
 
     Assign it to ``fake.protection`` (then tweak keys) or set ``fake.protection = None`` for 404.
+    ``check_apps`` pins required checks to apps (``checks[].app_id``); GitHub answers ``null``
+    for a check any source may set.
     """
     u = PROTECTION_URL
     return {
@@ -622,7 +625,7 @@ def branch_protection(
             "strict": strict,
             "contexts": list(contexts),
             "contexts_url": f"{u}/required_status_checks/contexts",
-            "checks": [{"context": c, "app_id": None} for c in contexts],
+            "checks": [{"context": c, "app_id": (check_apps or {}).get(c)} for c in contexts],
         },
         "required_pull_request_reviews": {
             "url": f"{u}/required_pull_request_reviews",
@@ -675,6 +678,24 @@ def pull_request_rule(
         "type": "pull_request",
         "parameters": params,
         "ruleset_source_type": ruleset_source_type,
+        "ruleset_source": ruleset_source,
+        "ruleset_id": ruleset_id,
+    }
+
+
+def required_status_checks_rule(
+    checks: dict[str, int | None],
+    *,
+    strict: bool = True,
+    ruleset_id: int = 1,
+    ruleset_source: str = "{owner}/{repo}",
+) -> JSON:
+    """A ``required_status_checks`` rule: context -> ``integration_id`` (None: any source, key absent)."""
+    listed: list[JSON] = [{"context": c} if app is None else {"context": c, "integration_id": app} for c, app in checks.items()]
+    return {
+        "type": "required_status_checks",
+        "parameters": {"required_status_checks": listed, "strict_required_status_checks_policy": strict},
+        "ruleset_source_type": "Repository",
         "ruleset_source": ruleset_source,
         "ruleset_id": ruleset_id,
     }

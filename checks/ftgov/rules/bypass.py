@@ -137,15 +137,21 @@ CODEOWNERS_GAP = Rule(
     "codeowners-gap",
     E,
     """
-A governance path has no code owner.
+A governance path has no code owner, or CODEOWNERS has no catch-all owner.
 
 Why this matters: objectives/, registers/, policies/, checks/, .github/ and CODEOWNERS
 itself decide what the gate enforces; an unowned path can be changed with any approval,
-including the gate's own code or the owners file.
+including the gate's own code or the owners file. Every other path matters too: a PR
+that changes only pyproject.toml or adds a package under tests/ can rebuild the `ftgov`
+that CI and the training launchers install. `ftgov approvals` governs such paths by
+default; code-owner review must cover them as well, so a catch-all line is required.
 
-Example: no CODEOWNERS line matches `policies/policy.yaml`.
+Example: no CODEOWNERS line matches `policies/policy.yaml`; or the file has no `*` line,
+so `pyproject.toml` has no owner.
 
-Fix: add CODEOWNERS lines for every governance path, owned by the risk and platform teams.
+Fix: start CODEOWNERS with a catch-all line owned by the platform team (`* @acme/ml-platform`),
+then add lines for every governance path, owned by the risk and platform teams (GitHub
+uses the last matching line, so the specific lines come after the catch-all).
 """,
     waivable=False,
 )
@@ -167,6 +173,34 @@ Fix: correct the lines GitHub lists (`GET /repos/{o}/{r}/codeowners/errors`).
     waivable=False,
 )
 
+CHECK_NOT_PINNED = Rule(
+    "FTG810",
+    "approvals-check-not-pinned",
+    E,
+    """
+The required `ftgov/approvals` status check is not pinned to the GitHub App that sets it.
+
+Why this matters: a commit status is just a POST to `/repos/{o}/{r}/statuses/{sha}`.
+Unless the requirement names an app, GitHub accepts the status from any source: anyone
+with push access (or any workflow, with a token holding `statuses: write`) can post
+`ftgov/approvals: success` on their own PR and merge it without the roles the policy
+asks for. Pinning to GitHub Actions (app 15368) is not enough either, because a workflow
+a PR adds or changes posts as GitHub Actions too.
+
+Example: branch protection answers
+`required_status_checks.checks: [{"context": "ftgov/approvals", "app_id": null}]` (or
+`-1`, or only the deprecated `contexts` list); or a ruleset's `required_status_checks`
+rule lists `{"context": "ftgov/approvals"}` without an `integration_id`.
+
+Fix: let a dedicated GitHub App set the status (the `ftgov approvals` workflow mints its
+token from the app's key, kept in the `governance` environment), then pin the check to
+that app: in branch protection choose the app as the check's source (REST:
+`checks: [{"context": "ftgov/approvals", "app_id": <app id>}]`), or in the ruleset set
+`integration_id` to the app's id.
+""",
+    waivable=False,
+)
+
 RULES = (
     UNPROTECTED,
     NO_CODEOWNER_REVIEW,
@@ -177,4 +211,5 @@ RULES = (
     LAST_PUSH,
     CODEOWNERS_GAP,
     CODEOWNERS_INVALID,
+    CHECK_NOT_PINNED,
 )
