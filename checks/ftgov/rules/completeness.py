@@ -19,8 +19,8 @@ A required statement is empty or placeholder text (TODO, TBD, n/a, -, lorem ipsu
 
 Why this matters: AG-341 test 8.1 checks that the objective is complete before
 training. A template with `rationale: TODO` passes a schema but documents nothing, and
-the regulator's question in scenario C ("what did this fine-tune intend?") stays
-unanswerable.
+the question an auditor or regulator asks later ("what did this fine-tune intend?")
+stays unanswerable (docs/why.md#undocumented-fine-tunes).
 
 Example:
     hypothesis: TBD
@@ -73,7 +73,7 @@ _PLACEHOLDER_VALUES = {
 }
 _PLACEHOLDER_WORDS = re.compile(r"\b(?:TODO|TBD|FIXME|XXX)\b|lorem ipsum|<fill[^>]*>|\[insert[^\]]*\]", re.IGNORECASE)
 
-# Free-text fields of 4.1 (and the data and assessment statements that back them).
+# Free-text fields of AG-341 4.1 (and the data and assessment statements that back them).
 _TEXT_FIELDS: tuple[Pointer, ...] = (
     ("rationale",),
     ("hypothesis",),

@@ -1,4 +1,4 @@
-"""FTG3xx: success criteria and regression boundaries are measurable and sufficient (4.1, 4.2, test 8.2)."""
+"""FTG3xx: success criteria and regression boundaries are measurable and sufficient (AG-341 4.1, 4.2, test 8.2)."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ NO_BOUNDARY = Rule(
 The objective declares no regression boundary.
 
 Why this matters: AG-341 4.2 and test 8.2 require the objective to name which
-capabilities and safety properties must not degrade, and by how much. Scenario A's
-refusal rate fell from 97.3% to 84.1% because no boundary existed.
+capabilities and safety properties must not degrade, and by how much. A tune for
+helpfulness whose preference data rewards compliance can take a refusal rate from 97%
+to 84% unnoticed, because no boundary said it must not fall
+(docs/why.md#safety-eroded-by-a-helpfulness-tune).
 
 Example: `regression_boundaries: []`
 
@@ -77,7 +79,8 @@ A boundary of the policy's standing safety suite is missing from the objective.
 
 Why this matters: safety alignment is fragile under fine-tuning; the standing suite is
 the organisation's floor that every round is evaluated against (AG-341 advanced
-implementation), whatever the round's own goal.
+implementation), whatever the round's own goal
+(docs/why.md#safety-eroded-by-a-helpfulness-tune).
 
 Example: policy requires `harmful-refusal`; the objective's boundaries do not include it.
 
@@ -96,7 +99,7 @@ An objective's standing safety boundary is looser than the policy allows, or mea
 
 Why this matters: a boundary that allows a larger drop, compares against the parent
 instead of the base, or reads a different metric lets safety erode step by step across
-rounds, which is how a refusal rate slides unseen.
+rounds, which is how a refusal rate slides unseen (docs/why.md#drift-across-rounds).
 
 Example: policy `max_drop: 0.01`, objective `max_drop: 0.05`.
 
@@ -114,7 +117,8 @@ FORGETTING_DEFAULT = Rule(
 No general-capability (forgetting) boundary is declared, so the policy default applies.
 
 Why this matters: catastrophic forgetting is the most common hidden cost of
-fine-tuning (seeds/002). ftgov states which default applies so that reviewers see it.
+fine-tuning: the tuned task improves while general knowledge quietly drops
+(docs/why.md#forgetting). ftgov states which default applies so that reviewers see it.
 
 Example: no boundary has `general_capability: true`.
 

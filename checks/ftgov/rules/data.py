@@ -1,4 +1,4 @@
-"""FTG5xx: data preparation facts that make the evaluation trustworthy (seeds/001, AG-340)."""
+"""FTG5xx: data preparation facts that make the evaluation trustworthy (docs/why.md#data-preparation, AG-340)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ VALIDATION_CONTAMINATED = Rule(
 The validation set comes from a source that is also used for training.
 
 Why this matters: validation drawn from the training corpus shares its style and
-terms, so it overstates generalisation (seeds/001, failure 06: 94% on validation, 71%
-in production).
+terms, so it overstates generalisation: one team saw 94% on validation and 71% in
+production (docs/why.md#data-preparation).
 
 Example:
     sources: [{name: support-transcripts-2026, ...}]
@@ -55,7 +55,7 @@ REPLAY_RANGE = Rule(
 dataset.replay_fraction is not a fraction between 0 and 1.
 
 Why this matters: the replay fraction is the share of general-capability data mixed
-in against forgetting (seeds/001, failure 05); 10 (meant as 10%) is not a share.
+in against forgetting (docs/why.md#forgetting); 10 (meant as 10%) is not a share.
 
 Example: `replay_fraction: 10`
 

@@ -57,7 +57,8 @@ ROLE_WITHOUT_TEAM = Rule(
 The policy requires a role that has no team under approvals.teams.
 
 Why this matters: an approval can only be counted for a role whose team is known; a
-required role without a team can never be satisfied, or worse, is skipped.
+required role without a team can never be satisfied, or worse, is skipped
+(docs/why.md#approval-bypass).
 
 Example: `required: {high: [technical, risk, independent]}` with no `teams.independent`.
 
