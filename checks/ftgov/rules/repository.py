@@ -55,8 +55,8 @@ PARENT_MISSING = Rule(
 model.parent names an objective that does not exist in the repository.
 
 Why this matters: round N inherits the success criteria of rounds 1..N-1 as regression
-boundaries (4.6); a broken parent link drops that history and with it scenario B's
-protection against cumulative erosion.
+boundaries (AG-341 4.6); a broken parent link drops that history and with it the
+protection against small drops adding up across rounds (docs/why.md#drift-across-rounds).
 
 Example: `parent: support-agent-r2` with no objective of that id.
 
