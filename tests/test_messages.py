@@ -161,8 +161,28 @@ def test_a_kind_like_none_gets_no_guess(tmp_path: Path) -> None:
             "apiVersion: ftgov/v2\n",
             "1:13: FTG103 apiVersion is 'ftgov/v2'; expected 'ftgov/v1'",
         ),
+        # An empty value is placed on its key: YAML puts the empty node at the next line's key.
+        ("  epochs: 2\n", "  epochs:\n", "40:3: FTG103 configuration_plan.epochs is empty; expected a number"),
+        ("  batch_size: 32\n", "  batch_size: [32]\n", "41:15: FTG103 configuration_plan.batch_size is a list; expected a whole number"),
+        (
+            "  risk_tier: medium\n",
+            f"  risk_tier: {'x' * 80}\n",
+            f"7:14: FTG103 model.risk_tier is '{'x' * 56}...; expected one of: 'low', 'medium', 'high'",
+        ),
     ],
-    ids=["exclusive-minimum", "minimum", "maximum", "enum", "type-text", "type-boolean", "type-number-for-text", "const"],
+    ids=[
+        "exclusive-minimum",
+        "minimum",
+        "maximum",
+        "enum",
+        "type-text",
+        "type-boolean",
+        "type-number-for-text",
+        "const",
+        "type-empty",
+        "type-list",
+        "long-value-shortened",
+    ],
 )
 def test_schema_messages_are_sentences_that_show_the_value(tmp_path: Path, old: str, new: str, message: str) -> None:
     code, lines = _validate(tmp_path, _replace(old, new))

@@ -104,7 +104,10 @@ def findings_for(path: str, data: Any, validator: Draft202012Validator) -> Itera
         else:
             if error.validator in ("anyOf", "oneOf") and error.context:
                 error = best_match(error.context)
-            yield INVALID_VALUE.at(path, pointer, _invalid_message(dotted(pointer), error))
+            # An empty value has no text of its own to point at (YAML places it at the next
+            # token, often the following line), so the finding points at its key.
+            empty = error.instance is None and bool(pointer) and isinstance(pointer[-1], str)
+            yield INVALID_VALUE.at(path, pointer, _invalid_message(dotted(pointer), error), at_key=empty)
 
 
 _TYPE_NAMES = {
@@ -114,7 +117,7 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "object": "a mapping",
     "array": "a list",
-    "null": "null (empty)",
+    "null": "empty",
 }
 _BOUNDS = {
     "minimum": "at least",
@@ -128,14 +131,15 @@ _SHOWN_CHARS = 60
 def _shown(value: Any) -> str:
     """A value as the user wrote it in YAML, shortened when long."""
     if value is None:
-        return "null (empty)"
+        return "empty"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return repr(value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "...")
-    return "a mapping" if isinstance(value, dict) else "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    shown = repr(value)
+    return shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 3] + "..."
 
 
 def _kind_of(value: Any) -> str:
@@ -143,11 +147,7 @@ def _kind_of(value: Any) -> str:
         return "true or false"
     if isinstance(value, int):
         return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else "null (empty)"
+    return "a number" if isinstance(value, float) else "text"
 
 
 def _invalid_message(field: str, error: ValidationError) -> str:
@@ -162,8 +162,8 @@ def _invalid_message(field: str, error: ValidationError) -> str:
     if error.validator == "type":
         wanted = expected if isinstance(expected, list) else [expected]
         names = " or ".join(_TYPE_NAMES.get(str(w), str(w)) for w in wanted)
-        message = f"{field} is {_shown(found)}"
-        message += f" ({_kind_of(found)}); expected {names}" if not isinstance(found, (dict, list)) else f"; expected {names}"
+        described = found is None or isinstance(found, (dict, list))  # "empty", "a mapping": the kind is said
+        message = f"{field} is {_shown(found)}" + ("" if described else f" ({_kind_of(found)})") + f"; expected {names}"
         if "string" in wanted and isinstance(found, (int, float)):
             message += "; quote the value if it is meant as text"
         return message
