@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftgov.approvals import Approval
-from ftgov.forge import ForgeStats
+from ftgov.forge import ForgeIdentity, ForgeStats
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -22,7 +22,7 @@ class Attestation:
     decision: str  # allow | deny
     objective: str
     reasons: tuple[str, ...]
-    forge: str
+    forge: ForgeIdentity
     branch: str
     checked_at: dt.datetime
     undecided: bool = False  # the forge could not answer: a deny with exit code 3
@@ -70,7 +70,7 @@ class Attestation:
             "objective_path": self.objective_path,
             "policy_blob_sha": self.policy_blob_sha,
             "started_at": iso(self.started_at),
-            "forge": self.forge,
+            "forge": self.forge.to_json(),
             "checked_at": iso(self.checked_at),
         }
         if self.stats is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -38,7 +39,7 @@ class _Progress:
                 click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
 
 
-def _fail_input(message: str) -> None:
+def _fail_input(message: str) -> NoReturn:
     click.echo(f"ftgov: error: {message}", err=True)
     sys.exit(2)
 
@@ -63,22 +64,93 @@ def _run_validation(repo_root: Path | None, paths: Sequence[Path] | None, fmt: s
 
 
 def _write_atomically(target: Path, content: str) -> None:
-    """Never leave a half-written report: write beside it, then rename over it."""
-    import os
-    import tempfile
+    """Write FILE for --out, or exit 2 with one line naming what is wrong with it.
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    The report goes to a temporary file beside the target, is flushed to disk and then
+    renamed over it, so a reader sees the old file or the new one and a failure leaves
+    neither half a file nor a stray temporary file. The file gets the mode any new file
+    gets under the umask (0644 under 022): in the Kubernetes example a trainer running
+    as another user reads the attestation the init container wrote.
+    """
+    problem = _unwritable(target)
+    if problem is None:
+        try:
+            _replace(target, content)
+            return
+        except _TempFileError as exc:
+            problem = f"cannot create a file in {target.parent} ({exc.reason})"
+        except OSError as exc:
+            problem = f"cannot write it ({exc.strerror or type(exc).__name__})"
+    _fail_input(f"--out {target}: {problem}")
+
+
+def _unwritable(target: Path) -> str | None:
+    """What stops target from being a file, if something already does; creates missing parents."""
+    if target.is_dir():
+        return "is a directory; name a file, e.g. " + str(target / "report.json")
+    for ancestor in (target.parent, *target.parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return f"{ancestor} is a file, not a directory"
+            break
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the directory {target.parent} ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+class _TempFileError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _replace(target: Path, content: str) -> None:
+    import os
+    import secrets
+
+    directory = target.parent
+    temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        # os.open applies the umask to 0o666, as for any new file (mkstemp would force 0600).
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise _TempFileError(exc.strerror or type(exc).__name__) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+    try:  # the rename itself survives a crash only once the directory is synced
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass  # some filesystems cannot sync a directory; the file itself is written
+    finally:
+        os.close(dir_fd)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """Usage errors as one line, like every other input error, instead of click's usage block."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
+            _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ftgov")
 def main() -> None:
     """Fine-tune objective governance as code.
@@ -220,26 +292,57 @@ no_cache_option = click.option("--no-cache", is_flag=True, help="Do not read or 
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print the GitHub requests this decision cost on stderr.")
 
 
-def _forge_usage(message: str) -> None:
+def _forge_usage(message: str) -> NoReturn:
     click.echo(f"ftgov: error: {message}", err=True)
     sys.exit(2)
 
 
+_REPOSITORY = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}"
+
+
+def _github_url(value: str) -> str | None:
+    """--github-url as the base URL github3 expects (it appends /api/v3 itself); None for github.com."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    hint = "give the server's base URL, e.g. https://github.example.com (or https://github.example.com/api/v3)"
+    try:
+        parts = urlsplit(value.strip())
+        valid = parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.query and not parts.fragment
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid:
+        _forge_usage(f"--github-url {value!r} is not a URL; {hint}")
+    path = parts.path.rstrip("/")
+    path = path.removesuffix("/api/v3")
+    if parts.hostname in ("github.com", "api.github.com") and not path:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
 def _github(repo: str | None, github_url: str | None, cache_dir: Path | None, no_cache: bool, admin: bool = False) -> object:
+    import re
+
+    from ftgov.forge.cache import max_bytes_from_environment
     from ftgov.gate import GateUsageError, default_cache_dir, token_from_environment
 
     if not repo:
         _forge_usage("--repo OWNER/NAME is required")
+    if not re.fullmatch(_REPOSITORY, str(repo)):
+        _forge_usage(f"--repo must be OWNER/NAME, e.g. acme/governance; got {repo!r}")
+    base_url = _github_url(github_url) if github_url is not None else None
     try:
         token = token_from_environment()
-    except GateUsageError as exc:
+        if not no_cache:
+            max_bytes_from_environment()
+    except (GateUsageError, ValueError) as exc:
         _forge_usage(str(exc))
         raise
     from ftgov.forge.github import GitHubAdmin, GitHubForge
 
     kind = GitHubAdmin if admin else GitHubForge
     try:
-        return kind(str(repo), token, github_url=github_url, cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
+        return kind(str(repo), token, github_url=base_url, cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
     except ValueError as exc:
         _forge_usage(str(exc))
         raise
@@ -339,18 +442,28 @@ def gate(
     except GateUsageError as exc:
         _forge_usage(str(exc))
         return
+    from ftgov.forge import UnknownRef
+
     if forge_kind == "git":
         from ftgov.forge.git import LocalGitForge
 
         if git_dir is None:
             _forge_usage("--forge git needs --git-dir PATH (a clone of the governance repository)")
             return
-        local = LocalGitForge(git_dir)
-        attestation = decide_offline(local, objective_id, branch=branch, started_at=moment)
+        try:
+            local = LocalGitForge(git_dir)
+            attestation = decide_offline(local, objective_id, branch=branch, started_at=moment)
+        except (ValueError, UnknownRef) as exc:
+            _forge_usage(str(exc))
+            return
         forge: object = local
     else:
         github = _github(repo, github_url, cache_dir, no_cache)
-        attestation = decide(github, objective_id, branch=branch, started_at=moment)  # type: ignore[arg-type]
+        try:
+            attestation = decide(github, objective_id, branch=branch, started_at=moment)  # type: ignore[arg-type]
+        except UnknownRef as exc:
+            _forge_usage(str(exc))
+            return
         forge = github
     _report_cost(forge, verbose)
     _emit(attestation.render_json() if fmt == "json" else attestation.render_text(), out)
@@ -391,7 +504,7 @@ def approvals(
     """
     import json
 
-    from ftgov.forge import ForgeError
+    from ftgov.forge import ForgeError, UnknownRef
     from ftgov.pr_approvals import CONTEXT, check_pull_request
 
     forge = _github(repo, github_url, cache_dir, no_cache, admin=True)
@@ -399,6 +512,9 @@ def approvals(
         report = check_pull_request(forge, number)
         if set_status:
             forge.set_status(report.head_sha, report.state, report.description, CONTEXT)  # type: ignore[attr-defined]
+    except UnknownRef as exc:
+        _forge_usage(str(exc))
+        return
     except ForgeError as exc:
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         _report_cost(forge, verbose)
@@ -429,12 +545,15 @@ def audit_repo(repo: str, github_url: str | None, branch: str, fmt: str, out: Pa
     Exit codes: 0 no bypass found, 1 bypasses found, 2 usage error, 3 GitHub could not answer.
     """
     from ftgov.audit import audit
-    from ftgov.forge import ForgeError
+    from ftgov.forge import ForgeError, UnknownRef
     from ftgov.render import FINDING_FORMATS
 
     forge = _github(repo, github_url, None, True, admin=True)
     try:
         result = audit(forge, branch)
+    except UnknownRef as exc:
+        _forge_usage(str(exc))
+        return
     except ForgeError as exc:
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         sys.exit(3)

@@ -18,16 +18,36 @@ class ForgeError(Exception):
 
 
 class UnknownRef(Exception):
-    """The user named a branch the forge does not have: a usage error (exit 2), not a doubt.
+    """The user named a branch (or repository) the forge does not have: a usage error, exit 2.
 
     Deliberately not a ForgeError: the gate's fail-closed paths turn a ForgeError into
-    "could not decide" (exit 3), which would hide a typo behind an outage.
+    "could not decide" (exit 3), which would hide a typo behind an outage. The message
+    is one sentence naming what was asked for and where.
     """
 
-    def __init__(self, branch: str, where: str) -> None:
-        super().__init__(f"branch {branch!r} does not exist in {where}")
-        self.branch = branch
-        self.where = where
+
+@dataclass(frozen=True)
+class ForgeIdentity:
+    """Which forge a decision was read from, as the attestation records it.
+
+    kind "github": `url` is the API root asked (https://api.github.com, or an
+    enterprise server's /api/v3) and `repository` is OWNER/NAME; kind "git": `path`
+    is the local clone.
+    """
+
+    kind: str
+    url: str | None = None
+    repository: str | None = None
+    path: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        fields = {"kind": self.kind, "url": self.url, "repository": self.repository, "path": self.path}
+        return {name: value for name, value in fields.items() if value is not None}
+
+    def __str__(self) -> str:
+        if self.kind == "git":
+            return f"git clone {self.path}"
+        return f"{self.repository} on {self.url}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,7 @@ class ForgeStats:
 class TreeReader(Protocol):
     """Reading files at a pinned commit: what every forge, online or offline, can do."""
 
-    def describe(self) -> str: ...
+    def describe(self) -> ForgeIdentity: ...
 
     def stats(self) -> ForgeStats: ...
 

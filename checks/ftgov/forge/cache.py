@@ -10,17 +10,27 @@ Every entry is sealed with an HMAC keyed by the token. A truncated, corrupt or e
 entry fails the check and is ignored, as if absent. Writes go to a temporary file that
 is renamed over the entry, so a concurrent reader sees the old entry or the new one,
 never half of either.
+
+The directory is bounded (FTGOV_CACHE_MAX_MB, default 64 MiB): a write that pushes the
+total past the bound evicts the least recently used entries (every hit touches its
+entry's mtime) down to nine tenths of it. Launchers evict concurrently, so each step
+tolerates files that another process already removed or replaced; a cache problem only
+ever costs requests, never a decision.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import re
 import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +49,71 @@ _IMMUTABLE = (
 )
 _BLOB = re.compile(rf"/git/blobs/({_SHA})$")
 _KEPT_HEADERS = ("Content-Type", "ETag", "Link")
+MAX_MB_VARIABLE = "FTGOV_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 64.0
+_STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a writer that died
+
+
+def max_bytes_from_environment(environ: Mapping[str, str] | None = None) -> int:
+    """The cache bound in bytes from FTGOV_CACHE_MAX_MB (MiB, default 64; 0 turns writing off)."""
+    raw = (os.environ if environ is None else environ).get(MAX_MB_VARIABLE, "").strip()
+    if not raw:
+        return int(DEFAULT_MAX_MB * 2**20)
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        megabytes = -1.0
+    if not megabytes >= 0 or megabytes == float("inf"):
+        raise ValueError(f"{MAX_MB_VARIABLE}={raw!r} is not a size in MiB; use a number such as 64 (0 turns the cache's writes off)")
+    return int(megabytes * 2**20)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    size: int
+    used: float  # mtime: written, or last answered a request
+    evictable: bool
+
+
+def _scan(directory: Path) -> list[_Entry]:
+    """Every file in the cache directory; a file that vanishes meanwhile is skipped."""
+    entries: list[_Entry] = []
+    now = time.time()
+    try:
+        listing = list(os.scandir(directory))
+    except OSError:
+        return entries
+    for item in listing:
+        try:
+            if not item.is_file(follow_symlinks=False):
+                continue
+            stat = item.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        temporary = item.name.startswith(".")
+        evictable = not temporary or now - stat.st_mtime > _STALE_TEMP_SECONDS  # never a write in progress
+        entries.append(_Entry(Path(item.path), stat.st_size, stat.st_mtime, evictable))
+    return entries
+
+
+def evict(directory: Path, max_bytes: int) -> None:
+    """Bring the directory under max_bytes, least recently used first, to 90% of the bound."""
+    entries = _scan(directory)
+    total = sum(entry.size for entry in entries)
+    if total <= max_bytes:
+        return
+    target = max_bytes * 9 // 10
+    for entry in sorted((e for e in entries if e.evictable), key=lambda e: e.used):
+        if total <= target:
+            return
+        try:
+            entry.path.unlink()
+        except FileNotFoundError:
+            pass  # another launcher evicted it first; it no longer counts either way
+        except OSError:
+            continue
+        total -= entry.size
 
 
 def _is_immutable(url: str) -> bool:
@@ -48,9 +123,10 @@ def _is_immutable(url: str) -> bool:
 class CachingAdapter(HTTPAdapter):
     """requests adapter with ETag revalidation; counts what each request cost."""
 
-    def __init__(self, directory: Path | None, secret: str, **kwargs: Any) -> None:
+    def __init__(self, directory: Path | None, secret: str, *, max_bytes: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._directory = directory
+        self._max_bytes = max_bytes_from_environment() if max_bytes is None else max_bytes
         self._secret = hashlib.sha256(("ftgov-cache\0" + secret).encode()).digest()
         self.requests = 0
         self.not_modified = 0
@@ -63,12 +139,14 @@ class CachingAdapter(HTTPAdapter):
         entry = self._read(key, request.url)
         if entry is not None and _is_immutable(request.url) and self._blob_is_intact(request.url, entry):
             self.served_from_cache += 1
+            self._touch(key)
             return self._replay(request, entry)
         if entry is not None:
             request.headers["If-None-Match"] = entry["etag"]
         response = self._network(request, **kwargs)
         if response.status_code == 304 and entry is not None:
             self.not_modified += 1
+            self._touch(key)
             return self._replay(request, entry)
         if response.status_code == 200 and response.headers.get("ETag"):
             self._write(key, request.url, response)
@@ -119,14 +197,29 @@ class CachingAdapter(HTTPAdapter):
             "body": body,
             "mac": self._seal(url, etag, body),
         }
+        text = json.dumps(entry)
+        if len(text) > self._max_bytes // 2:
+            return  # an entry that would crowd out half the cache is not worth keeping
+        temp: str | None = None
         try:
             self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, temp = tempfile.mkstemp(dir=self._directory, prefix=".entry-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle)
+                handle.write(text)
             os.replace(temp, self._directory / key)
+            temp = None
+            evict(self._directory, self._max_bytes)
         except OSError:
             pass  # a cache that cannot be written only costs requests
+        finally:
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
+
+    def _touch(self, key: str) -> None:
+        """Mark an entry as recently used, so eviction keeps what launchers still ask for."""
+        assert self._directory is not None
+        with contextlib.suppress(OSError):  # evicted by another launcher meanwhile: the answer was already read
+            os.utime(self._directory / key)
 
     @staticmethod
     def _replay(request: PreparedRequest, entry: dict[str, Any]) -> Response:

@@ -8,36 +8,70 @@ A squash merge and a direct push look the same in a clone, so both are refused.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-from ftgov.forge import ForgeError, ForgeStats
+from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, UnknownRef
 
 
 class LocalGitForge:
+    """Raises ValueError (a usage error) when git_dir is not a git repository."""
+
     def __init__(self, git_dir: Path) -> None:
         self._git_dir = git_dir
         self._calls = 0
+        self._check_repository()
 
-    def describe(self) -> str:
-        return f"git {self._git_dir}"
+    def _check_repository(self) -> None:
+        where = f"--git-dir {self._git_dir}"
+        if not self._git_dir.exists():
+            raise ValueError(f"{where}: no such directory")
+        if not self._git_dir.is_dir():
+            raise ValueError(f"{where} is a file; give the directory of a clone of the governance repository")
+        # The ceiling stops git from walking up: a plain directory inside some other
+        # checkout is not a clone of the governance repository.
+        ceiling = {**os.environ, "GIT_CEILING_DIRECTORIES": str(self._git_dir.resolve().parent)}
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(self._git_dir), "rev-parse", "--git-dir"], capture_output=True, timeout=60, check=False, env=ceiling
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return  # git itself is unavailable: the first real question reports it as "could not decide"
+        if done.returncode != 0:
+            said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            detail = f" ({said[-1]})" if said and "not a git repository" not in said[-1] else ""
+            raise ValueError(f"{where} is not a git repository{detail}; give the directory of a clone of the governance repository")
+
+    def describe(self) -> ForgeIdentity:
+        return ForgeIdentity(kind="git", path=str(self._git_dir.resolve()))
 
     def stats(self) -> ForgeStats:
         return ForgeStats(self._calls, 0, 0)
 
-    def _git(self, *args: str) -> bytes:
+    def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
         self._calls += 1
         try:
-            done = subprocess.run(["git", "-C", str(self._git_dir), *args], capture_output=True, timeout=60, check=False)
+            return subprocess.run(["git", "-C", str(self._git_dir), *args], capture_output=True, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ForgeError(f"git {args[0]}: {exc}") from exc
+
+    def _git(self, *args: str) -> bytes:
+        done = self._run(*args)
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ForgeError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
         return done.stdout
 
     def branch_head(self, branch: str) -> str:
-        return self._git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}").decode().strip()
+        done = self._run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
+        if done.returncode == 0:
+            return done.stdout.decode().strip()
+        if done.stderr.strip():
+            raise ForgeError(f"git rev-parse: {done.stderr.decode('utf-8', 'replace').strip().splitlines()[-1]}")
+        branches = self._git("for-each-ref", "--format=%(refname:short)", "--count=6", "refs/heads/").decode().split()
+        listed = (", ".join(branches[:5]) + (", ..." if len(branches) > 5 else "")) if branches else "none"
+        raise UnknownRef(f"branch {branch!r} does not exist in the clone {self._git_dir} (its branches: {listed}); name one with --branch")
 
     def tree(self, commit: str) -> dict[str, str]:
         listing = self._git("ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0")

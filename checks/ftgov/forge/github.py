@@ -18,7 +18,7 @@ import requests
 from github3 import exceptions as gh_errors
 from urllib3.util.retry import Retry
 
-from ftgov.forge import ForgeError, ForgeStats, PullRequest, Review, git_blob_sha, parse_time
+from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, PullRequest, Review, UnknownRef, git_blob_sha, parse_time
 from ftgov.forge.cache import CachingAdapter
 
 T = TypeVar("T")
@@ -69,9 +69,8 @@ class GitHubForge:
         else:
             self._gh = github3.GitHub(token=token, session=session)
 
-    def describe(self) -> str:
-        host = self._github_url or "https://github.com"
-        return f"{host} {self._owner}/{self._name}"
+    def describe(self) -> ForgeIdentity:
+        return ForgeIdentity(kind="github", url=str(self._gh.session.base_url), repository=f"{self._owner}/{self._name}")
 
     def stats(self) -> ForgeStats:
         return ForgeStats(self._adapter.requests, self._adapter.not_modified, self._adapter.served_from_cache)
@@ -140,7 +139,16 @@ class GitHubForge:
     # would cost a repository fetch first, and crash on a deleted user (`"user": null`).
 
     def branch_head(self, branch: str) -> str:
-        data = self._object(f"branch {branch}", self._repo_url("branches", branch))
+        try:
+            data = self._object(f"branch {branch}", self._repo_url("branches", branch))
+        except NotFound:
+            # The user's mistake (exit 2), not a doubt: say whether the branch or the repository is missing.
+            where = f"{self._owner}/{self._name} on {self._gh.session.base_url}"
+            try:
+                self._object(f"repository {self._owner}/{self._name}", self._repo_url())
+            except NotFound:
+                raise UnknownRef(f"repository {where} does not exist, or the token cannot read it; check --repo and --github-url") from None
+            raise UnknownRef(f"branch {branch!r} does not exist in {where}; name the protected branch with --branch") from None
         return self._field(f"head of {branch}", lambda: _sha(data["commit"]["sha"], f"head of {branch}"))
 
     def tree(self, commit: str) -> dict[str, str]:
