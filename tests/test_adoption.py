@@ -106,7 +106,7 @@ def add_new_model(repo: Path) -> Path:
     data = _yaml().load(first.path.read_text(encoding="utf-8"))
     data["id"] = f"{NEW_MODEL}-r1"
     data["model"]["name"] = NEW_MODEL
-    data["rollback"]["to"] = "base"
+    data["rollback"]["to"] = data["model"]["base"]  # round 1 rolls back to the checkpoint it starts from
     return _write(repo, data)
 
 
