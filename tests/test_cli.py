@@ -135,3 +135,15 @@ def test_validate_path_never_imports_github3(governance_repo: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=governance_repo, capture_output=True, text=True, timeout=120, check=False)
     assert done.stdout.strip().endswith("clean"), done.stdout + done.stderr
+
+
+def test_runs_are_confined_to_the_tests_home(isolated_home: Path) -> None:
+    """The autouse fixture reaches subprocesses: ftgov's cache and git's global config land in the test's home."""
+    probe = "from pathlib import Path; from ftgov.gate import default_cache_dir; print(Path.home()); print(default_cache_dir())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    home, cache = (Path(line) for line in done.stdout.splitlines())
+    assert home == isolated_home and cache.is_relative_to(isolated_home), done.stdout + done.stderr
+    git = subprocess.run(["git", "config", "--global", "ftgov.probe", "written"], capture_output=True, text=True, timeout=60, check=False)
+    assert git.returncode == 0, git.stderr
+    assert "probe = written" in (isolated_home / ".gitconfig").read_text()
+    assert "GITHUB_TOKEN" not in os.environ and "GH_TOKEN" not in os.environ
