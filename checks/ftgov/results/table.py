@@ -1,0 +1,210 @@
+"""What every results adapter produces: one table of measurements.
+
+An adapter reads one tool's files and returns a `MetricTable`; comparison never looks at
+a file again. Measurements are keyed by (suite, task, metric, filter), never by position,
+so a base and a candidate run match only where they measured the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+StrArray = npt.NDArray[np.str_]
+
+NO_FILTER = "none"  # lm-eval's name for "no filter"; other adapters use it for their only variant
+
+
+class ResultsError(Exception):
+    """A results file or directory that cannot be read: the CLI maps it to exit 2, one line, no traceback."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    path: str
+    sha256: str
+    format: str  # lm-eval | inspect | generic | model-index
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What must be equal for two runs of a task to be comparable (None: not recorded)."""
+
+    n_shot: int | None = None
+    version: str | None = None
+    task_hash: str | None = None
+    limit: float | None = None  # lm-eval --limit / Inspect limit: a subset of the items
+
+    def differences(self, other: Settings) -> list[str]:
+        """The settings in which two runs differ, as phrases for a reason.
+
+        n-shot, version and task hash count only where both runs recorded them; a limit
+        counts whenever it differs, since 'none' is itself a statement (the whole set).
+        """
+        found: list[str] = []
+        for label, mine, theirs in (
+            ("n-shot", self.n_shot, other.n_shot),
+            ("task version", self.version, other.version),
+            ("task hash", self.task_hash, other.task_hash),
+        ):
+            if mine is not None and theirs is not None and mine != theirs:
+                found.append(f"{label} {mine} vs {theirs}")
+        if self.limit != other.limit:
+            found.append(f"limit {_shown(self.limit)} vs {_shown(other.limit)}")
+        return found
+
+
+def _shown(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Items:
+    """Per-item values of one measurement, sorted by item id.
+
+    `hashes` (lm-eval's prompt_hash) proves that two runs' item 17 is the same prompt;
+    `confidences` is the model's probability for the answer it gave, where the tool logs one.
+    """
+
+    ids: StrArray
+    values: FloatArray
+    confidences: FloatArray | None = None
+    hashes: StrArray | None = None
+
+    @classmethod
+    def build(
+        cls,
+        ids: Iterable[str],
+        values: Iterable[float],
+        confidences: Iterable[float] | None = None,
+        hashes: Iterable[str] | None = None,
+    ) -> Items:
+        id_array = np.asarray(list(ids), dtype=np.str_)
+        order = np.argsort(id_array, kind="stable")
+        value_array = np.asarray(list(values), dtype=np.float64)[order]
+        conf_array = None if confidences is None else np.asarray(list(confidences), dtype=np.float64)[order]
+        hash_array = None if hashes is None else np.asarray(list(hashes), dtype=np.str_)[order]
+        return cls(id_array[order], value_array, conf_array, hash_array)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def binary(self) -> bool:
+        return bool(np.all((self.values == 0.0) | (self.values == 1.0)))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    suite: str
+    task: str | None
+    metric: str
+    filter: str
+    value: float
+    stderr: float | None
+    n: int | None
+    higher_is_better: bool | None
+    settings: Settings
+    provenance: Provenance
+    items: Items | None = None
+    primary: bool = True  # the variant a criterion naming no filter means (lm-eval 'none', Inspect's headline scorer)
+
+    @property
+    def key(self) -> str:
+        """suite/task/metric as criteria and the register name it; the filter only when it is not the primary one."""
+        name = self.metric if self.primary else f"{self.metric},{self.filter}"
+        return "/".join(part for part in (self.suite, self.task, name) if part)
+
+
+@dataclass(frozen=True)
+class MetricTable:
+    measurements: tuple[Measurement, ...]
+    sources: tuple[Provenance, ...]
+    _index: dict[tuple[str, str | None, str, str], Measurement] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for m in self.measurements:
+            where = (m.suite, m.task, m.metric, m.filter)
+            if where in self._index:
+                first = self._index[where].provenance.path
+                raise ResultsError(
+                    m.provenance.path,
+                    f"{m.key} (filter {m.filter}) is already measured in {first}; give each measurement once",
+                )
+            self._index[where] = m
+
+    def __iter__(self) -> Iterator[Measurement]:
+        return iter(self.measurements)
+
+    def __len__(self) -> int:
+        return len(self.measurements)
+
+    @classmethod
+    def merge(cls, tables: Iterable[MetricTable]) -> MetricTable:
+        tables = list(tables)
+        return cls(tuple(m for t in tables for m in t), tuple(s for t in tables for s in t.sources))
+
+    def find(self, suite: str, task: str | None, name: str) -> tuple[Measurement | None, str]:
+        """The measurement a criterion's metric names, or None and why not.
+
+        `name` may carry a filter ("exact_match,strict-match"); without one it means the
+        primary variant, or the only one.
+        """
+        metric, _, wanted = name.partition(",")
+        candidates = [m for (s, t, n, _f), m in self._index.items() if s == suite and t == task and n == metric]
+        if wanted:
+            candidates = [m for m in candidates if m.filter == wanted]
+        elif len(candidates) > 1:
+            candidates = [m for m in candidates if m.primary] or candidates
+        where = "/".join(p for p in (suite, task, name) if p)
+        if not candidates:
+            return None, f"{where} is not in the results"
+        if len(candidates) > 1:
+            filters = ", ".join(sorted(m.filter for m in candidates))
+            return None, f"{where} is measured with several filters ({filters}); name one as {metric},<filter>"
+        return candidates[0], ""
+
+    def by_key(self) -> Mapping[str, Measurement]:
+        return {m.key: m for m in self.measurements}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def number(value: object) -> float | None:
+    """A JSON number as float; anything else (including the string 'N/A' and booleans) is None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    result = float(value)
+    return result if np.isfinite(result) else None
+
+
+def mark_primary(measurements: Iterable[Measurement], preferred: Mapping[tuple[str, str | None], str] | None = None) -> list[Measurement]:
+    """Set `primary` on the variant a bare metric name means: the preferred filter, else 'none', else the only one."""
+    listed = list(measurements)
+    groups: dict[tuple[str, str | None, str], list[Measurement]] = {}
+    for m in listed:
+        groups.setdefault((m.suite, m.task, m.metric), []).append(m)
+    chosen: set[int] = set()
+    for (suite, task, _metric), group in groups.items():
+        want = (preferred or {}).get((suite, task))
+        pick = [m for m in group if m.filter == want] or [m for m in group if m.filter == NO_FILTER]
+        if not pick and len(group) == 1:
+            pick = group
+        chosen.update(id(m) for m in pick[:1])
+    return [replace(m, primary=id(m) in chosen) for m in listed]
