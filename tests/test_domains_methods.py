@@ -133,3 +133,22 @@ def test_general_needs_no_policy_entry(tmp_path: Path) -> None:
     assert "general" not in data["domain_rules"]
     code, findings = _check(repo)
     assert (code, findings) == (0, [])
+
+
+def test_a_domain_name_must_be_a_slug(tmp_path: Path) -> None:
+    repo = _repository(tmp_path, "general")
+    policy = repo / "policies" / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("\ndomain_rules:\n", '\ndomain_rules:\n  "legal affairs": {}\n'), encoding="utf-8")
+    line = policy.read_text(encoding="utf-8").splitlines().index('  "legal affairs": {}') + 1
+    code, findings = _check(repo)
+    assert code == 1
+    assert [(f["rule"], f["path"], f["line"], f["column"], f["message"]) for f in findings] == [
+        (
+            "FTG103",
+            "policies/policy.yaml",
+            line,
+            3,
+            "domain_rules: the name 'legal affairs' is not allowed; names must match the pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        )
+    ]

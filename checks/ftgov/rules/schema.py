@@ -101,6 +101,11 @@ def findings_for(path: str, data: Any, validator: Draft202012Validator) -> Itera
                         f"missing required field '{name}'{where}{_describe(error.schema, name)}",
                         at_key=True,
                     )
+        elif "propertyNames" in error.schema_path and isinstance(error.instance, str):
+            # jsonschema reports a bad key at its mapping; the key itself is what to fix.
+            rule = f"must match the pattern {error.validator_value}" if error.validator == "pattern" else error.message
+            message = f"{dotted(pointer)}: the name {error.instance!r} is not allowed; names {rule}"
+            yield INVALID_VALUE.at(path, (*pointer, error.instance), message, at_key=True)
         else:
             if error.validator in ("anyOf", "oneOf") and error.context:
                 error = best_match(error.context)
