@@ -38,6 +38,8 @@ class Defaults:
     tail_max_relative_drop: float
     max_ece_increase: float
     inconclusive: str
+    # How far below its declaring round's achieved value an inherited success criterion may fall.
+    inherited_max_drop: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Policy:
                 tail_max_relative_drop=defaults.get("tail_max_relative_drop", 0.15),
                 max_ece_increase=defaults.get("max_ece_increase", 0.05),
                 inconclusive=defaults.get("inconclusive", "block"),
+                inherited_max_drop=defaults.get("inherited_max_drop", 0.01),
             ),
             domain_rules={domain: tuple(rule.get("required_assessments", [])) for domain, rule in data.get("domain_rules", {}).items()},
             waivers=tuple(

@@ -51,6 +51,21 @@ class Repository:
 
         return packaged_schema_file(name) or own
 
+    def read_bytes(self, relative: str) -> bytes | None:
+        """A file the repository holds, by its '/'-separated path; None if absent, unreadable or outside the root.
+
+        The path comes from a document (a register's report), so it may not climb out of the repository.
+        """
+        if not relative or relative.startswith("/") or "\\" in relative or ".." in relative.split("/"):
+            return None
+        file = self.root / relative
+        try:
+            if not file.resolve().is_relative_to(self.root.resolve()) or not file.is_file():
+                return None
+            return file.read_bytes()
+        except OSError:
+            return None
+
     def display(self, file: Path) -> str:
         """A path as findings show it: relative to the root with '/', else as absolute."""
         absolute = file.resolve()

@@ -20,10 +20,10 @@ from typing import Any
 
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
-from ftgov.loader import load_document, read_text
+from ftgov.loader import decode, load_document, parse_document, read_text
 from ftgov.policy import Policy, Waiver
 from ftgov.repo import Repository
-from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, repository, schema, waivers
+from ftgov.rules import ALL_RULES, completeness, criteria, data, domain, register, repository, schema, waivers
 from ftgov.rules import document as document_rules
 from ftgov.schemas import Gate, Schema, load_schema
 
@@ -79,6 +79,8 @@ class FileChecker:
     policy_schema: Schema
     policy: Policy | None
     objective_gate: Gate | None = None  # fast "is it schema-valid?"; None: always ask jsonschema
+    register_schema: Schema | None = None  # None: registers are only screened by the loader
+    files: RegisterFiles | None = None  # what register rules read (objectives, reports); None: no register rules
 
     def check(self, file: Path, path: str) -> FileOutcome:
         loaded = load_document(file, path)
@@ -97,8 +99,26 @@ class FileChecker:
             summary = repository.ObjectiveSummary.of(path, loaded.data)
         elif loaded.kind == "Policy":
             sources.append(schema.findings_for(path, loaded.data, self.policy_schema.validator))
-        # CumulativeRegister: screened by the loader; its own rules arrive with the register.
+        elif loaded.kind == "CumulativeRegister" and self.register_schema is not None:
+            sources.append(schema.findings_for(path, loaded.data, self.register_schema.validator))
+            if self.files is not None:
+                sources.append(register.check(loaded, self.policy, self.files))
         return FileOutcome(path, _capped(path, sources), summary)
+
+
+@dataclass(frozen=True)
+class RegisterFiles:
+    """The repository's files as register rules read them: bytes, and objectives parsed by the loader."""
+
+    repo: Repository
+
+    def read_bytes(self, path: str) -> bytes | None:
+        return self.repo.read_bytes(path)
+
+    def parse(self, raw: bytes, path: str) -> Document | None:
+        text = decode(raw, path)
+        parsed = parse_document(text, path) if isinstance(text, str) else text
+        return parsed if isinstance(parsed, Document) else None
 
 
 def _capped(path: str, sources: list[Iterable[Finding]]) -> tuple[Finding, ...]:
@@ -217,7 +237,7 @@ def validate(
     items = [(file, repo.display(file)) for file in files if repo.display(file) != policy_path]
     # Compiling the fast gate costs ~50 ms: worth it only for many files.
     gate = objective_schema.fast_gate() if len(items) >= PARALLEL_FROM else None
-    checker = FileChecker(objective_schema, policy_schema, policy, gate)
+    checker = FileChecker(objective_schema, policy_schema, policy, gate, load_schema(repo.schema_file("register")), RegisterFiles(repo))
     outcomes = _run(checker, items, jobs, progress)
     for outcome in outcomes:
         findings.extend(outcome.findings)

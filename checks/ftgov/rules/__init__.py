@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftgov.findings import Rule
-from ftgov.rules import bypass, completeness, criteria, data, document, domain, repository, schema, waivers
+from ftgov.rules import bypass, completeness, criteria, data, document, domain, register, repository, schema, waivers
 
 ALL_RULES: tuple[Rule, ...] = (
     *document.RULES,
@@ -15,6 +15,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *domain.RULES,
     *waivers.RULES,
     *bypass.RULES,
+    *register.RULES,
 )
 
 

@@ -85,14 +85,15 @@ ROLLBACK_UNKNOWN = Rule(
     "rollback-target-unknown",
     E,
     """
-rollback.to is neither an objective of the same model nor the model's base checkpoint.
+rollback.to is neither an objective of the same model nor the model's base checkpoint (`base` or model.base).
 
 Why this matters: a rollback plan pointing at nothing cannot be executed when a
 boundary fails in production.
 
 Example: `rollback: {to: support-agent-r9}` when r9 does not exist.
 
-Fix: name an earlier round's objective id, or the exact model.base value.
+Fix: name an earlier round's objective id, or `base` (the model.base checkpoint, as in
+`compare_to: base`), or the exact model.base value.
 """,
 )
 
@@ -201,11 +202,12 @@ def _check_one(objective: ObjectiveSummary, index: ObjectiveIndex) -> Iterator[F
             following = index.find(current.parent)
             current = following[0] if following else None
     target = objective.rollback_to
-    if target is not None and target != objective.base:
+    # `base` means the model.base checkpoint, as it does in compare_to (DESIGN: rollback.to).
+    if target is not None and target not in ("base", objective.base):
         candidates = index.find(target)
         if not candidates or candidates[0].model != objective.model or target == objective.id:
             yield ROLLBACK_UNKNOWN.at(
                 path,
                 ("rollback", "to"),
-                f"rollback target '{target}' is not an earlier objective of model {objective.model} nor model.base",
+                f"rollback target '{target}' is not an earlier objective of model {objective.model}, nor base / model.base",
             )
