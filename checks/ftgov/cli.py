@@ -111,7 +111,7 @@ def _replace(target: Path, content: str) -> None:
     import secrets
 
     directory = target.parent
-    temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    temp = directory / f".{target.name[:100]}.{secrets.token_hex(6)}.tmp"  # fits NAME_MAX whatever the target's length
     try:
         # os.open applies the umask to 0o666, as for any new file (mkstemp would force 0600).
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
@@ -514,8 +514,9 @@ def approvals(
             forge.set_status(report.head_sha, report.state, report.description, CONTEXT)  # type: ignore[attr-defined]
     except UnknownRef as exc:
         _forge_usage(str(exc))
-        return
     except ForgeError as exc:
+        if _named_pull_request_missing(exc, number):
+            _forge_usage(f"--pr {number}: pull request #{number} does not exist in {repo} (or the token cannot read it)")
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         _report_cost(forge, verbose)
         sys.exit(3)
@@ -527,6 +528,14 @@ def approvals(
         for reason in report.reasons:
             click.echo(f"  - {reason}")
     sys.exit(0 if report.state == "success" else 1)
+
+
+def _named_pull_request_missing(error: Exception, number: int) -> bool:
+    """GitHub answered 404 for the very PR the user named: their mistake (2), not a doubt (3)."""
+    from ftgov.forge.github import NotFound
+
+    cause = error.__cause__
+    return isinstance(cause, NotFound) and str(cause) == f"pull request #{number}"
 
 
 @main.command("audit-repo")
