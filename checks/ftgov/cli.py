@@ -286,7 +286,8 @@ cache_option = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Conditional-request cache shared by launchers on this host. Default: $XDG_CACHE_HOME/ftgov/github.",
+    help="Conditional-request cache shared by launchers on this host. Default: $XDG_CACHE_HOME/ftgov/github, "
+    "at most $FTGOV_CACHE_MAX_MB MiB (default 64; least recently used entries are evicted).",
 )
 no_cache_option = click.option("--no-cache", is_flag=True, help="Do not read or write the request cache.")
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print the GitHub requests this decision cost on stderr.")
@@ -419,7 +420,8 @@ def gate(
 
     \b
     Token: GITHUB_TOKEN (or GH_TOKEN), read access to the repository and its org's teams.
-    Exit codes: 0 allow, 1 deny, 2 usage error (no token, bad --started-at), 3 could
+    Exit codes: 0 allow, 1 deny, 2 usage error (no token, bad --started-at, a branch,
+    repository or --git-dir that does not exist, --out that cannot be written), 3 could
     not decide (GitHub unreachable, rate-limited, malformed answer): treat it as deny.
     --format json prints one object even on exit 3:
       {"decision": "allow"|"deny", "objective", "reasons": [...], "blob_sha",
