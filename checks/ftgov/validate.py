@@ -81,6 +81,7 @@ class FileChecker:
     objective_gate: Gate | None = None  # fast "is it schema-valid?"; None: always ask jsonschema
     register_schema: Schema | None = None  # None: registers are only screened by the loader
     files: RegisterFiles | None = None  # what register rules read (objectives, reports); None: no register rules
+    register_gate: Gate | None = None
 
     def check(self, file: Path, path: str) -> FileOutcome:
         loaded = load_document(file, path)
@@ -100,7 +101,8 @@ class FileChecker:
         elif loaded.kind == "Policy":
             sources.append(schema.findings_for(path, loaded.data, self.policy_schema.validator))
         elif loaded.kind == "CumulativeRegister" and self.register_schema is not None:
-            sources.append(schema.findings_for(path, loaded.data, self.register_schema.validator))
+            if self.register_gate is None or not self.register_gate(loaded.data):
+                sources.append(schema.findings_for(path, loaded.data, self.register_schema.validator))
             if self.files is not None:
                 sources.append(register.check(loaded, self.policy, self.files))
         return FileOutcome(path, _capped(path, sources), summary)
@@ -237,7 +239,9 @@ def validate(
     items = [(file, repo.display(file)) for file in files if repo.display(file) != policy_path]
     # Compiling the fast gate costs ~50 ms: worth it only for many files.
     gate = objective_schema.fast_gate() if len(items) >= PARALLEL_FROM else None
-    checker = FileChecker(objective_schema, policy_schema, policy, gate, load_schema(repo.schema_file("register")), RegisterFiles(repo))
+    register_schema = load_schema(repo.schema_file("register"))
+    register_gate = register_schema.fast_gate() if len(items) >= PARALLEL_FROM else None
+    checker = FileChecker(objective_schema, policy_schema, policy, gate, register_schema, RegisterFiles(repo), register_gate)
     outcomes = _run(checker, items, jobs, progress)
     for outcome in outcomes:
         findings.extend(outcome.findings)
