@@ -382,3 +382,8 @@ def test_out_with_the_longest_file_name_the_filesystem_allows(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert json.loads((root / name).read_text())["summary"]["files"] >= 1
     assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_git_dir_without_forge_git_says_so(master_clone: Path, tmp_path: Path) -> None:
+    done = run_ftgov("gate", "support-agent-r3", "--git-dir", str(master_clone), env=_env(tmp_path))
+    assert_usage_error(done, "--git-dir", "--forge git")

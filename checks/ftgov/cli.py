@@ -455,17 +455,19 @@ def gate(
         try:
             local = LocalGitForge(git_dir)
             attestation = decide_offline(local, objective_id, branch=branch, started_at=moment)
-        except (ValueError, UnknownRef) as exc:
+        except ValueError as exc:
             _forge_usage(str(exc))
-            return
+        except UnknownRef as exc:
+            _forge_usage(f"{exc}; name the branch with --branch")
         forge: object = local
     else:
+        if git_dir is not None and not repo:
+            _forge_usage("--git-dir is read only with --forge git; add --forge git (or give --repo OWNER/NAME to ask GitHub)")
         github = _github(repo, github_url, cache_dir, no_cache)
         try:
             attestation = decide(github, objective_id, branch=branch, started_at=moment)  # type: ignore[arg-type]
         except UnknownRef as exc:
-            _forge_usage(str(exc))
-            return
+            _forge_usage(f"{exc}; name the branch with --branch")
         forge = github
     _report_cost(forge, verbose)
     _emit(attestation.render_json() if fmt == "json" else attestation.render_text(), out)
@@ -563,8 +565,7 @@ def audit_repo(repo: str, github_url: str | None, branch: str, fmt: str, out: Pa
     try:
         result = audit(forge, branch)
     except UnknownRef as exc:
-        _forge_usage(str(exc))
-        return
+        _forge_usage(f"{exc}; name the branch with --branch")
     except ForgeError as exc:
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         sys.exit(3)

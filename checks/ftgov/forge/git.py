@@ -71,7 +71,7 @@ class LocalGitForge:
             raise ForgeError(f"git rev-parse: {done.stderr.decode('utf-8', 'replace').strip().splitlines()[-1]}")
         branches = self._git("for-each-ref", "--format=%(refname:short)", "--count=6", "refs/heads/").decode().split()
         listed = (", ".join(branches[:5]) + (", ..." if len(branches) > 5 else "")) if branches else "none"
-        raise UnknownRef(f"branch {branch!r} does not exist in the clone {self._git_dir} (its branches: {listed}); name one with --branch")
+        raise UnknownRef(f"branch {branch!r} does not exist in the clone {self._git_dir} (its branches: {listed})")
 
     def tree(self, commit: str) -> dict[str, str]:
         listing = self._git("ls-tree", "-r", "-z", "--full-tree", commit).split(b"\0")

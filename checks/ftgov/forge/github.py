@@ -148,7 +148,7 @@ class GitHubForge:
                 self._object(f"repository {self._owner}/{self._name}", self._repo_url())
             except NotFound:
                 raise UnknownRef(f"repository {where} does not exist, or the token cannot read it; check --repo and --github-url") from None
-            raise UnknownRef(f"branch {branch!r} does not exist in {where}; name the protected branch with --branch") from None
+            raise UnknownRef(f"branch {branch!r} does not exist in {where}") from None
         return self._field(f"head of {branch}", lambda: _sha(data["commit"]["sha"], f"head of {branch}"))
 
     def tree(self, commit: str) -> dict[str, str]:
