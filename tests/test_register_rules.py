@@ -215,6 +215,11 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
         [("FTG912", REGISTER, 60, 7)],
     ),
     ("FTG913 drift below round 1's achieved value", [(REGISTER, "candidate: 0.695}", "candidate: 0.685}")], [("FTG913", REGISTER, 59, 16)]),
+    (
+        "FTG914 deviation beyond the tolerance, not acknowledged",
+        [(REGISTER, "learning_rate: 8.0e-5", "learning_rate: 3.0e-4"), (REGISTER, "actual: 8.0e-5", "actual: 3.0e-4")],
+        [("FTG914", REGISTER, 54, 11)],
+    ),
 ]
 
 

@@ -572,3 +572,115 @@ def audit_repo(repo: str, github_url: str | None, branch: str, fmt: str, out: Pa
     _report_cost(forge, verbose)
     _emit(FINDING_FORMATS[fmt](result), out)
     sys.exit(result.exit_code)
+
+
+# -- the register: read it, and append what happened to a round ----------------------------
+
+
+@main.group()
+def register() -> None:
+    """Read a model's cumulative register (registers/<model>.yaml)."""
+
+
+@register.command("show")
+@click.argument("model")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", show_default=True)
+@out_option
+@repo_root_option
+def register_show(model: str, fmt: str, out: Path | None, repo_root: Path | None) -> None:
+    """Every criterion MODEL's latest round must meet: which round declared it, what that round
+    achieved, the threshold now (and the floor of an inherited success criterion), and the
+    criteria retired on the way with their rationale and role.
+
+    \b
+    --format json: {"model", "base", "register", "latest": {"objective", "status"}, "chain",
+      "rounds": [{"objective", "status", "verdict", "decision", "withdrawal"}],
+      "criteria": [{"ref", "id", "kind", "origin", "inherited", "metric", "higher_is_better",
+                    "compare_to", "threshold": {"kind", "value"}, "baseline", "achieved",
+                    "tolerance", "floor"}],
+      "retired": [{"criterion", "rationale", "approved_by", "retired_in"}], "missing_objectives"}
+    Exit codes: 0 shown, 2 unknown model or a register that is not a valid document.
+    """
+    from ftgov.register_view import show
+    from ftgov.render.register import RENDERERS
+    from ftgov.repo import InputError, Repository
+
+    try:
+        view = show(Repository.discover(repo_root), model)
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    _emit(RENDERERS[fmt](view), out)
+
+
+def _time_option(value: str | None, option: str) -> object:
+    from ftgov.register_ops import parse_time
+    from ftgov.repo import InputError
+
+    if value is None:
+        return None
+    try:
+        return parse_time(value, option)
+    except InputError as exc:
+        _fail_input(str(exc))
+
+
+def _write_register(repo_root: Path, path: str, before: str, content: str) -> None:
+    """Atomically replace the register, unless someone changed it while this command ran."""
+    target = repo_root / path
+    try:
+        current = target.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+    except OSError as exc:
+        _fail_input(f"{path}: cannot read it again before writing ({exc.strerror or type(exc).__name__})")
+    if current != before:
+        _fail_input(f"{path}: changed while this command ran; run it again")
+    try:
+        _replace(target, content)
+    except (_TempFileError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, _TempFileError) else (exc.strerror or type(exc).__name__)
+        _fail_input(f"{path}: cannot write it ({reason})")
+
+
+@main.command()
+@click.argument("objective_id")
+@click.option("--action", type=click.Choice(("deploy", "reject", "abandon", "rollback", "retire")), required=True)
+@click.option("--reason", required=True, help="Why, in a sentence.")
+@click.option("--by", "by", metavar="LOGIN", default=None, help="Who decided (GitHub login). Default: $GITHUB_ACTOR.")
+@click.option("--at", "at", metavar="ISO8601", default=None, help="When, with a time zone. Default: now.")
+@repo_root_option
+def decide(objective_id: str, action: str, reason: str, by: str | None, at: str | None, repo_root: Path | None) -> None:
+    """Record a decision on OBJECTIVE_ID's round and move its status.
+
+    \b
+    deploy    evaluated, evaluation.verdict pass  -> deployed     (decision)
+    reject    any status before deployed          -> rejected     (decision)
+    abandon   any status before deployed          -> abandoned    (decision)
+    rollback  deployed                            -> rolled-back  (withdrawal)
+    retire    deployed                            -> retired      (withdrawal)
+
+    The register is appended to (comments, key order and every other byte kept) and written
+    atomically; commit it in a PR like any other change. Exit codes: 0 recorded, 1 the move
+    is not allowed from the round's status or would break the register's timeline (nothing
+    written), 2 usage or input error.
+    """
+    import os
+
+    from ftgov import register_ops as ops
+    from ftgov.decision import decide as record_decision
+    from ftgov.repo import InputError, Repository
+
+    moment = _time_option(at, "--at")
+    try:
+        repo = Repository.discover(repo_root)
+        loaded, change = record_decision(repo, objective_id, action, reason, by or os.environ.get("GITHUB_ACTOR") or None, moment)  # type: ignore[arg-type]
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    except ops.PolicyRefusal as exc:
+        click.echo(f"ftgov: refused: {exc}", err=True)
+        sys.exit(1)
+    except ops.EditError as exc:
+        _fail_input(f"{objective_id}: {exc}")
+        return
+    _write_register(repo.root, loaded.path, loaded.text, change.file_text)
+    click.echo(f"recorded in {loaded.path}: {change.summary}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -40,6 +40,9 @@ class Defaults:
     inconclusive: str
     # How far below its declaring round's achieved value an inherited success criterion may fall.
     inherited_max_drop: float = 0.01
+    # Relative tolerance per configuration field before a run's deviation from the plan must
+    # be acknowledged (FTG914); merged over ftgov.runconfig.deviations.DEFAULT_TOLERANCE.
+    deviation_tolerance: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Policy:
                 max_ece_increase=defaults.get("max_ece_increase", 0.05),
                 inconclusive=defaults.get("inconclusive", "block"),
                 inherited_max_drop=defaults.get("inherited_max_drop", 0.01),
+                deviation_tolerance=dict(defaults.get("deviation_tolerance", {})),
             ),
             domain_rules={domain: tuple(rule.get("required_assessments", [])) for domain, rule in data.get("domain_rules", {}).items()},
             waivers=tuple(

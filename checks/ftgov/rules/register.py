@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +20,9 @@ from ftgov.findings import Finding, Pointer, Rule, Severity
 from ftgov.inheritance import RoundRecord, ancestry, build_stack, judge
 from ftgov.policy import Policy
 from ftgov.rules._access import mapping, sequence, text
+from ftgov.runconfig.deviations import Deviation, beyond, tolerances
+from ftgov.runconfig.deviations import flatten as _flatten
+from ftgov.runconfig.deviations import same as _same
 
 E = Severity.ERROR
 _DRIFT = "docs/why.md#drift-across-rounds"
@@ -271,6 +273,28 @@ capability). Retiring the criterion needs a reviewed retired_criteria entry.
     waivable=False,
 )
 
+UNACKNOWLEDGED = Rule(
+    "FTG914",
+    "deviation-unacknowledged",
+    E,
+    f"""
+A run deviates from the approved configuration_plan beyond the policy's tolerance, and no reviewed change acknowledged it.
+
+Why this matters: reviewers approved the plan (AG-341 4.1, 4.3); a run at twice the
+learning rate, another method or another adapter rank is a different fine-tune from the one
+they approved. Small differences are expected (defaults.deviation_tolerance: relative, per
+field; 25% for learning_rate and batch_size, 10% for epochs unless the policy says
+otherwise); anything else, and any change of method, lora settings or regularisation, needs
+someone in a policy role to accept it in a reviewed PR ({_UNDOCUMENTED}).
+
+Example: plan `learning_rate: 1.0e-4`, run `learning_rate: 3.0e-4`, and the deviation
+`{{field: learning_rate, planned: 1.0e-4, actual: 3.0e-4}}` has no `acknowledged_by`.
+
+Fix: in a PR reviewed like the objective, add `acknowledged_by: <role>` (a key of
+approvals.teams) and a `reason` to the deviation; or reject the round and train as planned.
+""",
+)
+
 RULES = (
     MISPLACED,
     OBJECTIVE_MISSING,
@@ -285,14 +309,14 @@ RULES = (
     DEVIATIONS,
     MEASUREMENT_MISSING,
     VERDICT,
+    UNACKNOWLEDGED,
 )
 
 # The status machine, as ranks along the forward path; rejected and abandoned leave it.
 RANK = {"proposed": 0, "approved": 1, "training": 2, "trained": 3, "evaluated": 4, "deployed": 5, "retired": 6, "rolled-back": 6}
 DEAD = frozenset({"rejected", "abandoned", "rolled-back"})  # the parent chain skips these
 DECIDED = {"deployed": "deploy", "retired": "retire", "rolled-back": "rollback", "rejected": "reject", "abandoned": "abandon"}
-# configuration_plan fields a run records too (compute_budget is a budget, not a setting).
-COMPARED_FIELDS = ("method", "learning_rate", "epochs", "batch_size", "lora", "regularisation")
+WITHDRAWN = frozenset({"retired", "rolled-back"})  # from deployed, recorded as `withdrawal` beside the deploy decision
 
 
 class RegisterFiles(Protocol):
@@ -346,6 +370,7 @@ def check(register: Document, policy: Policy | None, files: RegisterFiles) -> It
         yield from _timeline(path, current)
         yield from _report(path, current, files)
         yield from _deviations(path, current)
+        yield from _unacknowledged(path, current, policy)
     yield from _chain(path, rounds)
     yield from _stack_findings(path, rounds, policy)
 
@@ -423,10 +448,21 @@ def _sections(path: str, current: _Round) -> Iterator[Finding]:
     elif "evaluation" in data and "finished_at" not in run:
         yield STATUS.at(path, (*at, "evaluation"), "an evaluation is recorded but no finished training run", at_key=True)
     decision = data.get("decision")
+    withdrawal = data.get("withdrawal")
+    if status in WITHDRAWN and isinstance(withdrawal, dict):
+        # Taken out of service: `decision` keeps the deployment, `withdrawal` records the exit.
+        if text(decision, "action") not in (None, "deploy") and isinstance(decision, dict):
+            yield STATUS.at(
+                path, (*at, "decision", "action"), f"decision {text(decision, 'action')} beside a withdrawal; it records the deployment"
+            )
+        if text(withdrawal, "action") not in (None, DECIDED[status]):
+            yield STATUS.at(path, (*at, "withdrawal", "action"), f"withdrawal {text(withdrawal, 'action')} does not make a round {status}")
+    elif withdrawal is not None:
+        yield STATUS.at(path, (*at, "withdrawal"), f"a withdrawal is recorded but the round is {status}", at_key=True)
     if status in DECIDED:
         if not isinstance(decision, dict):
             yield STATUS.at(path, (*at, "status"), f"the round is {status} but records no decision")
-        elif text(decision, "action") not in (None, DECIDED[status]):
+        elif text(decision, "action") not in (None, DECIDED[status]) and not (status in WITHDRAWN and isinstance(withdrawal, dict)):
             yield STATUS.at(path, (*at, "decision", "action"), f"decision {text(decision, 'action')} does not make a round {status}")
     elif decision is not None:
         yield STATUS.at(path, (*at, "decision"), f"a decision is recorded but the round is {status}", at_key=True)
@@ -509,6 +545,7 @@ def _timeline(path: str, current: _Round) -> Iterator[Finding]:
         (("run", "finished_at"), "run.finished_at"),
         (("evaluation", "evaluated_at"), "evaluation.evaluated_at"),
         (("decision", "at"), "decision.at"),
+        (("withdrawal", "at"), "withdrawal.at"),
     )
     latest: tuple[dt.datetime, str] | None = None
     for (section, key), label in steps:
@@ -553,28 +590,6 @@ def _report(path: str, current: _Round, files: RegisterFiles) -> Iterator[Findin
     actual = hashlib.sha256(raw).hexdigest()
     if pinned is not None and pinned != actual:
         yield REPORT.at(path, (*at, "report_sha256"), f"{report} has sha256 {actual}; the register pinned {pinned}")
-
-
-def _flatten(values: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in COMPARED_FIELDS:
-        if name not in values:
-            continue
-        value = values[name]
-        if isinstance(value, dict):
-            out.update({f"{name}.{key}": inner for key, inner in value.items()})
-        else:
-            out[name] = value
-    return out
-
-
-def _same(planned: Any, actual: Any) -> bool:
-    numbers = (int, float)
-    if isinstance(planned, numbers) and isinstance(actual, numbers) and not isinstance(planned, bool) and not isinstance(actual, bool):
-        return math.isclose(float(planned), float(actual), rel_tol=1e-9, abs_tol=0.0)
-    if isinstance(planned, list) and isinstance(actual, list):
-        return sorted(map(str, planned)) == sorted(map(str, actual))  # regularisation, target modules: order-free
-    return bool(planned == actual)
 
 
 def _deviations(path: str, current: _Round) -> Iterator[Finding]:
@@ -658,3 +673,29 @@ def _stack_findings(path: str, rounds: list[_Round], policy: Policy | None) -> I
             if failed:
                 detail = "; ".join(f"{j.criterion.ref}: {j.reason}" for j in failed)
                 yield VERDICT.at(path, (*current.pointer, "evaluation", "verdict"), f"verdict pass, but the stack fails: {detail}")
+
+
+def _unacknowledged(path: str, current: _Round, policy: Policy | None) -> Iterator[Finding]:
+    """FTG914: each listed deviation beyond the tolerance carries acknowledged_by (a policy role) and a reason."""
+    run = mapping(current.data, "run")
+    if not run or current.objective is None:
+        return
+    plan = _flatten(mapping(current.objective.data, "configuration_plan"))
+    actual = _flatten(mapping(run, "configuration"))
+    allowed = tolerances(policy.defaults.deviation_tolerance if policy is not None else None)
+    roles = set(policy.teams) if policy is not None else None
+    for k, entry in enumerate(sequence(run, "deviations")):
+        name = text(entry, "field")
+        if name is None or name not in plan or name not in actual or _same(plan[name], actual[name]):
+            continue  # FTG911's finding, not this one
+        why = beyond(Deviation(name, plan[name], actual[name]), allowed)
+        if why is None:
+            continue
+        where = (*current.pointer, "run", "deviations", k)
+        role = text(entry, "acknowledged_by")
+        if role is None:
+            yield UNACKNOWLEDGED.at(path, where, f"{why}; add acknowledged_by: <role> and a reason in a reviewed PR")
+        elif roles is not None and role not in roles:
+            yield UNACKNOWLEDGED.at(path, (*where, "acknowledged_by"), f"{role} is not a policy role ({', '.join(sorted(roles))})")
+        elif text(entry, "reason") is None:
+            yield UNACKNOWLEDGED.at(path, where, f"{why}; acknowledged by {role} without a reason", at_key=True)

@@ -1,0 +1,94 @@
+"""`ftgov register show` as text, JSON or markdown: renderers of a RegisterView, nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ftgov.register_view import RegisterView
+
+
+def render_json(view: RegisterView) -> str:
+    return json.dumps(view.to_json(), indent=2) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _threshold(criterion: dict[str, Any]) -> str:
+    threshold = criterion["threshold"]
+    if threshold is None:
+        return "none"
+    text = f"{threshold['kind']} {threshold['value']:g}"
+    if threshold["kind"] != "min_value":
+        text += f" vs {criterion['compare_to']}"
+        if criterion["baseline"] is not None:
+            text += f" ({criterion['baseline']:g})"
+    if criterion["floor"] is not None:
+        text += f"; floor {criterion['floor']:g} ({_number(criterion['achieved'])} - {criterion['tolerance']:g})"
+    elif criterion["tolerance"] is not None:
+        text += f"; floor unknown ({criterion['origin']} recorded no achieved value)"
+    return text
+
+
+def _header(view: RegisterView) -> list[str]:
+    return [
+        f"{view.model} ({view.path}), base {view.base}",
+        f"latest round {view.latest} ({view.latest_status}); chain {' -> '.join(view.chain)}",
+    ]
+
+
+def render_text(view: RegisterView) -> str:
+    lines = _header(view)
+    lines.append("")
+    lines.append("rounds:")
+    for entry in view.rounds:
+        extra = ", ".join(f"{k} {entry[k]}" for k in ("verdict", "decision", "withdrawal") if entry[k])
+        lines.append(f"  {entry['objective']:<28} {entry['status']:<12} {extra}".rstrip())
+    lines.append("")
+    lines.append(f"criteria {view.latest} must meet ({len(view.criteria)}):")
+    for c in view.criteria:
+        origin = f"from {c['origin']}" if c["inherited"] else "own"
+        lines.append(f"  {c['ref']:<40} {c['kind']:<8} {origin}")
+        lines.append(f"      {c['metric']}: {_threshold(c)}; achieved by {c['origin']}: {_number(c['achieved'])}")
+    if view.retired:
+        lines.append("")
+        lines.append("retired criteria:")
+        for r in view.retired:
+            lines.append(f"  {r['criterion']}: retired in {r['retired_in']}, approved by {r['approved_by']}: {r['rationale']}")
+    if view.missing_objectives:
+        lines.append("")
+        lines.append(f"objectives missing (the chain stops there; `ftgov check`): {', '.join(view.missing_objectives)}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def render_markdown(view: RegisterView) -> str:
+    lines = [f"## {view.model}: the stack {view.latest} must meet", ""]
+    lines.append(
+        f"Register `{view.path}`, base `{view.base}`. "
+        f"Latest round **{view.latest}** ({view.latest_status}); chain {' → '.join(view.chain)}."
+    )
+    lines += ["", "| criterion | kind | origin | metric | threshold now | achieved by origin |", "| --- | --- | --- | --- | --- | --- |"]
+    for c in view.criteria:
+        origin = c["origin"] + (" (inherited)" if c["inherited"] else "")
+        row = (c["ref"], c["kind"], origin, f"`{c['metric']}`", _threshold(c), _number(c["achieved"]))
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    if view.retired:
+        lines += ["", "### Retired criteria", "", "| criterion | retired in | approved by | rationale |", "| --- | --- | --- | --- |"]
+        for r in view.retired:
+            lines.append("| " + " | ".join(_cell(r[k]) for k in ("criterion", "retired_in", "approved_by", "rationale")) + " |")
+    lines += ["", "### Rounds", "", "| round | status | verdict | decision |", "| --- | --- | --- | --- |"]
+    for entry in view.rounds:
+        decision = " / ".join(x for x in (entry["decision"], entry["withdrawal"]) if x) or "-"
+        lines.append("| " + " | ".join(_cell(v) for v in (entry["objective"], entry["status"], entry["verdict"] or "-", decision)) + " |")
+    if view.missing_objectives:
+        lines += ["", f"Objectives missing (the chain stops there): {', '.join(view.missing_objectives)}."]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
