@@ -25,10 +25,10 @@ def merged(fake: FakeGitHub) -> FakeGitHub:  # noqa: F811
 
 
 def test_a_transient_5xx_is_retried(merged: FakeGitHub, url: str, tmp_path: Path) -> None:  # noqa: F811
-    merged.inject(r"/pulls/\d+/reviews$", 502, times=2)
+    merged.inject(r"/pulls/2/reviews$", 502, times=2)
     attestation = run(url, tmp_path)
     assert attestation.decision == "allow", attestation.reasons
-    assert len(merged.calls("GET", r"/pulls/\d+/reviews$")) == 3
+    assert len(merged.calls("GET", r"/pulls/2/reviews$")) == 3
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_an_unreachable_forge_prints_the_deny_object(tmp_path: Path) -> None:
 
 
 def test_a_deleted_reviewer_does_not_crash_the_gate(merged: FakeGitHub, url: str, tmp_path: Path) -> None:  # noqa: F811
-    merged.pull(1).review(None)  # a review by an account deleted since
+    merged.pull(2).review(None)  # PR #1 adopted ftgov; #2 added the objective  # a review by an account deleted since
     attestation = run(url, tmp_path)
     assert attestation.decision == "allow", attestation.reasons
 

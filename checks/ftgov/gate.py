@@ -2,7 +2,10 @@
 
 Everything is read at one pinned commit, the branch head when the gate starts: the
 objective, the policy and the schemas come from that commit, never from a checkout.
-Every doubt denies: an error the forge reports is a deny with exit code 3.
+Every doubt denies: an error the forge reports is a deny with exit code 3. How each of
+those inputs reached the branch is checked too (ftgov.provenance): every change to the
+objective, and the last change to the policy, schemas and register, came through a PR
+approved as the policy demands.
 
 Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`,
 which returns the Attestation to store with the run, or raises GateDenied.
@@ -13,18 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from ftgov.approvals import count_approvals
 from ftgov.attestation import Attestation
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
-from ftgov.forge import Forge, ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
+from ftgov.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
+from ftgov.provenance import POLICY_PATH as POLICY_PATH
+from ftgov.provenance import TIERS as TIERS
+from ftgov.provenance import Denied as Denied
+from ftgov.provenance import ProvenanceForge, Reads, governance_reasons, is_objective_path, judge_chain, register_reasons, trace_objective
+from ftgov.provenance import risk_tier as risk_tier
 from ftgov.repo import InputError
+from ftgov.rules import domain
 from ftgov.rules import schema as schema_rules
 from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.validate import FileChecker, locate
@@ -46,14 +55,6 @@ class GateUsageError(ValueError):
     """The gate was asked wrongly (no token, bad time); nothing was decided."""
 
 
-class Denied(Exception):
-    """A definite no, with the reasons; decide() turns it into a deny attestation."""
-
-    def __init__(self, *reasons: str) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
-
-
 class OfflineForge(TreeReader, Protocol):
     """A forge that sees merges but not reviews (a local clone)."""
 
@@ -68,6 +69,7 @@ class _Pinned:
     objective: Document
     policy: Policy
     policy_blob_sha: str
+    tree: dict[str, str]
 
 
 def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
@@ -92,11 +94,8 @@ def _errors(findings: list[Finding], texts: dict[str, str]) -> list[str]:
     return listed
 
 
-POLICY_PATH = "policies/policy.yaml"
-
-
 def policy_at(forge: TreeReader, tree: dict[str, str], where: str) -> tuple[Policy, Schema]:
-    """The policy of a pinned tree, validated against that tree's policy schema."""
+    """The policy of a pinned tree, with the checks `ftgov validate` runs on it: its schema, then its own rules."""
     if POLICY_PATH not in tree:
         raise Denied(f"{POLICY_PATH} is missing on {where}")
     policy_schema = _schema(forge, tree, "policy")
@@ -104,7 +103,12 @@ def policy_at(forge: TreeReader, tree: dict[str, str], where: str) -> tuple[Poli
     policy_errors = list(schema_rules.findings_for(POLICY_PATH, policy_doc.data, policy_schema.validator))
     if policy_doc.kind != "Policy" or policy_errors:
         raise Denied(f"the policy on {where} does not validate", *_errors(policy_errors, {POLICY_PATH: policy_text}))
-    return Policy.from_data(policy_doc.data, POLICY_PATH), policy_schema
+    policy = Policy.from_data(policy_doc.data, POLICY_PATH)
+    # Waivers are not applied: the policy's own rules that matter here (FTG602) are not waivable.
+    own_errors = list(domain.check_policy(policy))
+    if own_errors:
+        raise Denied(f"the policy on {where} does not validate", *_errors(own_errors, {POLICY_PATH: policy_text}))
+    return policy, policy_schema
 
 
 def parse_blob(forge: TreeReader, path: str, sha: str) -> tuple[Document, str]:
@@ -123,15 +127,16 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
     head = forge.branch_head(branch)
     facts["head_sha"] = head
     tree = forge.tree(head)
-    paths = sorted(
-        p
-        for p in tree
-        if p.startswith("objectives/") and p.count("/") == 2 and PurePosixPath(p).name in (f"{objective_id}.yaml", f"{objective_id}.yml")
-    )
+    # Only objectives/<model>/<id>.yaml is an objective, as in `ftgov check` (FTG402); any other
+    # YAML file under objectives/ named for the id is a twin the validator rejects (FTG401/FTG402).
+    names = (f"{objective_id}.yaml", f"{objective_id}.yml")
+    named = sorted(p for p in tree if p.startswith("objectives/") and PurePosixPath(p).name in names)
+    paths = [p for p in named if is_objective_path(p)]
     if not paths:
-        raise Denied(f"no objective {objective_id} on {branch} at {head[:12]} (looked for objectives/*/{objective_id}.yaml)")
-    if len(paths) > 1:
-        raise Denied(f"objective id {objective_id} is at several paths on {branch}: {', '.join(paths)}")
+        found = f"; found {', '.join(named)}, which ftgov check rejects (FTG402)" if named else ""
+        raise Denied(f"no objective {objective_id} on {branch} at {head[:12]} (looked for objectives/*/{objective_id}.yaml{found})")
+    if len(named) > 1:
+        raise Denied(f"objective id {objective_id} is at several paths on {branch}: {', '.join(named)}")
     path = paths[0]
     facts["objective_path"] = path
     facts["blob_sha"] = tree[path]
@@ -151,12 +156,12 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
         problems = _missing_links(objective, tree, model)
     if problems:
         raise Denied(f"objective {objective_id} does not validate on {branch}", *problems)
-    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH])
+    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH], tree)
 
 
 def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
     """The cross-document rules a pinned tree can answer without reading other files."""
-    ids = {PurePosixPath(p).stem for p in tree if p.startswith(f"objectives/{model}/") and p.endswith((".yaml", ".yml"))}
+    ids = {PurePosixPath(p).stem for p in tree if is_objective_path(p) and p.split("/")[1] == model}
     data = objective.data
     parent = data["model"].get("parent")
     rollback = data["rollback"]["to"]
@@ -168,49 +173,53 @@ def _missing_links(objective: Document, tree: dict[str, str], model: str | None)
     return missing
 
 
-TIERS = ("low", "medium", "high")
+def _requirements(reads: Reads, pinned: _Pinned, tier: str) -> Callable[[PullRequest, bool], tuple[tuple[str, ...], dict[str, str]]]:
+    """Roles each PR of the objective's chain needs for `tier`.
 
-
-def risk_tier(document: Document) -> str:
-    """The document's risk tier; anything unreadable counts as the strictest."""
-    model = document.data.get("model")
-    tier = model.get("risk_tier") if isinstance(model, dict) else None
-    return tier if tier in TIERS else "high"
-
-
-def _requirements(forge: Forge, pinned: _Pinned, pr: PullRequest) -> tuple[str, tuple[str, ...], dict[str, str]]:
-    """Roles required, judged by the stricter of the branch now and the PR's base.
-
-    A PR cannot lower the bar it is judged by: neither by relaxing the policy nor by
-    lowering the objective's risk tier in the same change, and a later direct push to
-    the policy cannot lower it either, because the policy at the PR's base still counts.
+    The newest PR is judged by the stricter of the policy now and the policy at its base,
+    so relaxing the policy in the same change, or by a later push, cannot lower its bar
+    (the policy's own provenance is checked as well). Earlier PRs are judged by the
+    policy now, whose last change was approved under the one before it.
     """
-    base_tree = forge.tree(pr.base_sha)
-    tiers = [risk_tier(pinned.objective)]
-    if pinned.path in base_tree:
-        try:
-            before, _ = parse_blob(forge, pinned.path, base_tree[pinned.path])
-            tiers.append(risk_tier(before))
-        except Denied:
-            tiers.append("high")
-    tier = max(tiers, key=TIERS.index)
-    policies = [pinned.policy]
-    if base_tree.get(POLICY_PATH) != pinned.policy_blob_sha:
-        base_policy, _ = policy_at(forge, base_tree, f"the base of PR #{pr.number} ({pr.base_sha[:12]})")
-        policies.append(base_policy)
-    roles: list[str] = []
-    teams: dict[str, str] = {}
-    for policy in policies:
-        for role in policy.required.get(tier, ()):
-            if role not in roles:
-                roles.append(role)
-            if role in teams and policy.teams.get(role) != teams[role]:
-                raise Denied(f"the policy maps role {role} to {teams[role]} at the PR's base but to {policy.teams.get(role)} now")
-            if role in policy.teams:
-                teams[role] = policy.teams[role]
-    if not roles:
-        raise Denied(f"the policy requires no approval for risk tier {tier}; every tier must name at least one role")
-    return tier, tuple(roles), teams
+
+    def roles_for(pr: PullRequest, newest: bool) -> tuple[tuple[str, ...], dict[str, str]]:
+        policies = [pinned.policy]
+        base_tree = reads.tree(pr.base_sha) if newest else {}
+        if newest and base_tree.get(POLICY_PATH) != pinned.policy_blob_sha:
+            base_policy, _ = policy_at(reads.forge, base_tree, f"the base of PR #{pr.number} ({pr.base_sha[:12]})")
+            policies.append(base_policy)
+        roles: list[str] = []
+        teams: dict[str, str] = {}
+        for policy in policies:
+            for role in policy.required.get(tier, ()):
+                if role not in roles:
+                    roles.append(role)
+                if role in teams and policy.teams.get(role) != teams[role]:
+                    raise Denied(f"the policy maps role {role} to {teams[role]} at the PR's base but to {policy.teams.get(role)} now")
+                if role in policy.teams:
+                    teams[role] = policy.teams[role]
+        if not roles:
+            raise Denied(f"the policy requires no approval for risk tier {tier}; every tier must name at least one role")
+        return tuple(roles), teams
+
+    return roles_for
+
+
+def _check_branch(forge: ProvenanceForge, branch: str, policy: Policy) -> str:
+    """The default branch, or one the policy names under gate.branches that GitHub reports protected.
+
+    Returns the default branch's name.
+    """
+    default = forge.default_branch()
+    if branch == default:
+        return default
+    if branch not in policy.gate_branches:
+        raise Denied(
+            f"{branch} is not the repository's default branch ({default}) and the policy on it does not list it under gate.branches"
+        )
+    if not forge.branch_protected(branch):
+        raise Denied(f"{branch} is listed under gate.branches but GitHub does not report it protected; protect it or use {default}")
+    return default
 
 
 def _attest(
@@ -237,45 +246,38 @@ def _attest(
 
 
 def decide(
-    forge: Forge, objective_id: str, *, branch: str = "main", started_at: dt.datetime | None = None, now: dt.datetime | None = None
+    forge: ProvenanceForge,
+    objective_id: str,
+    *,
+    branch: str = "main",
+    started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Attestation:
-    """Allow only if the objective was merged by an approved PR and is unchanged since."""
+    """Allow only if every change to the objective, and to what the gate trusts, came through an approved PR."""
     now = now or dt.datetime.now(dt.UTC)
     facts: dict[str, Any] = {"started_at": started_at}
     try:
         pinned = _read_pinned(forge, objective_id, branch, facts)
-        commit = forge.last_commit_touching(pinned.path, pinned.head)
-        if commit is None:
-            raise Denied(f"no commit on {branch} touches {pinned.path}")
-        merged = [pr for pr in forge.pulls_for_commit(commit) if pr.merged_at is not None and pr.base_ref == branch]
-        if not merged:
-            raise Denied(
-                f"the last change to {pinned.path} ({commit[:12]}) did not come from a pull request merged into {branch} "
-                "(a direct push, a force push, or an unmerged or closed pull request)"
-            )
-        if len(merged) > 1:
-            raise Denied(
-                f"the last change to {pinned.path} ({commit[:12]}) belongs to several merged pull requests: "
-                + ", ".join(f"#{pr.number}" for pr in merged)
-            )
-        pr = merged[0]
-        facts.update(pull_request=pr.number, merged_at=pr.merged_at)
-        reviewed_blob = forge.blob_sha_at(pinned.path, pr.head_sha)
+        default = _check_branch(forge, branch, pinned.policy)
+        reads = Reads(forge, branch, default)
+        reads.remember_tree(pinned.head, pinned.tree)
+        reads.remember_tier(pinned.blob_sha, risk_tier(pinned.objective))
+        lineage = trace_objective(reads, objective_id, pinned.path, pinned.head, pinned.tree)
+        tier = max(lineage.tier, risk_tier(pinned.objective), key=TIERS.index)
+        judged = judge_chain(reads, lineage, risk_tier(pinned.objective), _requirements(reads, pinned, tier))
+        pr = judged.pr
+        facts.update(pull_request=pr.number, merged_at=pr.merged_at, risk_tier=tier, required_roles=judged.roles)
+        facts["approvals"] = judged.count.approvals
         reasons: list[str] = []
-        if reviewed_blob != pinned.blob_sha:
-            reasons.append(
-                f"{pinned.path} on {branch} (blob {pinned.blob_sha[:12]}) is not the content PR #{pr.number} approved at its final head "
-                f"{pr.head_sha[:12]} (blob {(reviewed_blob or 'absent')[:12]}): it changed in the merge or after it"
-            )
         if started_at is not None and pr.merged_at is not None and started_at < pr.merged_at:
             reasons.append(
                 f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
             )
-        tier, roles, teams = _requirements(forge, pinned, pr)
-        facts.update(risk_tier=tier, required_roles=roles)
-        count = count_approvals(pr, forge.reviews(pr.number), roles, teams, forge.team_membership)
-        facts["approvals"] = count.approvals
-        reasons.extend(count.reasons)
+        reasons.extend(judged.reasons)
+        model = PurePosixPath(pinned.path).parent.name
+        read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
+        reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
+        reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy))
         if reasons:
             return _attest("deny", objective_id, forge, branch, now, facts, tuple(reasons))
         return _attest("allow", objective_id, forge, branch, now, facts, ())

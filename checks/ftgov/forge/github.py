@@ -3,6 +3,10 @@
 Every failure that is not a definite "no" (a 404 where absence is the answer) becomes
 ForgeError, which the gate turns into exit 3 and a deny. 5xx answers to GETs are retried
 a bounded number of times with backoff; nothing else is retried.
+
+Requests go to the API's own origin (scheme, host and port) and nowhere else: a
+pagination link or a redirect to another origin is refused before anything is sent,
+so the token never leaves for a host it was not meant for (exit 3, naming the origin).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import github3
 import requests
 from github3 import exceptions as gh_errors
+from requests.adapters import BaseAdapter
 from urllib3.util.retry import Retry
 
 from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, PullRequest, Review, UnknownRef, git_blob_sha, parse_time
@@ -27,6 +33,32 @@ _RETRY_STATUSES = (500, 502, 503, 504)
 
 class NotFound(Exception):
     """GitHub answered 404 where the caller treats absence as an answer."""
+
+
+class ForeignOrigin(requests.exceptions.InvalidURL):
+    """A request to an origin other than the API's own was refused before it was sent."""
+
+
+def origin(url: str) -> str:
+    """scheme://host:port, with the scheme's default port spelled out, for comparing origins."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+class _RefuseOtherOrigins(BaseAdapter):
+    """Mounted for every URL the API adapter does not cover: sends nothing, ever."""
+
+    def __init__(self, allowed: str) -> None:
+        super().__init__()
+        self._allowed = allowed
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        raise ForeignOrigin(f"refused to send a request to {origin(request.url or '')}: the only origin used is {self._allowed}")
+
+    def close(self) -> None:
+        pass
 
 
 class GitHubForge:
@@ -62,12 +94,21 @@ class GitHubForge:
             respect_retry_after_header=False,
         )
         self._adapter = CachingAdapter(cache_dir, token, max_retries=retry)
-        session.mount("https://", self._adapter)
-        session.mount("http://", self._adapter)
         if github_url:
             self._gh: Any = github3.GitHubEnterprise(github_url, token=token, session=session)
         else:
             self._gh = github3.GitHub(token=token, session=session)
+        # Only the API's origin reaches the network; requests picks the longest matching prefix.
+        self._origin = origin(str(self._gh.session.base_url))
+        refuse = _RefuseOtherOrigins(self._origin)
+        session.mount("https://", refuse)
+        session.mount("http://", refuse)
+        scheme, _, host_port = self._origin.partition("://")
+        host, _, port = host_port.rpartition(":")
+        host = f"[{host}]" if ":" in host else host  # an IPv6 literal, as URLs spell it
+        session.mount(f"{scheme}://{host}:{port}/", self._adapter)
+        if {"https": "443", "http": "80"}.get(scheme) == port:
+            session.mount(f"{scheme}://{host}/", self._adapter)
 
     def describe(self) -> ForgeIdentity:
         return ForgeIdentity(kind="github", url=str(self._gh.session.base_url), repository=f"{self._owner}/{self._name}")
@@ -89,6 +130,8 @@ class GitHubForge:
         except gh_errors.GitHubError as exc:
             raise ForgeError(f"{what}: {_describe_error(exc)}") from exc
         except gh_errors.TransportError as exc:
+            if isinstance(getattr(exc, "exception", None), ForeignOrigin):
+                raise ForgeError(f"{what}: {exc.exception}") from exc
             raise ForgeError(f"{what}: cannot reach GitHub ({type(getattr(exc, 'exception', exc)).__name__})") from exc
         except gh_errors.GitHubException as exc:
             raise ForgeError(f"{what}: {type(exc).__name__}") from exc
@@ -131,6 +174,9 @@ class GitHubForge:
                 raise ForgeError(f"{what}: expected a list from GitHub")
             items.extend(data)
             next_url = response.links.get("next", {}).get("url")
+            if next_url is not None and origin(next_url) != self._origin:
+                # Checked here too, for the clearer message: the transport would refuse it anyway.
+                raise ForgeError(f"{what}: GitHub's next-page link points to {origin(next_url)}, not {self._origin}; not followed")
             query = None  # the next link carries the query
         raise ForgeError(f"{what}: more than {max_pages} pages")
 
@@ -184,6 +230,50 @@ class GitHubForge:
         if not isinstance(data, list):
             raise ForgeError(f"{what}: expected a list from GitHub")
         return self._field(what, lambda: _sha(data[0]["sha"], what)) if data else None
+
+    def history(self, path: str, commit: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Every commit below `commit` that changed `path`, newest first, with its parents.
+
+        Pinned to a sha, so every page is cached for good after the first decision.
+        """
+        what = f"history of {path}"
+        items = self._pages(what, self._repo_url("commits"), {"sha": commit, "path": path})
+
+        def read() -> list[tuple[str, tuple[str, ...]]]:
+            return [(_sha(i["sha"], what), tuple(_sha(p["sha"], what) for p in i["parents"])) for i in items]
+
+        return self._field(what, read)
+
+    def file_at(self, path: str, commit: str) -> tuple[str, bytes] | None:
+        """The blob sha and content of `path` at `commit`; None when no file is there."""
+        what = f"{path} at {commit[:12]}"
+        try:
+            data, _ = self._get_json(what, self._repo_url("contents", path), {"ref": commit})
+        except NotFound:
+            return None
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None  # a directory, symlink or submodule is not a document
+        sha = self._field(what, lambda: _sha(data["sha"], what))
+        if data.get("encoding") != "base64":  # GitHub leaves content out above 1 MB
+            return sha, self.blob(sha)
+        content = self._field(what, lambda: base64.b64decode(data["content"]))
+        if git_blob_sha(content) != sha:
+            raise ForgeError(f"{what}: content does not match its sha")
+        return sha, content
+
+    def default_branch(self) -> str:
+        data = self._object(f"repository {self._owner}/{self._name}", self._repo_url())
+        value = data.get("default_branch")
+        if not isinstance(value, str) or not value:
+            raise ForgeError(f"repository {self._owner}/{self._name}: GitHub did not name its default branch")
+        return value
+
+    def branch_protected(self, branch: str) -> bool:
+        data = self._object(f"branch {branch}", self._repo_url("branches", branch))
+        value = data.get("protected")
+        if not isinstance(value, bool):
+            raise ForgeError(f"branch {branch}: GitHub did not say whether it is protected")
+        return value
 
     def pulls_for_commit(self, commit: str) -> list[PullRequest]:
         items = self._pages(f"pull requests of {commit[:12]}", self._repo_url("commits", commit, "pulls"))

@@ -1,0 +1,430 @@
+"""Provenance: every input the gate relies on reached the branch through an approved PR.
+
+The gate trusts three kinds of file at the pinned commit, and checks how each got there:
+
+- The objective (objectives/<model>/<id>.yaml): every PR in its lineage merged into the
+  branch, each approved for the highest risk tier the id has ever had, at any path. The
+  lineage is the file's history at its path, newest first, back to the change that added
+  it; when that change moved the file from elsewhere (a file named <id>.* or one with
+  the same blob in the parent commit's tree), the history of the old path continues it.
+  A fresh addition ends it: its reviewers saw the whole file. Every commit must belong to
+  exactly one merged PR whose final head holds the blob the commit put there.
+- The policy and the schemas the gate reads (policies/<name>.schema.json): the last PR
+  that changed each was approved for the highest tier under the policy at that PR's
+  base, so no PR relaxes its own requirement; a direct push denies. A schema identical
+  to the one ftgov was released with is trusted as ftgov's own.
+- The model's register (registers/<model>.yaml), when there is one: the last PR that
+  changed it was approved for the highest tier among the model's objectives.
+
+"Highest tier ever" reads every version found: the lineage, the history of each path a
+move came from, and the history of objectives/<m>/<id>.yaml for every model directory m
+in the pinned tree or in any tree read along the way. So deleting, moving or renaming an
+objective never lowers what it needs.
+
+What this does not see (residual limits, stated so nobody relies on them):
+- An earlier incarnation of the id in a model directory that no longer exists in any
+  tree read, and that was not moved from in one commit (deleted in one PR, the whole
+  directory removed, the id re-added elsewhere later), is not searched.
+- A move to a file named neither <id>.* nor with the same content, followed by a later
+  rename back, is found only if the old canonical path is still swept (its model
+  directory still exists).
+- For the policy and schemas only the last PR is checked: a chain of policy PRs, each
+  approved under the rules the previous one relaxed, is judged by its last link.
+- Approvals count people who are members of the role's team now; someone who has left
+  the team no longer counts for any PR in the lineage, old or new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from ftgov.approvals import ApprovalCount, count_approvals
+from ftgov.document import Document
+from ftgov.findings import Finding
+from ftgov.forge import Forge, PullRequest, Review, git_blob_sha
+from ftgov.loader import decode, parse_document
+from ftgov.policy import Policy
+from ftgov.schemas import packaged_schema
+
+TIERS = ("low", "medium", "high")
+HIGHEST = TIERS[-1]
+
+
+class Denied(Exception):
+    """A definite no, with the reasons; decide() turns it into a deny attestation."""
+
+    def __init__(self, *reasons: str) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class ProvenanceForge(Forge, Protocol):
+    """What tracing history needs beyond the last change: whole histories and files at commits."""
+
+    def history(self, path: str, commit: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Commits below `commit` that changed `path`, newest first, each with its parents."""
+        ...
+
+    def file_at(self, path: str, commit: str) -> tuple[str, bytes] | None:
+        """(blob sha, content) of `path` at `commit`, or None when no file is there."""
+        ...
+
+    def default_branch(self) -> str: ...
+
+    def branch_protected(self, branch: str) -> bool: ...
+
+
+def risk_tier(document: Document) -> str:
+    """The document's risk tier; anything unreadable counts as the strictest."""
+    model = document.data.get("model")
+    tier = model.get("risk_tier") if isinstance(model, dict) else None
+    return tier if tier in TIERS else HIGHEST
+
+
+def tier_of_text(raw: bytes, path: str) -> str:
+    """The risk tier a version of a file declares; unreadable counts as the strictest."""
+    text = decode(raw, path)
+    if isinstance(text, Finding):
+        return HIGHEST
+    loaded = parse_document(text, path)
+    return HIGHEST if isinstance(loaded, Finding) else risk_tier(loaded)
+
+
+def strictest(tiers: Iterable[str]) -> str:
+    return max(tiers, key=TIERS.index, default=TIERS[0])
+
+
+def is_objective_path(path: str) -> bool:
+    """objectives/<model>/<id>.yaml, exactly as `ftgov check` places objectives (FTG402)."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == "objectives" and parts[2].endswith(".yaml") and bool(parts[1])
+
+
+def model_dirs(tree: dict[str, str]) -> set[str]:
+    return {p.split("/")[1] for p in tree if p.startswith("objectives/") and p.count("/") >= 2}
+
+
+class Reads:
+    """One decision's questions to the forge, each asked once (trees, files, PRs, reviews, teams)."""
+
+    def __init__(self, forge: ProvenanceForge, branch: str, default_branch: str | None = None) -> None:
+        self.forge = forge
+        self.branch = branch
+        # What was merged into the default branch was approved there; a protected release
+        # branch the policy names receives it from there, so those merges count for it too.
+        self.bases = {branch, default_branch or branch}
+        self._trees: dict[str, dict[str, str]] = {}
+        self._files: dict[tuple[str, str], tuple[str, bytes] | None] = {}
+        self._pulls: dict[str, list[PullRequest]] = {}
+        self._reviews: dict[int, list[Review]] = {}
+        self._members: dict[tuple[str, str], str | None] = {}
+        self._blobs: dict[str, bytes] = {}
+        self._tiers: dict[str, str] = {}
+        self._counts: dict[tuple[int, tuple[str, ...], tuple[tuple[str, str], ...]], ApprovalCount] = {}
+
+    def tree(self, commit: str) -> dict[str, str]:
+        if commit not in self._trees:
+            self._trees[commit] = self.forge.tree(commit)
+        return self._trees[commit]
+
+    def remember_tree(self, commit: str, tree: dict[str, str]) -> None:
+        self._trees[commit] = tree
+
+    def known_trees(self) -> list[dict[str, str]]:
+        return list(self._trees.values())
+
+    def file_at(self, path: str, commit: str) -> tuple[str, bytes] | None:
+        key = (path, commit)
+        if key not in self._files:
+            self._files[key] = self.forge.file_at(path, commit)
+        return self._files[key]
+
+    def sha_at(self, path: str, commit: str) -> str | None:
+        if commit in self._trees:
+            return self._trees[commit].get(path)
+        found = self.file_at(path, commit)
+        return found[0] if found else None
+
+    def tier(self, blob: str, path: str, content: bytes | None = None) -> str:
+        """The risk tier a blob declares, read once per blob."""
+        if blob not in self._tiers:
+            self._tiers[blob] = tier_of_text(content if content is not None else self.blob(blob), path)
+        return self._tiers[blob]
+
+    def remember_tier(self, blob: str, tier: str) -> None:
+        self._tiers[blob] = tier
+
+    def blob(self, sha: str) -> bytes:
+        if sha not in self._blobs:
+            self._blobs[sha] = self.forge.blob(sha)
+        return self._blobs[sha]
+
+    def membership(self, team: str, login: str) -> str | None:
+        if (team, login) not in self._members:
+            self._members[(team, login)] = self.forge.team_membership(team, login)
+        return self._members[(team, login)]
+
+    def merged_pr(self, commit: str, what: str) -> PullRequest:
+        """The one PR merged into the branch that brought `commit`; anything else denies."""
+        if commit not in self._pulls:
+            self._pulls[commit] = self.forge.pulls_for_commit(commit)
+        merged = [pr for pr in self._pulls[commit] if pr.merged_at is not None and pr.base_ref in self.bases]
+        if not merged:
+            raise Denied(
+                f"{what} ({commit[:12]}) did not come from a pull request merged into {self.branch} "
+                "(a direct push, a force push, or an unmerged or closed pull request)"
+            )
+        if len(merged) > 1:
+            raise Denied(f"{what} ({commit[:12]}) belongs to several merged pull requests: " + ", ".join(f"#{pr.number}" for pr in merged))
+        return merged[0]
+
+    def count(self, pr: PullRequest, roles: tuple[str, ...], teams: dict[str, str]) -> ApprovalCount:
+        key = (pr.number, roles, tuple(sorted(teams.items())))
+        if key not in self._counts:
+            if pr.number not in self._reviews:
+                self._reviews[pr.number] = self.forge.reviews(pr.number)
+            self._counts[key] = count_approvals(pr, self._reviews[pr.number], roles, teams, self.membership)
+        return self._counts[key]
+
+
+def approval_reason(subject: str, pr: str, count: ApprovalCount, roles: tuple[str, ...], need: str) -> str:
+    """'<subject>: PR #7 was approved by technical only; <need> needs technical, risk'."""
+    filled = [a.role for a in count.approvals]
+    by = f"{', '.join(filled)} only" if filled else "none of the roles it needs"
+    return f"{subject}: {pr} was approved by {by}; {need} needs {', '.join(roles)}"
+
+
+# -- the objective ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit that changed a path: what it left there (None: it deleted the file)."""
+
+    path: str
+    commit: str
+    parents: tuple[str, ...]
+    blob: str | None
+    tier: str | None
+
+
+@dataclass
+class Lineage:
+    """What the history of an objective id shows."""
+
+    chain: list[Revision] = field(default_factory=list)  # whose PRs must be approved, newest first
+    tier: str = TIERS[0]
+    tier_at: str = ""  # a path holding a version at that tier
+
+    def see(self, revision: Revision) -> None:
+        if revision.tier is not None and (not self.tier_at or TIERS.index(revision.tier) > TIERS.index(self.tier)):
+            self.tier, self.tier_at = revision.tier, revision.path
+
+
+def _revisions(reads: Reads, path: str, start: str) -> list[Revision]:
+    revisions = []
+    for i, (commit, parents) in enumerate(reads.forge.history(path, start)):
+        if i == 0:
+            # The newest change left what `start` holds, and start's tree is already read.
+            blob = reads.sha_at(path, start)
+            tier = reads.tier(blob, path) if blob else None
+        else:
+            found = reads.file_at(path, commit)
+            blob = found[0] if found else None
+            tier = reads.tier(found[0], path, found[1]) if found else None
+        revisions.append(Revision(path, commit, parents, blob, tier))
+    return revisions
+
+
+def _move_sources(reads: Reads, added: Revision, objective_id: str) -> list[str]:
+    """Paths in the parent commit the added file may have come from: named like it, or the same blob."""
+    if not added.parents:
+        return []
+    before = reads.tree(added.parents[0])
+    return sorted(
+        path
+        for path, blob in before.items()
+        if path != added.path and (PurePosixPath(path).name.startswith(f"{objective_id}.") or blob == added.blob)
+    )
+
+
+def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinned_tree: dict[str, str]) -> Lineage:
+    """Every version of the id that history shows, and the chain of changes behind the pinned one."""
+    lineage = Lineage()
+    queue: list[tuple[str, str, bool]] = [(path, head, True)]  # (path, history start, part of the chain)
+    asked: set[tuple[str, str]] = set()
+    swept: set[str] = set()
+    while True:
+        while queue:
+            where, start, chained = queue.pop(0)
+            if (where, start) in asked:
+                continue
+            asked.add((where, start))
+            revisions = _revisions(reads, where, start)
+            for i, revision in enumerate(revisions):
+                lineage.see(revision)
+                if chained:
+                    lineage.chain.append(revision)
+                older = revisions[i + 1] if i + 1 < len(revisions) else None
+                if revision.blob is None or (older is not None and older.blob is not None):
+                    continue  # not an addition
+                sources = _move_sources(reads, revision, objective_id)
+                queue.extend((source, revision.parents[0], chained) for source in sources)
+                chained = False  # a fresh addition's reviewers saw it all; a move hands on to its source
+        # Every canonical place the id could have lived, in every model directory any read tree shows.
+        dirs = model_dirs(pinned_tree).union(*(model_dirs(tree) for tree in reads.known_trees()))
+        pending = sorted(f"objectives/{m}/{objective_id}.yaml" for m in dirs)
+        queue = [(p, head, False) for p in pending if p not in swept and (p, head) not in asked]
+        swept.update(pending)
+        if not queue:
+            return lineage
+
+
+Requirements = Callable[[PullRequest, bool], tuple[tuple[str, ...], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on a chain of changes: the newest PR, its approvals, and what is wrong."""
+
+    pr: PullRequest
+    count: ApprovalCount
+    roles: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements: Requirements) -> Judgement:
+    """Each PR of the chain: merged here, unchanged since its final head, approved for the lineage's tier."""
+    if not lineage.chain:
+        raise Denied(f"no commit on {reads.branch} touches the objective")
+    newest = lineage.chain[0]
+    note = ""
+    if lineage.tier_at != newest.path:
+        note = f" (its highest, at {lineage.tier_at})"
+    elif lineage.tier != current_tier:
+        note = " (its highest, in an earlier version)"
+    need = f"risk tier {lineage.tier}{note}"
+    reasons: list[str] = []
+    judged: dict[int, PullRequest] = {}
+    first: tuple[PullRequest, ApprovalCount, tuple[str, ...]] | None = None
+    for revision in lineage.chain:
+        is_newest = revision is newest
+        what = f"the last change to {revision.path}" if is_newest else f"an earlier change to {revision.path}"
+        pr = reads.merged_pr(revision.commit, what)
+        if pr.number in judged:
+            continue  # an older commit of a PR already judged: an intermediate state of that PR
+        judged[pr.number] = pr
+        label = f"PR #{pr.number}" + ("" if is_newest else " (an earlier change)")
+        reviewed = revision.blob if revision.commit == pr.head_sha else reads.sha_at(revision.path, pr.head_sha)
+        if reviewed != revision.blob:
+            reasons.append(
+                f"{revision.path} as {revision.commit[:12]} left it (blob {(revision.blob or 'absent')[:12]}) is not the content "
+                f"{label} approved at its final head {pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): "
+                "it changed in the merge or after it"
+            )
+        roles, teams = requirements(pr, is_newest)
+        count = reads.count(pr, roles, teams)
+        if first is None:
+            first = (pr, count, roles)
+        if not count.satisfied:
+            reasons.append(approval_reason(revision.path, label, count, roles, need))
+            reasons.extend(count.reasons)
+    assert first is not None
+    return Judgement(first[0], first[1], first[2], tuple(reasons))
+
+
+# -- what the gate trusts besides the objective ---------------------------------------
+
+POLICY_PATH = "policies/policy.yaml"
+PolicyReader = Callable[[dict[str, str], str], Policy]
+
+
+def governance_files(tree: dict[str, str], model: str) -> list[str]:
+    """The policy and the schemas the gate reads: what decides what every objective must satisfy.
+
+    The register schema counts once the model has a register, which is when the gate reads it.
+    A schema identical to the one this ftgov was released with needs no provenance: the gate
+    would trust its own copy anyway, so how those bytes reached the branch changes nothing.
+    """
+    schemas = ["objective", "policy"] + (["register"] if f"registers/{model}.yaml" in tree else [])
+    paths = [POLICY_PATH]
+    for name in schemas:
+        path = f"policies/{name}.schema.json"
+        bundled = packaged_schema(name)
+        if bundled is None or tree.get(path) != git_blob_sha(bundled):
+            paths.append(path)
+    return paths
+
+
+def _last_pr(reads: Reads, path: str, head: str, blob: str) -> tuple[PullRequest | None, list[str]]:
+    """The PR that last changed path, if it brought exactly the blob on the branch."""
+    commit = reads.forge.last_commit_touching(path, head)
+    if commit is None:
+        return None, [f"no commit on {reads.branch} touches {path}"]
+    try:
+        pr = reads.merged_pr(commit, f"the last change to {path}")
+    except Denied as denied:
+        return None, list(denied.reasons)
+    reads.tree(pr.head_sha)  # one listing answers for every file of this PR
+    reviewed = reads.sha_at(path, pr.head_sha)
+    if reviewed != blob:
+        return None, [
+            f"{path} on {reads.branch} (blob {blob[:12]}) is not the content PR #{pr.number} approved at its final head "
+            f"{pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): it changed in the merge or after it"
+        ]
+    return pr, []
+
+
+def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, pinned: Policy, policy_of: PolicyReader) -> list[str]:
+    """The last PR that changed the policy or a schema, approved for the highest tier under the policy at its base."""
+    reasons: list[str] = []
+    changed: dict[int, tuple[PullRequest, list[str]]] = {}
+    for path in governance_files(tree, model):
+        if path not in tree:
+            reasons.append(f"{path} is missing at the pinned commit")
+            continue
+        pr, problems = _last_pr(reads, path, head, tree[path])
+        reasons.extend(problems)
+        if pr is not None:
+            changed.setdefault(pr.number, (pr, []))[1].append(path)
+    for pr, paths in changed.values():
+        base_tree = reads.tree(pr.base_sha)
+        where = f"the base of PR #{pr.number} ({pr.base_sha[:12]})"
+        policy = pinned
+        if POLICY_PATH in base_tree:
+            try:
+                policy = policy_of(base_tree, where)
+            except Denied:
+                policy = pinned  # a broken policy at the base: judge by the one this PR left
+        roles = policy.required.get(HIGHEST, ())
+        if not roles:
+            reasons.append(f"{', '.join(paths)}: the policy at {where} requires no approval for risk tier {HIGHEST}")
+            continue
+        count = reads.count(pr, roles, policy.teams)
+        if not count.satisfied:
+            need = f"a change to the policy or its schemas (risk tier {HIGHEST} under the policy at its base)"
+            reasons.append(approval_reason(", ".join(paths), f"PR #{pr.number}", count, roles, need))
+            reasons.extend(count.reasons)
+    return reasons
+
+
+def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy) -> list[str]:
+    """The last PR that changed the model's register, approved for the model's highest tier."""
+    path = f"registers/{model}.yaml"
+    if path not in tree:
+        return []
+    pr, reasons = _last_pr(reads, path, head, tree[path])
+    if pr is None:
+        return reasons
+    own = [p for p in tree if is_objective_path(p) and p.split("/")[1] == model]
+    tier = strictest(reads.tier(tree[p], p) for p in own)
+    roles = policy.required.get(tier, ())
+    if not roles:
+        return [f"{path}: the policy requires no approval for risk tier {tier}"]
+    count = reads.count(pr, roles, policy.teams)
+    if count.satisfied:
+        return []
+    return [approval_reason(path, f"PR #{pr.number}", count, roles, f"risk tier {tier} (model {model}'s highest)"), *count.reasons]
