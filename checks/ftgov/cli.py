@@ -44,14 +44,23 @@ def _fail_input(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _run_validation(repo_root: Path | None, paths: Sequence[Path] | None, fmt: str, jobs: int | None, out: Path | None) -> None:
+def _run_validation(
+    repo_root: Path | None, paths: Sequence[Path] | None, fmt: str, jobs: int | None, out: Path | None, base: str | None = None
+) -> None:
     from ftgov.render import FINDING_FORMATS
     from ftgov.repo import InputError, Repository
     from ftgov.validate import validate
 
     try:
         repo = Repository.discover(repo_root, start=paths[0].parent if paths else None)
+        since = None
+        if base is not None:
+            from ftgov.history import GitBase, check_since
+
+            since = GitBase.open(repo.root, base)  # an unknown REF is exit 2 before any work
         result = validate(repo, paths, jobs=jobs, progress=_Progress())
+        if since is not None:
+            result = check_since(repo, since, result)
     except InputError as exc:
         _fail_input(str(exc))
         return
@@ -194,14 +203,22 @@ out_option = click.option(
 @format_option
 @jobs_option
 @out_option
-def check(repo_root: Path | None, fmt: str, jobs: int | None, out: Path | None) -> None:
+@click.option(
+    "--base",
+    metavar="REF",
+    default=None,
+    help="Also check what changed since git REF (e.g. origin/main): approved objectives unedited, registers only "
+    "appended to, statuses forward only, nothing removed within the retention (FTG95x).",
+)
+def check(repo_root: Path | None, fmt: str, jobs: int | None, out: Path | None, base: str | None) -> None:
     """Check the whole repository offline: every objective, register and policy.
 
     Runs the same rules as `ftgov validate` over objectives/, registers/ and policies/,
     including the cross-document rules (unique ids, parents, rollback targets) and
-    waiver expiry. This is the job CI and the README's first command run.
+    waiver expiry. This is the job CI and the README's first command run. Without --base it
+    reads nothing but the files as they are; with --base REF it also asks git what changed.
     """
-    _run_validation(repo_root, None, fmt, jobs, out)
+    _run_validation(repo_root, None, fmt, jobs, out, base)
 
 
 @main.command()

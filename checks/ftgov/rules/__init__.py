@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftgov.findings import Rule
-from ftgov.rules import bypass, completeness, criteria, data, document, domain, register, repository, schema, waivers
+from ftgov.rules import bypass, completeness, criteria, data, document, domain, history, register, repository, schema, waivers
 
 ALL_RULES: tuple[Rule, ...] = (
     *document.RULES,
@@ -16,6 +16,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *waivers.RULES,
     *bypass.RULES,
     *register.RULES,
+    *history.RULES,
 )
 
 
