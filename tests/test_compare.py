@@ -255,11 +255,20 @@ def test_calibration_fails_when_the_candidate_is_overconfident(tmp_path: Path) -
     assert same.status == "pass" and same.ci == (0.0, 0.0)
 
 
-def test_calibration_without_confidences_is_missing(tmp_path: Path) -> None:
+def test_declared_calibration_without_confidences_is_missing(tmp_path: Path) -> None:
+    table = results.load(generic(tmp_path, "base", 0.8, 0.01))
+    crit = Criterion("calibration", "calibration", "obj-r1", None, "max_ece_increase", 0.05, "base", False)
+    verdict = compare("obj-r1", [crit], table, table)
+    assert verdict.criteria[0].status == "missing" and "confidences" in verdict.criteria[0].reasons[0]
+    assert verdict.verdict == "fail"
+
+
+def test_the_policy_default_calibration_applies_only_where_confidences_exist(tmp_path: Path) -> None:
     table = results.load(generic(tmp_path, "base", 0.8, 0.01))
     crit = Criterion("calibration", "calibration", "policy", None, "max_ece_increase", 0.05, "base", False)
-    result = compare("obj-r1", [crit], table, table).criteria[0]
-    assert result.status == "missing" and "confidences" in result.reasons[0]
+    boundary = criterion("max_drop", 0.05)
+    verdict = compare("obj-r1", [crit, boundary], table, table)
+    assert [r.criterion.id for r in verdict.criteria] == ["c"] and verdict.verdict == "pass"
 
 
 # Determinism

@@ -701,3 +701,109 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
         return
     _write_register(repo.root, loaded.path, loaded.text, change.file_text)
     click.echo(f"recorded in {loaded.path}: {change.summary}")
+
+
+# -- evaluate: results files against the objective and its whole history --------------------
+
+VERDICT_FORMATS = ("text", "json", "markdown", "html")
+
+
+class _EvaluateProgress:
+    """'read 3/20 files' then 'judged 12/40 criteria' on a terminal's stderr; silent when piped."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        unit = "files" if what == "read" else "criteria"
+        click.echo(f"\r{what} {done}/{total} {unit}   ", err=True, nl=False)
+        if done == total:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+
+
+@main.command()
+@click.argument("objective_id")
+@click.option("--candidate", "candidate", multiple=True, required=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="The fine-tuned model's results (file or lm-eval output directory); repeat for several.")
+@click.option("--baseline", "baseline", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="The base model's results (criteria with compare_to: base). Default: the values the register recorded.")
+@click.option("--parent", "parent", multiple=True, type=click.Path(path_type=Path), metavar="PATH",
+              help="The parent round's results (compare_to: parent). Default: the parent round's recorded values.")
+@click.option("--format", "fmt", type=click.Choice(VERDICT_FORMATS), default="text", show_default=True,
+              help="text: for a terminal; json: DESIGN's verdict object; markdown: a PR comment or job summary; "
+              "html: one self-contained file with a chart.")
+@out_option
+@click.option("--record", is_flag=True,
+              help="Write the JSON report to registers/<model>/OBJECTIVE_ID.evaluation.json and pin it in the register round.")
+@repo_root_option
+def evaluate(
+    objective_id: str,
+    candidate: tuple[Path, ...],
+    baseline: tuple[Path, ...],
+    parent: tuple[Path, ...],
+    fmt: str,
+    out: Path | None,
+    record: bool,
+    repo_root: Path | None,
+) -> None:
+    """Judge a fine-tuned model's results against every criterion its round must meet.
+
+    The criteria: the objective's success criteria and regression boundaries, those of
+    every earlier round in the register (anchored where they were declared), the policy's
+    standing safety suite and defaults (general capability, tail, calibration). Each gets a
+    delta, a confidence interval (paired where both runs have per-item values) and a
+    status: pass, fail, inconclusive (the interval straddles the threshold) or missing
+    (absent, or the runs' settings differ). Results: lm-eval output, Inspect logs, model
+    cards, or ftgov's format (docs/results-format.md).
+
+    \b
+    Exit codes: 0 pass, 1 fail, 2 input error (an unknown objective, a results file that
+    is malformed or truncated, an empty directory), naming the file in one line.
+
+    \b
+    Examples:
+      ftgov evaluate support-agent-r3 --candidate out/r3/ --baseline out/base/ --parent out/r2/
+      ftgov evaluate support-agent-r3 --candidate out/r3/ --format markdown >> "$GITHUB_STEP_SUMMARY"
+      ftgov evaluate support-agent-r3 --candidate out/r3/ --format html --out r3.html
+      ftgov evaluate support-agent-r3 --candidate out/r3/ --record
+    """
+    from ftgov import evaluate as evaluation_module
+    from ftgov.register_ops import PolicyRefusal
+    from ftgov.render.verdict_formats import VERDICT_FORMATS as renderers
+    from ftgov.repo import InputError, Repository
+    from ftgov.results import ResultsError
+    from ftgov.yaml_append import EditError
+
+    try:
+        repo = Repository.discover(repo_root)
+        result = evaluation_module.evaluate(repo, objective_id, candidate, baseline, parent, progress=_EvaluateProgress())
+    except (InputError, ResultsError) as exc:
+        _fail_input(str(exc))
+        return
+    report = result.to_json()
+    _emit(renderers[fmt](report), out)
+    if record:
+        try:
+            outcome = evaluation_module.record(repo, result, objective_id)
+        except (InputError, EditError) as exc:
+            _fail_input(f"--record: {exc}")
+            return
+        except PolicyRefusal as exc:
+            click.echo(f"ftgov: refused: {exc}", err=True)
+            sys.exit(1)
+        made = {"register": f"created {outcome.register}", "round": f"added a round for {objective_id} to {outcome.register}"}
+        click.echo(f"ftgov: recorded {outcome.report} and pinned it in {outcome.register} ({objective_id} is now evaluated)", err=True)
+        if outcome.created is not None:
+            click.echo(f"ftgov: {made[outcome.created]}", err=True)
+        if outcome.lacking:
+            steps = {
+                "approval": "the approval (`ftgov record-run --gate-attestation`)",
+                "run": "the finished training run (`ftgov record-run`)",
+            }
+            lacking = " or ".join(steps[s] for s in outcome.lacking)
+            click.echo(f"ftgov: the register does not yet record {lacking}; `ftgov check` reports the round until it does", err=True)
+        for line in outcome.findings:
+            click.echo(f"ftgov: register now: {line}", err=True)
+    sys.exit(0 if result.passed else 1)

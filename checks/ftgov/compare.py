@@ -20,7 +20,7 @@ likely; the moves outside the criteria are a second family, corrected the same w
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -251,12 +251,18 @@ def compare(
     warn_relative_drop: float = 0.10,
     resamples: int = stats.RESAMPLES,
     seed: int = stats.SEED,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Verdict:
     references = {role: table for role, table in (("base", base), ("parent", parent)) if table is not None}
     expanded = _expand(criteria, candidate, references)
     k = max(1, len(expanded))
     context = _Context(candidate, references, 1.0 - ALPHA / k, resamples, seed)
-    results = tuple(_judge(c, context) for c in expanded)
+    judged: list[Result] = []
+    for c in expanded:
+        judged.append(_judge(c, context))
+        if progress is not None:
+            progress(len(judged), len(expanded))
+    results = tuple(judged)
     named = {r.metric for r in results}
     moves = _moves(candidate, references, named, warn_relative_drop, resamples, seed)
     warnings = [f"{m.metric} vs {m.reference}: {m.warning}" for m in moves if m.warning]
@@ -303,8 +309,10 @@ def _expand(criteria: Sequence[Criterion], candidate: MetricTable, references: M
             continue
         if c.kind == "calibration":
             with_confidence = [m for m in candidate if m.items is not None and m.items.confidences is not None]
-            if not with_confidence:
-                expanded.append(c)  # judged missing: nothing to compute ECE from
+            if not with_confidence and c.origin != "policy":
+                expanded.append(c)  # the objective declared calibration: judged missing, nothing to compute ECE from
+            # The policy's default applies wherever confidences exist; a run that logs none has no
+            # calibration to lose unless the objective declared one (then it is missing, above).
             expanded.extend(replace(c, id=f"calibration:{m.key}", metric=(m.suite, m.task, _name(m))) for m in with_confidence)
         elif c.kind == "default-general":
             # The objective names no general-capability boundary, so the policy default guards
@@ -448,6 +456,10 @@ def _delta_interval(
         return stats.paired_mean(a.values, b.values, level, rng, resamples)
     if ref.stderr is not None and cand.stderr is not None:
         return stats.normal_interval(delta, math.hypot(ref.stderr, cand.stderr), level, "unpaired normal (stderr)")
+    if ref.stderr is None and ref.items is None and (cand.items is not None or cand.stderr is not None):
+        # A reference known only as a number (the register's record): the candidate's own uncertainty.
+        found = _value_interval(cand, level, rng, resamples, shift=-ref.value)
+        return stats.Interval(found.low, found.high, f"{found.method} of the candidate against the recorded value")
     return stats.Interval(delta, delta, "point estimate: no stderr or per-item values")
 
 

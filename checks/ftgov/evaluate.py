@@ -1,0 +1,368 @@
+"""`ftgov evaluate`: a candidate's results against its objective and its whole history.
+
+    results files --adapters--> MetricTable --+
+    objective + register stack + policy ------+--compare--> Verdict --> Evaluation
+    Evaluation --render--> text | json | markdown | html
+    Evaluation --record--> registers/<model>/<id>.evaluation.json, pinned in the register round
+
+Where --baseline or --parent is omitted, the reference values come from the register:
+the base model's values as earlier rounds recorded them (round 1's `--record` keeps
+them), and the parent's values as the parent round's own evaluation measured its
+candidate. A criterion whose reference is nowhere is `missing`, which never passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftgov import register_ops
+from ftgov.compare import Verdict, build_criteria, compare
+from ftgov.inheritance import RoundRecord, ancestry, build_stack
+from ftgov.policy import Policy
+from ftgov.repo import InputError, Repository
+from ftgov.results import Measurement, MetricTable, Provenance, ResultsError, Settings, load
+from ftgov.results.table import NO_FILTER
+from ftgov.yaml_append import EditError, Flow, Time, add_keys, compose, node_at, render, replace_scalar
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+REGISTER_FORMAT = "register"
+_ROLES = ("base", "parent")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A verdict with what it was judged against: the report every renderer and --record reads."""
+
+    verdict: Verdict
+    model: str
+    chain: tuple[str, ...]  # the rounds whose criteria apply, round 1 first
+    references: Mapping[str, str]  # base | parent -> where its values came from
+    measured: Mapping[str, Mapping[str, float]]  # metric key -> {base, parent, candidate}: what the register pins
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.verdict == "pass"
+
+    def to_json(self) -> dict[str, Any]:
+        report = self.verdict.to_json()
+        report["model"] = self.model
+        report["stack"] = list(self.chain)
+        report["references"] = dict(self.references)
+        report["measured"] = {key: dict(values) for key, values in self.measured.items()}
+        return report
+
+    def render_json(self) -> str:
+        return json.dumps(self.to_json(), indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class _Context:
+    repo: Repository
+    model: str
+    objective: dict[str, Any]
+    objective_raw: bytes
+    policy: Policy
+    register: register_ops.LoadedRegister | None
+    records: list[RoundRecord] = field(default_factory=list)
+
+
+def evaluate(
+    repo: Repository,
+    objective_id: str,
+    candidate: Sequence[Path],
+    baseline: Sequence[Path] = (),
+    parent: Sequence[Path] = (),
+    *,
+    progress: Progress | None = None,
+    resamples: int | None = None,
+) -> Evaluation:
+    """Judge the candidate's results; InputError or ResultsError for anything the user pointed at that cannot be read."""
+    ctx = _context(repo, objective_id)
+    tables = _load_tables({"candidate": candidate, "base": baseline, "parent": parent}, progress)
+    chain = ancestry(ctx.records, objective_id)
+    stack = build_stack(chain, ctx.policy.defaults.inherited_max_drop)
+    earlier = [r for r in chain if r.objective_id != objective_id]
+    references: dict[str, str] = {}
+    reference_tables: dict[str, MetricTable | None] = {}
+    for role in _ROLES:
+        given = tables.get(role)
+        if given is not None:
+            reference_tables[role] = given
+            references[role] = "given: " + ", ".join(str(p) for p in (baseline if role == "base" else parent))
+            continue
+        recorded = _recorded(ctx, earlier, role)
+        reference_tables[role] = recorded
+        references[role] = f"recorded in registers/{ctx.model}.yaml ({_recorded_from(earlier, role)})" if recorded is not None else "none"
+    criteria = build_criteria(ctx.objective, ctx.policy, stack)
+    options: dict[str, Any] = {"inconclusive": ctx.policy.defaults.inconclusive}
+    if resamples is not None:
+        options["resamples"] = resamples
+    verdict = compare(
+        objective_id,
+        criteria,
+        tables["candidate"],
+        reference_tables["base"],
+        reference_tables["parent"],
+        progress=(lambda done, total: progress("judged", done, total)) if progress is not None else None,
+        **options,
+    )
+    return Evaluation(verdict, ctx.model, stack.chain, references, _measured(verdict, tables["candidate"], reference_tables))
+
+
+def _context(repo: Repository, objective_id: str) -> _Context:
+    model = register_ops.model_of(repo, objective_id)
+    raw, objective = register_ops.load_objective(repo, model, objective_id)
+    policy = register_ops.load_policy(repo)
+    register = None
+    if (repo.root / "registers" / f"{model}.yaml").is_file():
+        register = register_ops.load_register(repo, model)
+    records: list[RoundRecord] = []
+    for entry in register.rounds if register is not None else []:
+        other = str(entry.get("objective", ""))
+        if other == objective_id:
+            records.append(RoundRecord.of(objective, entry))
+            continue
+        try:
+            _, data = register_ops.load_objective(repo, model, other)
+        except InputError:
+            continue  # a round whose objective is gone: `ftgov check` reports it; its criteria cannot be read
+        records.append(RoundRecord.of(data, entry))
+    if not any(r.objective_id == objective_id for r in records):
+        records.append(RoundRecord.of(objective, {"objective": objective_id}))
+    return _Context(repo, model, objective, raw, policy, register, records)
+
+
+def _load_tables(paths: Mapping[str, Sequence[Path]], progress: Progress | None) -> dict[str, MetricTable]:
+    total = sum(len(p) for p in paths.values())
+    done = 0
+    tables: dict[str, MetricTable] = {}
+    for role, given in paths.items():
+        loaded = []
+        for path in given:
+            loaded.extend(_load_path(path))
+            done += 1
+            if progress is not None:
+                progress("read", done, total)
+        if loaded:
+            tables[role] = MetricTable.merge(loaded)
+    return tables
+
+
+_RESULT_SUFFIXES = (".json", ".yaml", ".yml", ".eval", ".md")
+
+
+def _load_path(path: Path) -> list[MetricTable]:
+    """A results file, an lm-eval output directory, or a directory of results files (one per suite)."""
+    if not path.is_dir() or any(path.glob("results_*.json")) or any(path.glob("*/results_*.json")):
+        return [load(path)]
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _RESULT_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        raise ResultsError(path, "empty directory: no results files (lm-eval output, Inspect logs, model cards or ftgov JSON/YAML)")
+    return [load(p) for p in files]
+
+
+def _recorded(ctx: _Context, earlier: Sequence[RoundRecord], role: str) -> MetricTable | None:
+    """The register's values for a reference the user did not give, as a table without uncertainty."""
+    values: dict[str, float] = {}
+    if role == "base":
+        for record in earlier:  # later rounds' records of the base override earlier ones (they should agree)
+            values.update({key: m.base for key, m in record.measured.items() if m.base is not None})
+    elif earlier:
+        values = {key: m.candidate for key, m in earlier[-1].measured.items() if m.candidate is not None}
+    if not values or ctx.register is None:
+        return None
+    source = Provenance(ctx.register.path, hashlib.sha256(ctx.register.text.encode()).hexdigest(), REGISTER_FORMAT)
+    return MetricTable(tuple(_synthetic(key, value, source) for key, value in sorted(values.items())), (source,))
+
+
+def _recorded_from(earlier: Sequence[RoundRecord], role: str) -> str:
+    if role == "base":
+        return "the base values recorded by " + ", ".join(r.objective_id for r in earlier)
+    return f"{earlier[-1].objective_id}'s measured candidate values"
+
+
+def _synthetic(key: str, value: float, source: Provenance) -> Measurement:
+    parts = key.split("/")
+    suite, name = parts[0], parts[-1]
+    task = "/".join(parts[1:-1]) or None
+    metric, _, filter_ = name.partition(",")
+    return Measurement(suite, task, metric, filter_ or NO_FILTER, value, None, None, None, Settings(), source, None, not filter_)
+
+
+def _measured(verdict: Verdict, candidate: MetricTable, references: Mapping[str, MetricTable | None]) -> dict[str, dict[str, float]]:
+    """Per criterion metric: the base, parent and candidate values this evaluation saw (what later rounds anchor on)."""
+    measured: dict[str, dict[str, float]] = {}
+    for result in verdict.criteria:
+        c = result.criterion
+        if c.metric is None or c.kind == "calibration":
+            continue
+        found, _ = candidate.find(*c.metric)
+        if found is None:
+            continue
+        values: dict[str, float] = {}
+        for role in _ROLES:
+            table = references.get(role)
+            ref = table.find(*c.metric)[0] if table is not None else None
+            if ref is not None:
+                values[role] = ref.value
+        values["candidate"] = found.value
+        measured.setdefault(c.key, values)
+    return measured
+
+
+# --record
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    report: str  # the report's repository path
+    register: str
+    created: str | None  # "register" | "round" | None
+    lacking: tuple[str, ...]  # earlier steps the round still does not record
+    findings: tuple[str, ...]  # what `ftgov check` will now report about the register, one line each
+
+
+def record(repo: Repository, evaluation: Evaluation, objective_id: str, *, at: str | None = None) -> RecordOutcome:
+    """Write the report and pin it in the register round, moving the round to `evaluated`.
+
+    Both files are written atomically (temporary file, fsync, rename), the report first, so a
+    crash never leaves a register pinning a report that is not there. The register is changed
+    as text (yaml_append): every byte outside the added lines and the status stays as it was.
+    """
+    ctx = _context(repo, objective_id)
+    report_path = f"registers/{ctx.model}/{objective_id}.evaluation.json"
+    report_text = evaluation.render_json()
+    moment = register_ops.parse_time(at, "--evaluated-at") if at is not None else register_ops.now()
+    entry: dict[str, Any] = {
+        "report": report_path,
+        "report_sha256": hashlib.sha256(report_text.encode()).hexdigest(),
+        "evaluated_at": Time(register_ops.iso(moment)),
+        "verdict": evaluation.verdict.verdict,
+        "measured": {key: Flow(dict(values)) for key, values in evaluation.measured.items()},
+    }
+    register_path = f"registers/{ctx.model}.yaml"
+    created: str | None = None
+    lacking: tuple[str, ...]
+    if ctx.register is None:
+        new_text = _new_register(ctx, objective_id, entry)
+        created, lacking = "register", ("approval", "run")
+    else:
+        index = next((i for i, r in enumerate(ctx.register.rounds) if r.get("objective") == objective_id), None)
+        if index is None:
+            new_text = append_round(ctx.register.text, _new_round(ctx, objective_id, entry))
+            created, lacking = "round", ("approval", "run")
+        else:
+            current = ctx.register.rounds[index]
+            _may_evaluate(current, objective_id)
+            register_ops.refuse_before(current, moment, "evaluated_at", objective_id)
+            after = next((k for k in ("run", "approval", "status") if k in current), None)
+            new_text = add_keys(ctx.register.text, ("rounds", index), {"evaluation": entry}, after=after)
+            new_text = replace_scalar(new_text, ("rounds", index, "status"), "evaluated")
+            lacking = tuple(
+                step
+                for step, present in (("approval", "approval" in current), ("run", "finished_at" in (current.get("run") or {})))
+                if not present
+            )
+    register_ops.reparsed(register_path, new_text)  # a change that does not parse is never written
+    write_atomically(repo.root / report_path, report_text)
+    write_atomically(repo.root / register_path, new_text)
+    before = ctx.register if ctx.register is not None else _empty_register(repo, ctx, register_path)
+    findings = register_ops.finding_lines(register_ops.new_findings(before, new_text, ctx.policy))
+    return RecordOutcome(report_path, register_path, created, lacking, tuple(findings))
+
+
+def _empty_register(repo: Repository, ctx: _Context, path: str) -> register_ops.LoadedRegister:
+    """What a created register is compared with: the same header and no rounds, so every finding of the new round counts."""
+    from ftgov.document import Document
+    from ftgov.loader import parse_document
+
+    model = ctx.objective.get("model")
+    base = model.get("base") if isinstance(model, Mapping) else None
+    text = render({"apiVersion": "ftgov/v1", "kind": "CumulativeRegister", "model": ctx.model, "base": base, "rounds": []})
+    loaded = parse_document(text, path)
+    assert isinstance(loaded, Document)
+    return register_ops.LoadedRegister(repo, ctx.model, repo.root / path, path, text, loaded)
+
+
+def _may_evaluate(current: Mapping[str, Any], objective_id: str) -> None:
+    if "evaluation" in current:
+        raise register_ops.PolicyRefusal(
+            f"{objective_id} already records an evaluation; the register is append-only, so a new evaluation is a new round"
+        )
+    status = current.get("status")
+    if status not in register_ops.BEFORE_DEPLOYMENT:
+        raise register_ops.PolicyRefusal(f"{objective_id} is {status}; only a round before deployment can be evaluated")
+
+
+def _new_round(ctx: _Context, objective_id: str, evaluation: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "objective": objective_id,
+        "objective_sha256": hashlib.sha256(ctx.objective_raw).hexdigest(),
+        "status": "evaluated",
+        "evaluation": evaluation,
+    }
+
+
+def _new_register(ctx: _Context, objective_id: str, evaluation: Mapping[str, Any]) -> str:
+    model = ctx.objective.get("model")
+    base = model.get("base") if isinstance(model, Mapping) else None
+    head = (
+        f"# The cumulative register of {ctx.model}: every round, in parent order, only ever appended to.\n"
+        "# Created by `ftgov evaluate --record`; `ftgov check` verifies it (FTG9xx).\n"
+    )
+    body = render({"apiVersion": "ftgov/v1", "kind": "CumulativeRegister", "model": ctx.model, "base": base, "rounds": []})
+    return head + body.replace("rounds: []\n", "rounds:\n") + _item(render(_new_round(ctx, objective_id, evaluation)), 2)
+
+
+def append_round(text: str, entry: Mapping[str, Any]) -> str:
+    """`text` with one more item at the end of its block sequence `rounds`; nothing else changes."""
+    rounds = node_at(compose(text), ("rounds",))
+    items = getattr(rounds, "value", None)
+    if not isinstance(items, list) or not items or getattr(rounds, "flow_style", False):
+        raise EditError("rounds is not a block sequence with entries; add the round by hand or with `ftgov new`")
+    last = items[-1]
+    dash = max(0, last.start_mark.column - 2)
+    end = _end_line(last)
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    if end >= len(lines) - 1 and lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    added = _item(render(entry), dash).replace("\n", newline)
+    return "".join(lines[: end + 1]) + added + "".join(lines[end + 1 :])
+
+
+def _end_line(node: Any) -> int:
+    from ftgov.yaml_append import _last_line  # one notion of "where a node ends" for every edit
+
+    return _last_line(node)
+
+
+def _item(block: str, dash: int) -> str:
+    lines = block.splitlines()
+    return "".join((" " * dash + "- " if i == 0 else " " * (dash + 2)) + line + "\n" for i, line in enumerate(lines))
+
+
+def write_atomically(target: Path, content: str) -> None:
+    """Temporary file beside the target, fsync, rename: a reader sees the old file or the new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f".{target.name[:100]}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+__all__ = ["Evaluation", "InputError", "RecordOutcome", "ResultsError", "evaluate", "record", "write_atomically"]
