@@ -703,6 +703,76 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     click.echo(f"recorded in {loaded.path}: {change.summary}")
 
 
+@main.command("record-run")
+@click.argument("objective_id")
+@click.option(
+    "--config",
+    "configs",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file the run was configured with (repeat).",
+)
+@click.option("--started-at", metavar="ISO8601", default=None, help="When training started, with a time zone. Default: now.")
+@click.option("--finished-at", metavar="ISO8601", default=None, help="When training finished (moves the round to trained).")
+@click.option("--checkpoint", metavar="URI", default=None, help="Where the trained weights are, pinned (s3://...@sha256:...).")
+@click.option(
+    "--gate-attestation", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The JSON `ftgov gate --format json` wrote."
+)
+@repo_root_option
+def record_run(
+    objective_id: str,
+    configs: tuple[Path, ...],
+    started_at: str | None,
+    finished_at: str | None,
+    checkpoint: str | None,
+    gate_attestation: Path | None,
+    repo_root: Path | None,
+) -> None:
+    """Record what was actually trained for OBJECTIVE_ID (AG-341 4.3) in its register round.
+
+    \b
+    Reads (never unpickles; a training_args.bin is refused, pass its JSON instead):
+      PEFT adapter_config.json; TrainingArguments JSON (trainer.args.to_json_string());
+      trainer_state.json; Axolotl and torchtune YAML; a plain YAML/JSON in the register's
+      configuration shape (devices: N, data: [{source, records}], method: full, ...).
+    Batch size is per device x gradient accumulation x devices. Each file is pinned by
+    sha256 in run.evidence; each difference from configuration_plan is listed in
+    run.deviations. --gate-attestation fills approval (a deny, or one for another
+    objective, is exit 2). Status: approved -> training, or trained with --finished-at;
+    a later call with --finished-at completes a run recorded as training.
+
+    Exit codes: 0 recorded; 1 refused (the round's status does not allow it, or the run
+    started before the objective was merged: nothing written), or recorded with a deviation
+    beyond the policy's tolerance that needs acknowledged_by (FTG914); 2 usage or input error.
+    """
+    from ftgov import register_ops as ops
+    from ftgov.record_run import record_run as record
+    from ftgov.repo import InputError, Repository
+
+    started = _time_option(started_at, "--started-at")
+    finished = _time_option(finished_at, "--finished-at")
+    try:
+        repo = Repository.discover(repo_root)
+        loaded, recorded = record(repo, objective_id, list(configs), started, finished, checkpoint, gate_attestation)  # type: ignore[arg-type]
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    except ops.PolicyRefusal as exc:
+        click.echo(f"ftgov: refused: {exc}", err=True)
+        sys.exit(1)
+    except ops.EditError as exc:
+        _fail_input(f"{objective_id}: {exc}")
+        return
+    _write_register(repo.root, loaded.path, loaded.text, recorded.file_text)
+    click.echo(f"recorded in {loaded.path}:")
+    for line in recorded.summary:
+        click.echo(f"  {line}")
+    if recorded.unacknowledged:
+        for why in recorded.unacknowledged:
+            click.echo(f"ftgov: FTG914 {why}; a reviewed PR adds acknowledged_by: <role> and a reason to that deviation", err=True)
+        sys.exit(1)
+
+
 # -- evaluate: results files against the objective and its whole history --------------------
 
 VERDICT_FORMATS = ("text", "json", "markdown", "html")

@@ -1,1 +1,221 @@
-"""Readers of the training configuration files real stacks write, for `ftgov record-run` (AG-341 4.3)."""
+"""Readers of the training configuration files real stacks write, for `ftgov record-run` (AG-341 4.3).
+
+    files --guard (bytes only; never unpickled)--> JSON / YAML values --reader--> Reading
+    Readings --merge--> run.configuration, run.evidence
+
+A file is refused before it is parsed when its bytes say it is not text: a pickle (what
+`torch.save` and transformers' training_args.bin are), a ZIP archive (torch.save's default
+format), NUL bytes or invalid UTF-8. Two files that state different values for one field
+are an input error naming both; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ftgov.runconfig import axolotl, peft, plain, torchtune, transformers
+from ftgov.runconfig.reading import ConfigError, Reading
+
+__all__ = ["ConfigError", "Evidence", "RunConfiguration", "read_configurations"]
+
+MAX_BYTES = 16 << 20  # a trainer_state.json of a long run is a few MiB
+_BINARY_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors")
+_PASS_INSTEAD = (
+    "pass the JSON instead: `trainer.args.to_json_string()` saved to a file (TrainingArguments), or the checkpoint's trainer_state.json"
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunConfiguration:
+    configuration: dict[str, Any]  # in the register's configuration shape, key order as DESIGN writes it
+    evidence: tuple[Evidence, ...]
+    readings: tuple[Reading, ...]
+
+
+def read_configurations(files: Sequence[Path]) -> RunConfiguration:
+    readings: list[Reading] = []
+    evidence: list[Evidence] = []
+    for file in files:
+        source = str(file)
+        raw = _read_guarded(file, source)
+        evidence.append(Evidence(source, hashlib.sha256(raw).hexdigest()))
+        readings.append(_read_one(raw, file, source))
+    return RunConfiguration(_merge(readings), tuple(evidence), tuple(readings))
+
+
+def _read_guarded(file: Path, source: str) -> bytes:
+    if file.suffix.lower() in _BINARY_SUFFIXES:
+        raise ConfigError(f"{source}: a {file.suffix} file is a binary (pickled or tensor) file and is never opened; {_PASS_INSTEAD}")
+    try:
+        if not file.is_file():
+            raise ConfigError(f"{source}: no such file")
+        if file.stat().st_size > MAX_BYTES:
+            raise ConfigError(f"{source}: {file.stat().st_size:,} bytes; a configuration file is at most {MAX_BYTES:,}")
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read it ({exc.strerror or type(exc).__name__})") from exc
+    if raw[:1] == b"\x80" and raw[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise ConfigError(f"{source}: is a Python pickle (training_args.bin is one) and is never unpickled; {_PASS_INSTEAD}")
+    if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        raise ConfigError(f"{source}: is a ZIP archive (torch.save writes one) and is never opened; {_PASS_INSTEAD}")
+    if b"\x00" in raw:
+        raise ConfigError(f"{source}: holds NUL bytes, so it is binary, not a configuration; {_PASS_INSTEAD}")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{source}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); {_PASS_INSTEAD}") from exc
+    return raw
+
+
+def _parse(raw: bytes, file: Path, source: str) -> Any:
+    text = raw.decode("utf-8").removeprefix("\ufeff")
+    if file.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); a file cut short while training ran?"
+            ) from exc
+        except RecursionError as exc:
+            raise ConfigError(f"{source}: nested too deeply to read") from exc
+    try:
+        # Axolotl and torchtune read their configs with PyYAML/OmegaConf, so they are read the same way here.
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{source}: nested too deeply to read") from exc
+
+
+def _read_one(raw: bytes, file: Path, source: str) -> Reading:
+    data = _parse(raw, file, source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: holds a {type(data).__name__}, not a mapping of settings")
+    if peft.recognises(data):
+        return peft.read(data, source)
+    if transformers.is_trainer_state(data):
+        return transformers.read_state(data, source)
+    if transformers.is_training_args(data):
+        return transformers.read_args(data, source)
+    if torchtune.recognises(data):
+        return torchtune.read(data, source)
+    if axolotl.recognises(data):
+        return axolotl.read(data, source)
+    if plain.recognises(data):
+        return plain.read(data, source)
+    raise ConfigError(
+        f"{source}: not a format record-run reads (PEFT adapter_config.json, TrainingArguments JSON, trainer_state.json, "
+        "Axolotl or torchtune YAML, or a plain configuration with method, learning_rate, epochs, batch_size ...)"
+    )
+
+
+def _merge(readings: Sequence[Reading]) -> dict[str, Any]:
+    stated: dict[str, tuple[Any, str]] = {}
+    for reading in readings:
+        for key, value in reading.values.items():
+            if key in stated and not _agree(stated[key][0], value):
+                raise ConfigError(f"{reading.source} says {key} is {value!r}, {stated[key][1]} says {stated[key][0]!r}; which is it?")
+            stated.setdefault(key, (value, reading.source))
+    values = {key: value for key, (value, _) in stated.items()}
+    for reading in readings:
+        for key, value in reading.hints.items():
+            values.setdefault(key, value)
+    values["batch_size"] = _batch_size(values, stated)
+    missing = [name for name in ("method", "learning_rate", "epochs") if name not in values]
+    if missing:
+        names = ", ".join(r.source for r in readings)
+        raise ConfigError(f"{names}: none states {' or '.join(missing)}; add a plain configuration file that does (e.g. method: full)")
+    return _shape(values, readings)
+
+
+def _agree(first: Any, second: Any) -> bool:
+    if isinstance(first, float) or isinstance(second, float):
+        try:
+            return abs(float(first) - float(second)) <= 1e-9 * max(abs(float(first)), abs(float(second)), 1e-300)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(first, list) and isinstance(second, list):
+        return sorted(map(str, first)) == sorted(map(str, second))
+    return bool(first == second)
+
+
+def _batch_size(values: dict[str, Any], stated: dict[str, tuple[Any, str]]) -> int:
+    per_device = values.get("per_device_batch_size")
+    accumulation = values.get("gradient_accumulation_steps", 1 if per_device is not None else None)
+    devices = values.get("devices")
+    product = None
+    if per_device is not None and accumulation is not None and devices is not None:
+        product = int(per_device) * int(accumulation) * int(devices)
+    if "batch_size" in values:
+        if product is not None and product != values["batch_size"]:
+            raise ConfigError(
+                f"{stated['batch_size'][1]} says batch_size {values['batch_size']}, but per device {per_device} x accumulation "
+                f"{accumulation} x devices {devices} is {product}"
+            )
+        return int(values["batch_size"])
+    if product is not None:
+        return int(product)
+    known = ", ".join(f"{k} {values[k]}" for k in ("per_device_batch_size", "gradient_accumulation_steps") if k in values) or "nothing"
+    raise ConfigError(
+        f"the files state {known} about the batch but not the number of devices; add a plain configuration with "
+        "`devices: N` (data-parallel ranks) or the effective `batch_size`"
+    )
+
+
+def _shape(values: dict[str, Any], readings: Sequence[Reading]) -> dict[str, Any]:
+    """The register's configuration, in DESIGN's key order."""
+    out: dict[str, Any] = {}
+    for name in ("method", "learning_rate", "epochs", "batch_size", "per_device_batch_size", "gradient_accumulation_steps", "devices"):
+        if name in values:
+            value = values[name]
+            out[name] = int(value) if name == "epochs" and float(value).is_integer() else value
+    lora = {name: values[f"lora.{name}"] for name in ("rank", "alpha", "dropout", "target_modules") if f"lora.{name}" in values}
+    if lora:
+        if "alpha" in lora and float(lora["alpha"]).is_integer():
+            lora["alpha"] = int(lora["alpha"])
+        out["lora"] = lora
+    regularisation = [
+        f"{key.split('.', 1)[1]}={_plain(value)}" if value is not True else key.split(".", 1)[1]
+        for key, value in values.items()
+        if key.startswith("regularisation.")
+    ]
+    if regularisation:
+        out["regularisation"] = regularisation
+    data = _data(readings)
+    if data:
+        out["data"] = data
+    return out
+
+
+def _plain(value: Any) -> str:
+    return repr(int(value)) if isinstance(value, float) and value.is_integer() else repr(value)
+
+
+def _data(readings: Sequence[Reading]) -> list[dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for reading in readings:
+        for entry in reading.data:
+            known = merged.setdefault(entry["source"], {"source": entry["source"]})
+            if "records" in entry:
+                if "records" in known and known["records"] != entry["records"]:
+                    raise ConfigError(
+                        f"{reading.source}: data source {entry['source']} has {entry['records']} records, "
+                        f"another file says {known['records']}"
+                    )
+                known["records"] = entry["records"]
+    return list(merged.values())

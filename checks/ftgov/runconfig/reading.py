@@ -1,0 +1,71 @@
+"""What one configuration file says about a run: fields in the register's configuration shape.
+
+Each reader returns a Reading: `values` the file states (learning_rate, epochs,
+per_device_batch_size, gradient_accumulation_steps, devices, batch_size, method, lora.*,
+regularisation.<name>, data) and `hints`, values it only implies (the peak learning rate
+logged by a trainer), used when no file states the field.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration file record-run cannot use (exit 2); the message names the file and says what to pass."""
+
+
+@dataclass
+class Reading:
+    source: str  # the file as named on the command line
+    kind: str  # which reader understood it, e.g. "peft adapter_config.json"
+    values: dict[str, Any] = field(default_factory=dict)
+    hints: dict[str, Any] = field(default_factory=dict)
+    data: list[dict[str, Any]] = field(default_factory=list)  # data composition: {source, records?}
+
+
+def number(value: Any, name: str, source: str) -> float | None:
+    """A finite number from a config value; YAML 1.1 readers leave `2e-4` a string, so strings are parsed too."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError as exc:
+            raise ConfigError(f"{source}: {name} is {value!r}, not a number") from exc
+    if not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+        raise ConfigError(f"{source}: {name} is {value!r}, not a finite number")
+    return float(value)
+
+
+def integer(value: Any, name: str, source: str) -> int | None:
+    found = number(value, name, source)
+    if found is None:
+        return None
+    if found != int(found) or found < 0:
+        raise ConfigError(f"{source}: {name} is {value!r}, not a whole number")
+    return int(found)
+
+
+def put(values: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        values[key] = value
+
+
+def modules(value: Any) -> list[str] | None:
+    """target_modules as PEFT and the trainers write it: a list, or one string such as "all-linear"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return None
+
+
+def regularise(values: dict[str, Any], name: str, value: float | None) -> None:
+    """A regularisation setting that is on (non-zero)."""
+    if value:
+        values[f"regularisation.{name}"] = value
