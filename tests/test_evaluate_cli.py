@@ -168,6 +168,18 @@ def test_markdown_is_a_pr_comment_verdict_first(ledger: Path) -> None:
     assert text.count("<details>") == text.count("</details>")
 
 
+def test_html_is_one_self_contained_file(ledger: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report" / "r3.html"
+    done = evaluate(ledger, "ledger-r3", "r3-drift", "--format", "html", "--out", str(out))
+    assert done.returncode == 1 and done.stdout == ""
+    html = out.read_text()
+    assert html.lower().startswith("<!doctype html>") and "<svg" in html and "<style>" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "the report must not fetch anything"
+    assert "@import" not in html and "url(" not in html
+    # one chart row per criterion, coloured by status
+    assert html.count('class="row ') == 9 and html.count('class="row fail"') == 1
+
+
 # Baselines from the register
 
 
