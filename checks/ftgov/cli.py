@@ -877,3 +877,35 @@ def evaluate(
         for line in outcome.findings:
             click.echo(f"ftgov: register now: {line}", err=True)
     sys.exit(0 if result.passed else 1)
+
+
+@main.command("new")
+@click.argument("model")
+@click.option("--parent", "parent", metavar="ID", default=None, help="The round to build on. Default: the register's last live round.")
+@click.option("--base-model", metavar="REPOSITORY@REVISION", default=None, help="Round 1 only: the base checkpoint, e.g. org/model@5206a32.")
+@repo_root_option
+def new(model: str, parent: str | None, base_model: str | None, repo_root: Path | None) -> None:
+    """Scaffold the next round of MODEL: its objective and its `proposed` register entry.
+
+    Writes objectives/MODEL/MODEL-rN.yaml with the parent, base checkpoint, owners, risk
+    tier, domain and configuration plan of the parent round, the policy's standing safety
+    suite as regression boundaries and the criteria it inherits as comments, and TODO
+    wherever only its authors can speak; `ftgov check` reports those (FTG2xx) until they are
+    written. registers/MODEL.yaml gains the round as proposed (created if missing); nothing
+    else in it changes. Exit codes: 0 written, 2 usage or input error.
+    """
+    from ftgov.repo import InputError, Repository
+    from ftgov.scaffold import scaffold, write
+
+    try:
+        repo = Repository.discover(repo_root)
+        result = scaffold(repo, model, parent, base_model)
+        write(repo, result)
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    except OSError as exc:
+        _fail_input(f"{model}: cannot write the new round ({exc.strerror or type(exc).__name__})")
+        return
+    created = " (created)" if result.register_created else ""
+    click.echo(f"wrote {result.objective_path} and a proposed round in {result.register_path}{created}; replace every TODO, then `ftgov check`")
