@@ -245,6 +245,8 @@ CASES = [
         "/orgs/{org}/teams/{team_slug}/memberships/{username}",
         404,
     ),
+    Case("org-membership", "GET", "/orgs/acme/memberships/rita", "/orgs/{org}/memberships/{username}"),
+    Case("org-membership-404", "GET", "/orgs/acme/memberships/nobody-here", "/orgs/{org}/memberships/{username}", 404),
     Case("rate-limit", "GET", "/rate_limit", "/rate_limit"),
 ]
 

@@ -7,14 +7,18 @@ as enforced when either classic protection or an active ruleset enforces it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from codeowners import CodeOwners
 
+from ftgov.document import Document
 from ftgov.findings import Finding, Rule
+from ftgov.loader import decode, parse_document
 from ftgov.rules import bypass as B
-from ftgov.validate import ValidationResult
+from ftgov.rules._access import mapping, sequence, text
+from ftgov.validate import ValidationResult, locate
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 GOVERNED_PATHS = ("objectives/", "registers/", "policies/", "checks/", ".github/", "CODEOWNERS")
@@ -42,6 +46,7 @@ def audit(forge: Any, branch: str = "main", required_checks: tuple[str, ...] = R
     head = forge.branch_head(branch)
     tree = forge.tree(head)
     findings.extend(_codeowners_findings(forge, tree, head))
+    findings.extend(_orphaned_owner_findings(forge, tree))
     return ValidationResult(tuple(sorted(findings, key=Finding.sort_key)), (setting, *[p for p in CODEOWNERS_LOCATIONS if p in tree]))
 
 
@@ -144,6 +149,52 @@ def _codeowners_findings(forge: Any, tree: dict[str, str], head: str) -> Iterato
         unowned = [p for p in samples if not owners.of(p)]
         if unowned:
             yield _at(B.CODEOWNERS_GAP, location, f"{governed} has no code owner (e.g. {unowned[0]})")
+
+
+def _orphaned_owner_findings(forge: Any, tree: dict[str, str]) -> Iterator[Finding]:
+    """FTG811: objectives of deployed rounds (registers at the branch head) whose owners left the organisation.
+
+    The organisation is the repository's owner; membership is GET /orgs/{org}/memberships/{username}.
+    """
+    org = str(forge.describe().repository).split("/", 1)[0]
+    states: dict[str, str | None] = {}
+    for register_path in sorted(p for p in tree if re.fullmatch(r"registers/[^/]+\.yaml", p)):
+        model = register_path[len("registers/") : -len(".yaml")]
+        register = _document(forge, tree, register_path)
+        deployed = [text(r, "objective") for r in sequence(register[1] if register else {}, "rounds") if text(r, "status") == "deployed"]
+        for objective_id in filter(None, deployed):
+            path = f"objectives/{model}/{objective_id}.yaml"
+            objective = _document(forge, tree, path)
+            if objective is None:
+                continue  # a missing objective is `ftgov check`'s finding (FTG902)
+            found = []
+            for role in ("technical_lead", "risk_reviewer"):
+                login = text(mapping(objective[1], "owners"), role)
+                if login is None:
+                    continue
+                if login.lower() not in states:
+                    states[login.lower()] = forge.org_membership(org, login)
+                state = states[login.lower()]
+                if state != "active":
+                    why = "a pending invitation, not an active member" if state == "pending" else "not a member"
+                    message = f"{objective_id} is deployed, but its {role} {login} is {why} of {org}"
+                    found.append(B.OWNER_GONE.at(path, ("owners", role), message))
+            yield from locate(found, _text_of(objective[0]))
+
+
+def _text_of(content: str) -> Callable[[str], str | None]:
+    return lambda _: content
+
+
+def _document(forge: Any, tree: dict[str, str], path: str) -> tuple[str, dict[str, Any]] | None:
+    """A document at the branch head as (text, values); None when absent or unreadable."""
+    if path not in tree:
+        return None
+    content = decode(forge.blob(tree[path]), path)
+    if not isinstance(content, str):
+        return None
+    loaded = parse_document(content, path)
+    return (content, loaded.data) if isinstance(loaded, Document) else None
 
 
 def _has_catch_all(text: str) -> bool:

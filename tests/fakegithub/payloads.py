@@ -565,6 +565,21 @@ def team_full(
     return obj
 
 
+def org_membership(api: str, organization: JSON, user: JSON, *, role: str, state: str) -> JSON:
+    """GET /orgs/{org}/memberships/{username}: ``organization`` is the full org, trimmed here to organization-simple."""
+    simple_keys = ("login", "id", "node_id", "url", "repos_url", "events_url", "hooks_url", "issues_url", "members_url",
+                   "public_members_url", "avatar_url", "description")  # fmt: skip
+    org = organization["login"]
+    return {
+        "url": f"{api}/orgs/{org}/memberships/{user['login']}",
+        "state": state,
+        "role": role,
+        "organization_url": f"{api}/orgs/{org}",
+        "organization": {k: organization[k] for k in simple_keys},
+        "user": user,
+    }
+
+
 def team_membership(api: str, org: str, slug: str, login: str, *, role: str, state: str) -> JSON:
     return {"url": f"{api}/orgs/{org}/teams/{slug}/memberships/{login}", "role": role, "state": state}
 

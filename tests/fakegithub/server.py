@@ -478,6 +478,7 @@ class FakeGitHub:
         self.users: dict[str, User] = {}
         self.orgs: dict[str, JSON] = {}  # login -> {"id", "created_at"}
         self.teams: dict[str, Team] = {}  # "org/slug" -> Team
+        self.org_members: dict[str, dict[str, str]] = {}  # org -> login -> "active" | "pending" (set_org_membership)
         self.repos: dict[str, FakeRepo] = {}
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
@@ -589,6 +590,31 @@ class FakeGitHub:
             )
             self.teams[name.lower()] = team
             return team
+
+    def set_org_membership(self, org: str, login: str, state: str | None) -> None:
+        """Make ``login`` an ``"active"`` or ``"pending"`` member of ``org``, or remove them (None).
+
+        Without an explicit state, the active members of the org's teams are its active members.
+        """
+        if state not in (None, "active", "pending"):
+            raise ValueError(f"membership state must be active, pending or None, not {state!r}")
+        with self.lock:
+            self.add_org(org)
+            self.user(login)
+            members = self.org_members.setdefault(org.lower(), {})
+            if state is None:
+                members[login.lower()] = "removed"
+            else:
+                members[login.lower()] = state
+
+    def org_membership(self, org: str, login: str) -> str | None:
+        """``"active"``/``"pending"`` membership of ``login`` in ``org``, or None."""
+        with self.lock:
+            explicit = self.org_members.get(org.lower(), {}).get(login.lower())
+            if explicit is not None:
+                return None if explicit == "removed" else explicit
+            teams = [t for t in self.teams.values() if t.org.lower() == org.lower()]
+            return "active" if any(login in self._active_members(t) for t in teams) else None
 
     def membership(self, team: Team, login: str) -> tuple[str, str] | None:
         """``(role, state)`` of ``login`` in ``team`` counting child teams, or None."""
@@ -1323,6 +1349,16 @@ def get_team_membership(fake: FakeGitHub, m: dict[str, str], q: dict[str, str], 
     return _Resp(200, P.team_membership(fake.api, team.org, team.slug, m["user"], role=role, state=state))
 
 
+def get_org_membership(fake: FakeGitHub, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    if m["org"].lower() not in fake.orgs:
+        return _nf()
+    state = fake.org_membership(m["org"], m["user"])
+    user = fake._user_json(m["user"]) if state is not None else None
+    if user is None:
+        return _nf()
+    return _Resp(200, P.org_membership(fake.api, fake._org_json(m["org"]), user, role="member", state=state))
+
+
 def get_rate_limit(fake: FakeGitHub, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
     used = fake.rate_limit - fake.rate_remaining
     return _Resp(200, P.rate_limit(fake.rate_limit, fake.rate_remaining, fake.rate_reset, used))
@@ -1357,6 +1393,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", _ORG + r"/teams/(?P<slug>[^/]+)$", get_team),
         ("GET", _ORG + r"/teams/(?P<slug>[^/]+)/members$", list_team_members),
         ("GET", _ORG + r"/teams/(?P<slug>[^/]+)/memberships/(?P<user>[^/]+)$", get_team_membership),
+        ("GET", _ORG + r"/memberships/(?P<user>[^/]+)$", get_org_membership),
         ("GET", r"^/rate_limit/?$", get_rate_limit),
     ]
 ]

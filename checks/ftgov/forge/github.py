@@ -302,6 +302,18 @@ class GitHubForge:
             raise ForgeError(f"membership of {login} in {team}: unexpected state {state!r}")
         return str(state)
 
+    def org_membership(self, org: str, login: str) -> str | None:
+        """"active" or "pending" membership of login in org (GET /orgs/{org}/memberships/{username}); None if not a member."""
+        url = self._gh._build_url("orgs", org, "memberships", login)
+        try:
+            data = self._object(f"membership of {login} in {org}", url)
+        except NotFound:
+            return None
+        state = data.get("state")
+        if state not in ("active", "pending"):
+            raise ForgeError(f"membership of {login} in {org}: unexpected state {state!r}")
+        return str(state)
+
     def _field(self, what: str, read: Callable[[], T]) -> T:
         """Read fields of a parsed response; a missing or mistyped field is a malformed response."""
         return self._call(what, read)

@@ -201,6 +201,29 @@ that app: in branch protection choose the app as the check's source (REST:
     waivable=False,
 )
 
+OWNER_GONE = Rule(
+    "FTG811",
+    "deployed-owner-not-member",
+    E,
+    """
+A deployed round's objective names an owner who is no longer an active member of the organisation.
+
+Why this matters: AG-341 4.5 requires the documents of a deployed model to outlive the
+people who wrote them, and 4.7 that someone is accountable for it now. A deployed model
+whose technical lead or risk reviewer has left is an orphan nobody answers for; the audit
+finds it before an auditor does (docs/why.md#undocumented-fine-tunes).
+
+Example: registers/support-agent.yaml has support-agent-r2 `deployed`, and its objective
+says `owners: {technical_lead: ana-ml, ...}` while `GET /orgs/acme/memberships/ana-ml`
+answers 404 (or `state: pending`).
+
+Fix: hand the model over in a reviewed change: a new round (`ftgov new MODEL`) or an
+amendment (`supersedes:`) naming current owners, or retire the round
+(`ftgov decide ID --action retire`). The approved objective itself is never edited.
+""",
+    waivable=False,
+)
+
 RULES = (
     UNPROTECTED,
     NO_CODEOWNER_REVIEW,
@@ -212,4 +235,5 @@ RULES = (
     CODEOWNERS_GAP,
     CODEOWNERS_INVALID,
     CHECK_NOT_PINNED,
+    OWNER_GONE,
 )
