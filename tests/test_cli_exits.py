@@ -387,3 +387,10 @@ def test_out_with_the_longest_file_name_the_filesystem_allows(tmp_path: Path) ->
 def test_git_dir_without_forge_git_says_so(master_clone: Path, tmp_path: Path) -> None:
     done = run_ftgov("gate", "support-agent-r3", "--git-dir", str(master_clone), env=_env(tmp_path))
     assert_usage_error(done, "--git-dir", "--forge git")
+
+
+def test_top_level_usage_errors_are_one_line_and_bare_ftgov_still_shows_help() -> None:
+    assert_usage_error(run_ftgov("--no-such-flag"), "--no-such-flag", "ftgov --help")
+    bare = run_ftgov()
+    assert "Traceback" not in bare.stderr and not bare.stderr.startswith("ftgov: error")
+    assert "Commands:" in bare.stdout + bare.stderr and "gate" in bare.stdout + bare.stderr

@@ -6,10 +6,11 @@ Exit codes (every command): 0 passed, 1 policy failure, 2 usage or input error,
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -148,15 +149,29 @@ def _replace(target: Path, content: str) -> None:
 
 
 class _Commands(click.Group):
-    """Usage errors as one line, like every other input error, instead of click's usage block."""
+    """Usage errors as one line, like every other input error, instead of click's usage block.
+
+    A group called without a command still prints its help (click's NoArgsIsHelpError).
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> object:
-        try:
+        with _one_line_usage_errors():
             return super().invoke(ctx)
-        except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
-            _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
-            raise
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
+        _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
