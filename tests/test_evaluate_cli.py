@@ -289,3 +289,30 @@ def test_record_creates_a_missing_register(ledger: Path) -> None:
     assert [r["objective"] for r in data["rounds"]] == ["ledger-r1"]
     assert data["rounds"][0]["evaluation"]["measured"]["lm-eval/reconcile/acc"] == {"base": 0.6, "candidate": 0.7}
     assert (ledger / "registers" / "ledger" / "ledger-r1.evaluation.json").is_file()
+
+
+# Large inputs: the bootstrap above EXACT_DRAWS agrees with resampling every item
+
+
+def test_the_large_input_bootstraps_agree_with_resampling_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from ftgov.results import stats
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    base_conf = rng.uniform(0.3, 1.0, n)
+    base_right = (rng.uniform(size=n) < base_conf * 0.95).astype(float)
+    cand_conf = np.clip(base_conf + rng.normal(0, 0.05, n), 0, 1)
+    cand_right = (rng.uniform(size=n) < cand_conf * 0.9).astype(float)
+    scores = rng.gamma(2.0, 1.0, n)
+    moved = scores + rng.normal(0.05, 1.0, n)
+    found = {}
+    for path, budget in (("items", 10**12), ("cells", 0)):
+        monkeypatch.setattr(stats, "EXACT_DRAWS", budget)
+        ece = stats.paired_ece(base_conf, base_right, cand_conf, cand_right, 0.95, np.random.default_rng(1), 4000)
+        mean = stats.paired_mean(scores, moved, 0.95, np.random.default_rng(1), 4000)
+        found[path] = (ece, mean)
+    for exact, fast in zip(found["items"], found["cells"], strict=True):
+        width = exact.high - exact.low
+        assert abs(exact.low - fast.low) < 0.1 * width and abs(exact.high - fast.high) < 0.1 * width

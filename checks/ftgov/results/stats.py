@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -27,6 +28,12 @@ SEED = 20260301
 RESAMPLES = 10_000
 ECE_BINS = 15
 _CHUNK_CELLS = 4_000_000  # resamples x items drawn at once: ~32 MB of indices
+# Above this many item draws (resamples x items) a bootstrap resamples cells instead of items:
+# the count of draws falling in each cell is exactly multinomial, and the sum of the values
+# drawn within a cell is normal with the cell's mean and covariance (CLT within the cell).
+# Below it (every test and most real evaluations) items are resampled one by one.
+EXACT_DRAWS = 50_000_000
+_STRATA = 64
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,13 @@ def mean_interval(values: FloatArray, level: float, rng: np.random.Generator, re
 
 def _bootstrap_means(values: FloatArray, rng: np.random.Generator, resamples: int) -> FloatArray:
     n = values.shape[0]
+    if n * resamples > EXACT_DRAWS:
+        order = np.argsort(values, kind="stable")
+        cells = np.zeros(n, dtype=np.int64)
+        cells[order] = np.arange(n) * _STRATA // n  # strata of equal size by value, so skew survives
+        totals = _cell_sums(cells, values[:, None], rng, resamples, lambda per_cell, _: per_cell.sum(axis=(1, 2))[:, None])
+        means_: FloatArray = (totals[:, 0] / n).astype(np.float64)
+        return means_
     rows = max(1, _CHUNK_CELLS // max(n, 1))
     means = np.empty(resamples, dtype=np.float64)
     for start in range(0, resamples, rows):
@@ -128,6 +142,21 @@ def paired_ece(
     n = base_conf.shape[0]
     base_bin, cand_bin = _bin_index(base_conf, bins), _bin_index(cand_conf, bins)
     base_gap, cand_gap = base_correct - base_conf, cand_correct - cand_conf
+    if n * resamples > EXACT_DRAWS:
+        # Each item adds its gap to one base bin and one candidate bin: a vector of 2 x bins
+        # entries. A resample's per-bin sums are a sum of n such vectors, drawn as the
+        # multivariate normal with n x their mean and covariance (CLT), which keeps the pairing
+        # (the base and candidate gaps of an item move together) at O(resamples x bins) cost.
+        vectors = np.zeros((n, 2 * bins), dtype=np.float64)
+        vectors[np.arange(n), base_bin] = base_gap
+        vectors[np.arange(n), bins + cand_bin] = cand_gap
+        mean = vectors.mean(axis=0)
+        centred = vectors - mean
+        values, basis = np.linalg.eigh(centred.T @ centred / n)
+        factor = basis * np.sqrt(np.clip(values, 0.0, None))
+        sums = n * mean + math.sqrt(n) * rng.standard_normal((resamples, 2 * bins)) @ factor.T
+        change = (np.abs(sums[:, bins:]).sum(axis=1) - np.abs(sums[:, :bins]).sum(axis=1)) / n
+        return _percentiles(change.astype(np.float64), level, f"paired bootstrap of ECE ({bins} equal-width bins, normal sums)")
     rows = max(1, _CHUNK_CELLS // max(n, 1))
     deltas = np.empty(resamples, dtype=np.float64)
     for start in range(0, resamples, rows):
@@ -140,3 +169,38 @@ def paired_ece(
         ]
         deltas[start : start + count] = (per_bin[1].sum(axis=1) - per_bin[0].sum(axis=1)) / n
     return _percentiles(deltas, level, f"paired bootstrap of ECE ({bins} equal-width bins)")
+
+
+def _cell_sums(
+    cells: npt.NDArray[np.int64],
+    columns: FloatArray,
+    rng: np.random.Generator,
+    resamples: int,
+    reduce: Callable[[FloatArray, npt.NDArray[np.int64]], FloatArray],
+) -> FloatArray:
+    """Bootstrap sums of `columns` (items x k) per cell, over resamples of the items, drawn cell by cell.
+
+    Exact in how many draws land in each cell (multinomial); within a cell the sum of m draws
+    is normal with m x the cell's mean and m x the cell's covariance. `reduce` turns a chunk of
+    per-cell sums (resamples x cells x k) and the cells' ids into the statistic, so memory
+    stays O(chunk x cells x k), never O(resamples x items).
+    """
+    n, k = columns.shape
+    present, inverse = np.unique(cells, return_inverse=True)
+    sizes = np.bincount(inverse).astype(np.float64)
+    means = np.stack([np.bincount(inverse, weights=columns[:, j]) for j in range(k)], axis=1) / sizes[:, None]
+    centred = columns - means[inverse]
+    covariance = np.einsum("ni,nj->nij", centred, centred)
+    stacked = np.stack([np.bincount(inverse, weights=covariance[:, i, j]) for i in range(k) for j in range(k)], axis=1)
+    pooled = stacked.reshape(-1, k, k) / sizes[:, None, None]
+    values, vectors = np.linalg.eigh(pooled)
+    factor = vectors * np.sqrt(np.clip(values, 0.0, None))[:, None, :]  # covariance = factor @ factor.T
+    chunks = []
+    rows = max(1, _CHUNK_CELLS // max(1, present.shape[0] * k))
+    for start in range(0, resamples, rows):
+        m = min(rows, resamples - start)
+        drawn = rng.multinomial(n, sizes / n, size=m).astype(np.float64)  # m x cells
+        noise = rng.standard_normal((m, present.shape[0], k)) * np.sqrt(drawn)[:, :, None]
+        per_cell = drawn[:, :, None] * means[None] + np.einsum("rck,cjk->rcj", noise, factor)
+        chunks.append(reduce(per_cell, present))
+    return np.concatenate(chunks).astype(np.float64)
