@@ -6,10 +6,11 @@ Exit codes (every command): 0 passed, 1 policy failure, 2 usage or input error,
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -148,15 +149,29 @@ def _replace(target: Path, content: str) -> None:
 
 
 class _Commands(click.Group):
-    """Usage errors as one line, like every other input error, instead of click's usage block."""
+    """Usage errors as one line, like every other input error, instead of click's usage block.
+
+    A group called without a command still prints its help (click's NoArgsIsHelpError).
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        with _one_line_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> object:
-        try:
+        with _one_line_usage_errors():
             return super().invoke(ctx)
-        except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
-            _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
-            raise
+
+
+@contextlib.contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
+        _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -877,3 +892,35 @@ def evaluate(
         for line in outcome.findings:
             click.echo(f"ftgov: register now: {line}", err=True)
     sys.exit(0 if result.passed else 1)
+
+
+@main.command("new")
+@click.argument("model")
+@click.option("--parent", "parent", metavar="ID", default=None, help="The round to build on. Default: the register's last live round.")
+@click.option("--base-model", metavar="REPOSITORY@REVISION", default=None, help="Round 1 only: the base checkpoint, e.g. org/model@5206a32.")
+@repo_root_option
+def new(model: str, parent: str | None, base_model: str | None, repo_root: Path | None) -> None:
+    """Scaffold the next round of MODEL: its objective and its `proposed` register entry.
+
+    Writes objectives/MODEL/MODEL-rN.yaml with the parent, base checkpoint, owners, risk
+    tier, domain and configuration plan of the parent round, the policy's standing safety
+    suite as regression boundaries and the criteria it inherits as comments, and TODO
+    wherever only its authors can speak; `ftgov check` reports those (FTG2xx) until they are
+    written. registers/MODEL.yaml gains the round as proposed (created if missing); nothing
+    else in it changes. Exit codes: 0 written, 2 usage or input error.
+    """
+    from ftgov.repo import InputError, Repository
+    from ftgov.scaffold import scaffold, write
+
+    try:
+        repo = Repository.discover(repo_root)
+        result = scaffold(repo, model, parent, base_model)
+        write(repo, result)
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    except OSError as exc:
+        _fail_input(f"{model}: cannot write the new round ({exc.strerror or type(exc).__name__})")
+        return
+    created = " (created)" if result.register_created else ""
+    click.echo(f"wrote {result.objective_path} and a proposed round in {result.register_path}{created}; replace every TODO, then `ftgov check`")
