@@ -23,13 +23,15 @@ class Attestation:
     objective: str
     reasons: tuple[str, ...]
     forge: ForgeIdentity
-    branch: str
+    branch: str | None  # None only when the forge failed before naming its default branch
     checked_at: dt.datetime
     undecided: bool = False  # the forge could not answer: a deny with exit code 3
     head_sha: str | None = None
     objective_path: str | None = None
     blob_sha: str | None = None
     policy_blob_sha: str | None = None
+    register_blob_sha: str | None = None  # the model's register at head_sha; None: the model has none
+    schemas: tuple[tuple[str, str], ...] = ()  # (name, repository blob sha or "packaged") of each schema used
     pull_request: int | None = None
     merged_at: dt.datetime | None = None
     approvals: tuple[Approval, ...] = ()
@@ -69,6 +71,8 @@ class Attestation:
             "head_sha": self.head_sha,
             "objective_path": self.objective_path,
             "policy_blob_sha": self.policy_blob_sha,
+            "register_blob_sha": self.register_blob_sha,
+            "schemas": dict(self.schemas),
             "started_at": iso(self.started_at),
             "forge": self.forge.to_json(),
             "checked_at": iso(self.checked_at),
@@ -85,7 +89,7 @@ class Attestation:
         return json.dumps(self.to_json(), indent=2) + "\n"
 
     def render_text(self) -> str:
-        lines = [f"{self.decision.upper()}: objective {self.objective} on {self.branch} ({self.forge})"]
+        lines = [f"{self.decision.upper()}: objective {self.objective} on {self.branch or 'the default branch'} ({self.forge})"]
         if self.head_sha:
             lines.append(f"  branch head {self.head_sha}")
         if self.pull_request is not None:

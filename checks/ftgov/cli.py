@@ -403,7 +403,12 @@ def _report_cost(forge: object, verbose: bool) -> None:
 @click.argument("objective_id")
 @click.option("--repo", metavar="OWNER/NAME", help="The governance repository on GitHub.")
 @github_url_option
-@click.option("--branch", default="main", show_default=True, help="The branch whose merge status is the authority.")
+@click.option(
+    "--branch",
+    default=None,
+    help="The branch whose merge status is the authority. Default: the repository's default branch as GitHub reports it "
+    "(--forge git: main). Another branch only if the policy lists it under gate.branches and GitHub reports it protected.",
+)
 @click.option("--started-at", metavar="ISO8601", help="When the training run starts, with a time zone (e.g. 2026-11-22T09:30:00Z).")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @out_option
@@ -424,7 +429,7 @@ def gate(
     objective_id: str,
     repo: str | None,
     github_url: str | None,
-    branch: str,
+    branch: str | None,
     started_at: str | None,
     fmt: str,
     out: Path | None,
@@ -437,17 +442,27 @@ def gate(
 ) -> None:
     """May training for OBJECTIVE_ID start? Run this before a training job, and refuse to start on any exit but 0.
 
-    Everything is read from the branch head at one pinned commit: the objective
-    (objectives/<model>/OBJECTIVE_ID.yaml), the policy and the schemas. It allows only if:
+    Everything is read at one pinned commit, the head of the repository's default
+    branch (another branch only if the policy lists it under gate.branches and GitHub
+    reports it protected): the objective (objectives/<model>/OBJECTIVE_ID.yaml), the
+    policy, the schemas (the packaged ones where the repository has none) and the
+    model's register. It allows only if:
 
     \b
-      - the objective exists on the branch and validates;
-      - the newest commit touching it belongs to exactly one PR merged into the branch,
-        and its content equals that PR's final head (no direct push, force push or
-        change in the merge);
-      - every role the policy requires for the objective's risk tier was approved on
-        the PR's final head, before the merge, by a different person who is not the
-        author and is now an active member of the role's team;
+      - the objective exists on the branch and validates, and the policy passes its
+        own checks;
+      - every PR in the objective's history (every commit that changed it, at any
+        path it has had) was merged into the branch with the content on its final
+        head (no direct push, force push or change in the merge), and approved for
+        the highest risk tier the objective id ever had: every role the policy
+        requires, on the final head, before the merge, each by a different person
+        who is not the author and is now an active member of the role's team;
+      - the last PR that changed the policy or a schema was approved for the
+        highest tier under the policy at that PR's base, and the last PR that
+        changed the model's register for the model's highest tier;
+      - the register, if the model has one, parses, passes its schema and has a
+        round for the objective that is not rejected, abandoned, rolled-back or
+        retired, and whose objective_sha256 (once recorded) matches the file;
       - --started-at, if given, is not before the merge.
 
     \b
@@ -458,8 +473,9 @@ def gate(
     --format json prints one object even on exit 3:
       {"decision": "allow"|"deny", "objective", "reasons": [...], "blob_sha",
        "pull_request", "merged_at", "approvals": [{"login", "role", "team", "submitted_at"}],
-       "branch", "head_sha", "objective_path", "policy_blob_sha", "started_at", "forge",
-       "checked_at", "api_calls"}
+       "branch", "head_sha", "objective_path", "policy_blob_sha", "register_blob_sha",
+       "schemas": {name: blob sha | "packaged"}, "started_at", "forge", "checked_at",
+       "api_calls"}
     Store it with the run: it names the exact commit and content that was approved.
 
     \b
@@ -486,7 +502,7 @@ def gate(
             return
         try:
             local = LocalGitForge(git_dir)
-            attestation = decide_offline(local, objective_id, branch=branch, started_at=moment)
+            attestation = decide_offline(local, objective_id, branch=branch or "main", started_at=moment)
         except ValueError as exc:
             _forge_usage(str(exc))
         except UnknownRef as exc:
@@ -529,8 +545,12 @@ def approvals(
 ) -> None:
     """Count approvals per policy role on an open PR: the `ftgov/approvals` required check.
 
-    Roles come from the policy on the PR's base branch and the risk tier of every
-    objective the PR changes (the higher of head and base). Each role needs a different
+    Roles come from the policy on the PR's base branch. Governed by default: an
+    objective needs its risk tier (the higher of head and base); a register change,
+    its model's highest tier; every other path outside objectives/ and registers/
+    is a governance change needing the highest tier, unless the policy at the PR's
+    base lists it in approvals.ungoverned_paths (policies/, .github/ and CODEOWNERS
+    stay governed whatever it lists). Each role needs a different
     approver, not the author, whose latest review approves the PR's current head and
     who is an active member of the role's team. Run on pull_request and
     pull_request_review events with --set-status, and make ftgov/approvals required.

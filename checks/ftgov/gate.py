@@ -1,11 +1,18 @@
 """May training for objective X start? Merge status on the branch is the authority.
 
-Everything is read at one pinned commit, the branch head when the gate starts: the
-objective, the policy and the schemas come from that commit, never from a checkout.
-Every doubt denies: an error the forge reports is a deny with exit code 3. How each of
-those inputs reached the branch is checked too (ftgov.provenance): every change to the
-objective, and the last change to the policy, schemas and register, came through a PR
-approved as the policy demands.
+Everything is read at one pinned commit, the head of the repository's default branch
+(or of a protected branch the policy names) when the gate starts: the objective, the
+policy, the schemas and the model's register come from that commit, never from a
+checkout. A schema the repository does not hold is the one packaged with ftgov, as in
+`ftgov check`. Every doubt denies: an error the forge reports is a deny with exit code 3.
+How each of those inputs reached the branch is checked too (ftgov.provenance): every
+change to the objective, and the last change to the policy, schemas and register, came
+through a PR approved as the policy demands.
+
+The register (registers/<model>.yaml), when the model has one, must parse, pass its
+schema, and hold a live round for the objective whose objective_sha256, once recorded,
+is the sha256 of the objective's bytes. A model without a register is allowed as before
+registers existed; a register without the objective's round denies, naming the fix.
 
 Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`,
 which returns the Attestation to store with the run, or raises GateDenied.
@@ -14,6 +21,7 @@ which returns the Attestation to store with the run, or raises GateDenied.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -35,12 +43,16 @@ from ftgov.provenance import risk_tier as risk_tier
 from ftgov.repo import InputError
 from ftgov.rules import domain
 from ftgov.rules import schema as schema_rules
+from ftgov.rules._access import sequence, text
+from ftgov.rules.register import DEAD, WITHDRAWN
 from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.validate import FileChecker, locate
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 _MAX_LISTED = 5
+PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
+ENDED = DEAD | WITHDRAWN  # a round in one of these states never trains again
 
 
 class GateDenied(Exception):
@@ -70,15 +82,29 @@ class _Pinned:
     policy: Policy
     policy_blob_sha: str
     tree: dict[str, str]
+    register_blob_sha: str | None
+    register_reasons: tuple[str, ...]
+    schemas: tuple[tuple[str, str], ...]
+
+
+def schema_source(tree: dict[str, str], name: str) -> str:
+    """Which copy of a schema a pinned tree is judged by: the repository's blob, or ftgov's packaged one."""
+    return tree.get(f"policies/{name}.schema.json", PACKAGED)
 
 
 def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
+    """The repository's schema when it holds one (it may be stricter), else the one ftgov was released with.
+
+    The packaged copy is what `ftgov check` and pre-commit use in that case, and it is part
+    of the installed code the launcher trusts anyway; whether a repository's copy may be
+    dropped is a question of that deletion's provenance (ftgov.provenance).
+    """
     path = f"policies/{name}.schema.json"
     sha = tree.get(path)
-    if sha is None:
-        raise Denied(f"{path} is missing at the pinned commit")
     bundled = packaged_schema(name)
-    raw = bundled if bundled is not None and git_blob_sha(bundled) == sha else forge.blob(sha)
+    if sha is None and bundled is None:
+        raise Denied(f"{path} is missing at the pinned commit and this ftgov has no packaged copy")
+    raw = bundled if bundled is not None and (sha is None or git_blob_sha(bundled) == sha) else forge.blob(sha or "")
     try:
         return schema_from_bytes(raw, path)
     except InputError as exc:
@@ -112,13 +138,18 @@ def policy_at(forge: TreeReader, tree: dict[str, str], where: str) -> tuple[Poli
 
 
 def parse_blob(forge: TreeReader, path: str, sha: str) -> tuple[Document, str]:
-    text = decode(forge.blob(sha), path)
-    if isinstance(text, Finding):
-        raise Denied(f"{path}: {text.rule} {text.message}")
-    loaded = parse_document(text, path)
+    return parse_bytes(forge.blob(sha), path)
+
+
+def parse_bytes(raw: bytes, path: str) -> tuple[Document, str]:
+    """A document as the loader reads it; anything it rejects denies with the loader's finding."""
+    decoded = decode(raw, path)
+    if isinstance(decoded, Finding):
+        raise Denied(f"{path}: {decoded.rule} {decoded.message}")
+    loaded = parse_document(decoded, path)
     if isinstance(loaded, Finding):
         raise Denied(f"{path}:{loaded.line or 1}:{loaded.column or 1}: {loaded.rule} {loaded.message}")
-    return loaded, text
+    return loaded, decoded
 
 
 def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[str, Any]) -> _Pinned:
@@ -144,19 +175,79 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
     policy, policy_schema = policy_at(forge, tree, f"{branch} at {head[:12]}")
     objective_schema = _schema(forge, tree, "objective")
 
-    objective, text = parse_blob(forge, path, tree[path])
+    objective_raw = forge.blob(tree[path])
+    objective, objective_text = parse_bytes(objective_raw, path)
     findings = list(FileChecker(objective_schema, policy_schema, policy).check_document(objective).findings)
     if objective.kind != "FineTuneObjective":
         raise Denied(f"{path} is a {objective.kind}, not a FineTuneObjective")
     model = objective.data.get("model", {}).get("name") if isinstance(objective.data.get("model"), dict) else None
     if objective.data.get("id") != objective_id or model != PurePosixPath(path).parent.name:
         raise Denied(f"{path} declares id {objective.data.get('id')!r} of model {model!r}; it must be objectives/<model>/<id>.yaml")
-    problems = _errors(findings, {path: text})
+    problems = _errors(findings, {path: objective_text})
     if not problems:  # the links are read from a document that passed its schema
         problems = _missing_links(objective, tree, model)
     if problems:
         raise Denied(f"objective {objective_id} does not validate on {branch}", *problems)
-    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH], tree)
+    assert model is not None  # it equals the directory name, checked above
+    register_path = f"registers/{model}.yaml"
+    schema_names = ["objective", "policy"]
+    register_reasons: tuple[str, ...] = ()
+    if register_path in tree:
+        schema_names.append("register")
+        facts["register_blob_sha"] = tree[register_path]
+        checker = FileChecker(objective_schema, policy_schema, None, register_schema=_schema(forge, tree, "register"))
+        register_reasons = _round_reasons(forge, tree, checker, objective_id, path, objective_raw)
+    schemas = tuple((name, schema_source(tree, name)) for name in schema_names)
+    facts["schemas"] = schemas
+    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH], tree, tree.get(register_path), register_reasons, schemas)
+
+
+def _round_reasons(
+    forge: TreeReader, tree: dict[str, str], checker: FileChecker, objective_id: str, path: str, objective_raw: bytes
+) -> tuple[str, ...]:
+    """What the model's register at the pinned commit says against training this round; empty: nothing.
+
+    The register is read as `ftgov validate` reads it (loader, then the register schema);
+    a register the gate cannot read denies, since it could hide any of the states below.
+    """
+    model = PurePosixPath(path).parent.name
+    register_path = f"registers/{model}.yaml"
+    try:
+        register, register_text = parse_blob(forge, register_path, tree[register_path])
+    except Denied as denied:
+        return denied.reasons
+    if register.kind != "CumulativeRegister":
+        return (f"{register_path} is a {register.kind}, not a CumulativeRegister",)
+    problems = _errors(list(checker.check_document(register).findings), {register_path: register_text})
+    if problems:
+        return (f"{register_path} does not validate at the pinned commit", *problems)
+    if text(register.data, "model") != model:
+        return (f"{register_path} says model {text(register.data, 'model')}, not {model} (FTG901)",)
+    rounds = [entry for entry in sequence(register.data, "rounds") if isinstance(entry, dict) and entry.get("objective") == objective_id]
+    if not rounds:
+        return (
+            f"{register_path} has no round for objective {objective_id}; add it (`ftgov new {model}` writes it as proposed) "
+            "and merge it through a reviewed PR",
+        )
+    if len(rounds) > 1:
+        return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",)
+    entry = rounds[0]
+    reasons = []
+    status = text(entry, "status")
+    if status in ENDED:
+        reasons.append(
+            f"{register_path} records round {objective_id} as {status}: it may not train again; "
+            f"start a new round with `ftgov new {model} --parent {objective_id}` (or the round before it)"
+        )
+    pinned = text(entry, "objective_sha256")
+    actual = hashlib.sha256(objective_raw).hexdigest()
+    if pinned is not None and pinned != actual:
+        reasons.append(
+            f"{register_path} pins objective_sha256 {pinned[:16]} for round {objective_id}, but {path} at the pinned commit "
+            f"has sha256 {actual[:16]}: the objective changed after the register recorded it (FTG905); "
+            "restore the approved file, or write the change as a new round"
+        )
+    return tuple(reasons)
 
 
 def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
@@ -168,8 +259,9 @@ def _missing_links(objective: Document, tree: dict[str, str], model: str | None)
     missing = []
     if parent is not None and parent not in ids:
         missing.append(f"model.parent {parent} is not an objective of model {model} on the branch (FTG403)")
-    if rollback != data["model"]["base"] and rollback not in ids - {data["id"]}:
-        missing.append(f"rollback.to {rollback} is neither an earlier objective of model {model} nor model.base (FTG405)")
+    # `base` names the model.base checkpoint, as in compare_to (DESIGN; FTG405 in `ftgov check` agrees).
+    if rollback not in ("base", data["model"]["base"]) and rollback not in ids - {data["id"]}:
+        missing.append(f"rollback.to {rollback} is neither an earlier objective of model {model} nor base / model.base (FTG405)")
     return missing
 
 
@@ -205,12 +297,25 @@ def _requirements(reads: Reads, pinned: _Pinned, tier: str) -> Callable[[PullReq
     return roles_for
 
 
-def _check_branch(forge: ProvenanceForge, branch: str, policy: Policy) -> str:
+def _default_branch(forge: ProvenanceForge) -> str:
+    """The branch GitHub reports as the repository's default; a repository it does not know is a usage error."""
+    from ftgov.forge.github import NotFound  # only GitHub answers "no such repository" this way
+
+    try:
+        return forge.default_branch()
+    except NotFound:
+        where = forge.describe()
+        raise UnknownRef(
+            f"repository {where.repository} on {where.url} does not exist, or the token cannot read it; check --repo and --github-url"
+        ) from None
+
+
+def _check_branch(forge: ProvenanceForge, branch: str, policy: Policy, default: str | None) -> str:
     """The default branch, or one the policy names under gate.branches that GitHub reports protected.
 
-    Returns the default branch's name.
+    Returns the default branch's name (`default`, when the caller already asked).
     """
-    default = forge.default_branch()
+    default = default or forge.default_branch()
     if branch == default:
         return default
     if branch not in policy.gate_branches:
@@ -226,7 +331,7 @@ def _attest(
     decision: str,
     objective_id: str,
     forge: TreeReader,
-    branch: str,
+    branch: str | None,
     now: dt.datetime,
     facts: dict[str, Any],
     reasons: tuple[str, ...],
@@ -249,16 +354,22 @@ def decide(
     forge: ProvenanceForge,
     objective_id: str,
     *,
-    branch: str = "main",
+    branch: str | None = None,
     started_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Attestation:
-    """Allow only if every change to the objective, and to what the gate trusts, came through an approved PR."""
+    """Allow only if every change to the objective, and to what the gate trusts, came through an approved PR.
+
+    `branch` None: the repository's default branch, as the forge reports it.
+    """
     now = now or dt.datetime.now(dt.UTC)
     facts: dict[str, Any] = {"started_at": started_at}
+    default: str | None = None
     try:
+        if branch is None:
+            default = branch = _default_branch(forge)
         pinned = _read_pinned(forge, objective_id, branch, facts)
-        default = _check_branch(forge, branch, pinned.policy)
+        default = _check_branch(forge, branch, pinned.policy, default)
         reads = Reads(forge, branch, default)
         reads.remember_tree(pinned.head, pinned.tree)
         reads.remember_tier(pinned.blob_sha, risk_tier(pinned.objective))
@@ -274,6 +385,7 @@ def decide(
                 f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
             )
         reasons.extend(judged.reasons)
+        reasons.extend(pinned.register_reasons)
         model = PurePosixPath(pinned.path).parent.name
         read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
         reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
@@ -305,6 +417,7 @@ def decide_offline(
     try:
         pinned = _read_pinned(forge, objective_id, branch, facts)
         problems, merge_commit = forge.merge_evidence(pinned.path, pinned.head, branch)
+        problems = [*problems, *pinned.register_reasons]
         reasons = list(problems)
         reasons.append("a local clone cannot show reviews: approvals are unverified")
         if not problems and pinned.policy.allow_unreviewed_local:
@@ -364,12 +477,14 @@ def require_approved(
     *,
     repo: str,
     github_url: str | None = None,
-    branch: str = "main",
+    branch: str | None = None,
     started_at: dt.datetime | str | None = None,
     token: str | None = None,
     cache_dir: Path | None = None,
 ) -> Attestation:
     """Return the attestation if training for objective_id may start; raise GateDenied if not.
+
+    `branch` None (the default) is the repository's default branch as GitHub reports it.
 
     A forge failure raises GateDenied too (its attestation has `undecided` set): a
     launcher never starts a run on doubt.

@@ -12,7 +12,10 @@ The gate trusts three kinds of file at the pinned commit, and checks how each go
 - The policy and the schemas the gate reads (policies/<name>.schema.json): the last PR
   that changed each was approved for the highest tier under the policy at that PR's
   base, so no PR relaxes its own requirement; a direct push denies. A schema identical
-  to the one ftgov was released with is trusted as ftgov's own.
+  to the one ftgov was released with is trusted as ftgov's own, and so is a schema the
+  repository never held (the gate uses the packaged one, as `ftgov check` does); one the
+  repository held and deleted needs its deletion approved like any change, since the
+  repository's own may have been stricter.
 - The model's register (registers/<model>.yaml), when there is one: the last PR that
   changed it was approved for the highest tier among the model's objectives.
 
@@ -153,6 +156,9 @@ class Reads:
         if blob not in self._tiers:
             self._tiers[blob] = tier_of_text(content if content is not None else self.blob(blob), path)
         return self._tiers[blob]
+
+    def knows_tier(self, blob: str) -> bool:
+        return blob in self._tiers
 
     def remember_tier(self, blob: str, tier: str) -> None:
         self._tiers[blob] = tier
@@ -318,6 +324,8 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
             continue  # an older commit of a PR already judged: an intermediate state of that PR
         judged[pr.number] = pr
         label = f"PR #{pr.number}" + ("" if is_newest else " (an earlier change)")
+        if is_newest and revision.commit != pr.head_sha:
+            reads.tree(pr.head_sha)  # as costly as the one file, and answers for the register or policy in the same PR
         reviewed = revision.blob if revision.commit == pr.head_sha else reads.sha_at(revision.path, pr.head_sha)
         if reviewed != revision.blob:
             reasons.append(
@@ -348,6 +356,8 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
     The register schema counts once the model has a register, which is when the gate reads it.
     A schema identical to the one this ftgov was released with needs no provenance: the gate
     would trust its own copy anyway, so how those bytes reached the branch changes nothing.
+    A schema absent from the tree is listed: its absence has a provenance too, when the
+    repository once held it.
     """
     schemas = ["objective", "policy"] + (["register"] if f"registers/{model}.yaml" in tree else [])
     paths = [POLICY_PATH]
@@ -359,10 +369,12 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
     return paths
 
 
-def _last_pr(reads: Reads, path: str, head: str, blob: str) -> tuple[PullRequest | None, list[str]]:
-    """The PR that last changed path, if it brought exactly the blob on the branch."""
+def _last_pr(reads: Reads, path: str, head: str, blob: str | None) -> tuple[PullRequest | None, list[str]]:
+    """The PR that last changed path, if it brought exactly the blob on the branch (None: it deleted the file)."""
     commit = reads.forge.last_commit_touching(path, head)
     if commit is None:
+        if blob is None:
+            return None, []  # never there: nothing to trace
         return None, [f"no commit on {reads.branch} touches {path}"]
     try:
         pr = reads.merged_pr(commit, f"the last change to {path}")
@@ -372,7 +384,7 @@ def _last_pr(reads: Reads, path: str, head: str, blob: str) -> tuple[PullRequest
     reviewed = reads.sha_at(path, pr.head_sha)
     if reviewed != blob:
         return None, [
-            f"{path} on {reads.branch} (blob {blob[:12]}) is not the content PR #{pr.number} approved at its final head "
+            f"{path} on {reads.branch} (blob {(blob or 'absent')[:12]}) is not the content PR #{pr.number} approved at its final head "
             f"{pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): it changed in the merge or after it"
         ]
     return pr, []
@@ -383,10 +395,10 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     reasons: list[str] = []
     changed: dict[int, tuple[PullRequest, list[str]]] = {}
     for path in governance_files(tree, model):
-        if path not in tree:
+        if path == POLICY_PATH and path not in tree:
             reasons.append(f"{path} is missing at the pinned commit")
             continue
-        pr, problems = _last_pr(reads, path, head, tree[path])
+        pr, problems = _last_pr(reads, path, head, tree.get(path))
         reasons.extend(problems)
         if pr is not None:
             changed.setdefault(pr.number, (pr, []))[1].append(path)
@@ -411,6 +423,21 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     return reasons
 
 
+def _model_tier(reads: Reads, tree: dict[str, str], model: str) -> str:
+    """The highest tier among the model's objectives; stops reading at the first at the highest tier.
+
+    Tiers already known (the gated objective's) are asked first, so a high-tier model
+    costs no blob reads at all; each blob read is cached for good anyway.
+    """
+    own = sorted((p for p in tree if is_objective_path(p) and p.split("/")[1] == model), key=lambda p: (not reads.knows_tier(tree[p]), p))
+    found = []
+    for path in own:
+        found.append(reads.tier(tree[path], path))
+        if found[-1] == HIGHEST:
+            break
+    return strictest(found)
+
+
 def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy) -> list[str]:
     """The last PR that changed the model's register, approved for the model's highest tier."""
     path = f"registers/{model}.yaml"
@@ -419,8 +446,12 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
     pr, reasons = _last_pr(reads, path, head, tree[path])
     if pr is None:
         return reasons
-    own = [p for p in tree if is_objective_path(p) and p.split("/")[1] == model]
-    tier = strictest(reads.tier(tree[p], p) for p in own)
+    strictest_roles = policy.required.get(HIGHEST, ())
+    nested = strictest_roles and all(set(policy.required.get(t, ())) <= set(strictest_roles) for t in TIERS)
+    # Approvals that fill the strictest tier's roles fill any subset of them: no need to read tiers.
+    if nested and reads.count(pr, tuple(strictest_roles), policy.teams).satisfied:
+        return []
+    tier = _model_tier(reads, tree, model)
     roles = policy.required.get(tier, ())
     if not roles:
         return [f"{path}: the policy requires no approval for risk tier {tier}"]
