@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .repository import FIXTURES, REPO_FIXTURE, ROOT, build_governance_repo
+from .repository import FIXTURES, REPO_FIXTURE, ROOT, build_governance_repo, copy_policies, governance_files
 
-__all__ = ["FIXTURES", "REPO_FIXTURE", "ROOT", "governance_repo", "run_ftgov"]
+__all__ = ["FIXTURES", "REPO_FIXTURE", "ROOT", "build_governance_repo", "copy_policies", "governance_files", "governance_repo", "run_ftgov"]
 
 # Host credentials never reach a test: a test that needs a token passes its own.
 HOST_SECRETS = ("GITHUB_TOKEN", "GH_TOKEN")

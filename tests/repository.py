@@ -26,6 +26,27 @@ def build_governance_repo(dest: Path) -> Path:
     return dest
 
 
+def governance_files() -> dict[str, bytes]:
+    """The same repository as `build_governance_repo`, as repository path -> bytes, to seed a fake forge."""
+    files = {
+        path.relative_to(REPO_FIXTURE).as_posix(): path.read_bytes()
+        for path in sorted(REPO_FIXTURE.rglob("*"))
+        if path.is_file() and path.name != "README.md"
+    }
+    files.update({f"policies/{schema.name}": schema.read_bytes() for schema in sorted((ROOT / "policies").glob("*.schema.json"))})
+    return files
+
+
+def copy_policies(dest: Path) -> Path:
+    """`dest`/policies with the fixture's policy and the product's schemas, for a repository a test writes itself."""
+    policies = dest / "policies"
+    policies.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_FIXTURE / "policies" / "policy.yaml", policies / "policy.yaml")
+    for schema in (ROOT / "policies").glob("*.schema.json"):
+        shutil.copy(schema, policies / schema.name)
+    return policies
+
+
 def documents(root: Path) -> list[Path]:
     """Every YAML document a full check reads, found independently of ftgov's own walker."""
     return sorted(

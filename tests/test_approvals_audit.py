@@ -14,12 +14,14 @@ from ftgov.audit import audit
 from ftgov.forge.github import GitHubAdmin
 from ftgov.pr_approvals import CONTEXT, check_pull_request
 
-from .conftest import ROOT, run_ftgov
+from .conftest import REPO_FIXTURE, run_ftgov
 from .fakegithub import FakeGitHub, payloads
 from .test_fakegithub_openapi import make_validator, spec  # noqa: F401 - pytest fixtures
 from .test_gate import R3, R4, R4_TEXT, TOKEN, fake, propose, url  # noqa: F401 - pytest fixtures
 
 pytestmark = pytest.mark.usefixtures("url")
+
+POLICY_TEXT = (REPO_FIXTURE / "policies" / "policy.yaml").read_bytes()
 
 
 def admin(url: str) -> GitHubAdmin:  # noqa: F811
@@ -49,7 +51,7 @@ def test_open_pr_fails_until_every_role_approves_and_sets_the_status(fake: FakeG
 
 
 def test_lowering_the_risk_tier_in_the_pr_does_not_lower_the_bar(fake: FakeGitHub, url: str) -> None:  # noqa: F811
-    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    lowered = (REPO_FIXTURE / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
     pr = propose(fake, path=R3, content=lowered, branch="lower-r3")
     pr.review("alice")
     report = check_pull_request(admin(url), pr.number)
@@ -59,7 +61,7 @@ def test_lowering_the_risk_tier_in_the_pr_does_not_lower_the_bar(fake: FakeGitHu
 
 
 def test_the_pr_is_judged_by_the_base_branch_policy(fake: FakeGitHub, url: str) -> None:  # noqa: F811
-    relaxed = (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"medium: [technical, risk]", b"medium: [technical]")
+    relaxed = POLICY_TEXT.replace(b"medium: [technical, risk]", b"medium: [technical]")
     fake.commit("add-r4", {R4: R4_TEXT, "policies/policy.yaml": relaxed}, "add r4 and relax the policy", author="bob")
     pr = fake.open_pr("add-r4", author_login="bob")
     pr.review("alice")
@@ -74,12 +76,26 @@ def test_policy_only_changes_need_the_highest_tier_and_so_does_any_path_not_list
     docs = fake.open_pr("docs", author_login="bob")
     report = check_pull_request(admin(url), docs.number)
     assert report.state == "failure" and report.roles == ("technical", "risk", "independent")  # governed by default
-    fake.commit("policy", {"policies/policy.yaml": (ROOT / "policies" / "policy.yaml").read_bytes() + b"\n"}, "policy", author="bob")
+    fake.commit("policy", {"policies/policy.yaml": POLICY_TEXT + b"\n"}, "policy", author="bob")
     policy = fake.open_pr("policy", author_login="bob")
     assert check_pull_request(admin(url), policy.number).roles == ("technical", "risk", "independent")
 
 
-CODEOWNERS_FULL = (ROOT / "CODEOWNERS").read_bytes()
+# The adopting organisation edits its own CODEOWNERS; the audit tests own this copy of the teams the fake knows.
+CODEOWNERS_FULL = b"""\
+# Who must review changes to the governance repository. GitHub uses the last matching
+# line; several owners on one line mean ANY of them may approve, which is why ftgov's
+# `approvals` status check counts technical, risk and independent sign-off itself.
+*                       @acme/ml-platform
+/objectives/            @acme/ml-tech-leads @acme/model-risk
+/registers/             @acme/ml-tech-leads @acme/model-risk
+/policies/              @acme/model-risk
+/checks/                @acme/ml-platform @acme/model-risk
+/.github/               @acme/ml-platform @acme/model-risk
+/.pre-commit-config.yaml @acme/ml-platform @acme/model-risk
+/.pre-commit-hooks.yaml @acme/ml-platform @acme/model-risk
+/CODEOWNERS             @acme/model-risk
+"""
 REQUIRED = ("ftgov/approvals", "ftgov validate")
 FTGOV_APP_ID = 424242  # the GitHub App that sets ftgov/approvals
 PINNED = {"ftgov/approvals": FTGOV_APP_ID}
@@ -148,7 +164,7 @@ def test_audit_cli_renders_findings_in_every_format(fake: FakeGitHub, url: str, 
 
 def test_a_pr_changing_the_policy_and_a_low_tier_objective_needs_every_high_tier_role(fake: FakeGitHub, url: str) -> None:  # noqa: F811
     low = R4_TEXT.replace(b"risk_tier: medium", b"risk_tier: low")
-    relaxed = (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"high: [technical, risk, independent]", b"high: [technical]")
+    relaxed = POLICY_TEXT.replace(b"high: [technical, risk, independent]", b"high: [technical]")
     fake.commit("both", {R4: low, "policies/policy.yaml": relaxed}, "low objective and a relaxed policy", author="bob")
     pr = fake.open_pr("both", author_login="bob")
     pr.review("alice")

@@ -8,7 +8,7 @@ import pytest
 from ftgov.forge.github import GitHubAdmin
 from ftgov.pr_approvals import ApprovalsReport, check_pull_request
 
-from .conftest import ROOT
+from .conftest import REPO_FIXTURE
 from .fakegithub import FakeGitHub, PullRequest
 from .test_gate import R3, R4_TEXT, TOKEN, fake, url  # noqa: F401 - pytest fixtures
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("url")
 
 HIGH = ("technical", "risk", "independent")
 POLICY = "policies/policy.yaml"
-POLICY_TEXT = (ROOT / POLICY).read_bytes()
+POLICY_TEXT = (REPO_FIXTURE / POLICY).read_bytes()
 
 
 def _check(url: str, number: int) -> ApprovalsReport:  # noqa: F811
@@ -103,14 +103,14 @@ def test_a_register_change_needs_its_models_highest_tier(fake: FakeGitHub, url: 
 def test_deleting_or_moving_an_objective_needs_its_tier_at_base(fake: FakeGitHub, url: str) -> None:  # noqa: F811
     deleted = _check(url, _pr(fake, "delete-r3", {R3: None}))
     assert deleted.objectives == ((R3, "high"),) and deleted.roles == HIGH
-    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    lowered = (REPO_FIXTURE / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
     moved = _check(url, _pr(fake, "move-r3", {R3: None, "objectives/support-agent-v2/support-agent-r3.yaml": lowered}))
     assert dict(moved.objectives) == {R3: "high", "objectives/support-agent-v2/support-agent-r3.yaml": "low"}
     assert moved.roles == HIGH
 
 
 def test_a_file_under_objectives_that_is_not_an_objective_is_governed(fake: FakeGitHub, url: str) -> None:  # noqa: F811
-    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    lowered = (REPO_FIXTURE / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
     report = _check(url, _pr(fake, "yml", {"objectives/support-agent/support-agent-r9.yml": lowered}))
     assert report.objectives == () and report.roles == HIGH
     assert [j.why for j in report.judged] == ["governed by default"]

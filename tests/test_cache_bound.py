@@ -22,7 +22,7 @@ from ftgov.forge.cache import MAX_MB_VARIABLE, evict, max_bytes_from_environment
 from ftgov.forge.github import GitHubForge
 from ftgov.gate import decide
 
-from .conftest import ROOT
+from .conftest import governance_files
 from .fakegithub import FakeGitHub
 
 TOKEN = "ghp_cache_bound_token_0123456789abcdef"
@@ -31,10 +31,7 @@ OBJECTIVE = "support-agent-r3"
 
 @pytest.fixture
 def fake(tmp_path: Path) -> FakeGitHub:
-    files = {
-        str(p.relative_to(ROOT)): p.read_bytes() for folder in ("policies", "objectives") for p in (ROOT / folder).rglob("*") if p.is_file()
-    }
-    return FakeGitHub(tmp_path / "github", repo="acme/governance", initial_files=files, token=TOKEN)
+    return FakeGitHub(tmp_path / "github", repo="acme/governance", initial_files=governance_files(), token=TOKEN)
 
 
 @pytest.fixture

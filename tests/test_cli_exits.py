@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run_ftgov
+from .conftest import build_governance_repo, governance_files, run_ftgov
 from .fakegithub import FakeGitHub
 
 TOKEN = "ghp_cli_exits_token_0123456789abcdef"
@@ -36,15 +36,7 @@ def assert_usage_error(done: subprocess.CompletedProcess[str], *named: str) -> s
 
 
 def _governance(tmp_path: Path) -> Path:
-    root = tmp_path / "governance"
-    root.mkdir()
-    for folder in ("policies", "objectives"):
-        for source in (ROOT / folder).rglob("*"):
-            if source.is_file():
-                target = root / source.relative_to(ROOT)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(source.read_bytes())
-    return root
+    return build_governance_repo(tmp_path / "governance")
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -70,10 +62,7 @@ def master_clone(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def github(tmp_path: Path) -> Iterator[tuple[FakeGitHub, str]]:
-    files = {
-        str(p.relative_to(ROOT)): p.read_bytes() for folder in ("policies", "objectives") for p in (ROOT / folder).rglob("*") if p.is_file()
-    }
-    fake = FakeGitHub(tmp_path / "github", repo="acme/governance", initial_files=files, token=TOKEN)
+    fake = FakeGitHub(tmp_path / "github", repo="acme/governance", initial_files=governance_files(), token=TOKEN)
     with fake.serve() as url:
         yield fake, url
 

@@ -7,14 +7,13 @@ and one objective of its own (a new model in a new domain), and runs `ftgov chec
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, ROOT, copy_policies, run_ftgov
 
 MODEL = "contract-review"
 OBJECTIVE_ID = "contract-review-r1"
@@ -41,7 +40,7 @@ def _round_one(domain: str, method: str) -> dict[str, Any]:
 
 
 def _repository(tmp_path: Path, domain: str, method: str = "lora") -> Path:
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    copy_policies(tmp_path)
     target = tmp_path / OBJECTIVE_PATH
     target.parent.mkdir(parents=True)
     # JSON is YAML: the objective is written exactly as built, with no YAML styling choices.

@@ -19,7 +19,7 @@ from ftgov.forge import git_blob_sha
 from ftgov.forge.github import GitHubForge
 from ftgov.gate import GateDenied, decide, require_approved
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, REPO_FIXTURE, ROOT, governance_files, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest
 
 TOKEN = "ghp_test_token_never_printed_0123456789"
@@ -29,9 +29,8 @@ R3 = "objectives/support-agent/support-agent-r3.yaml"  # risk tier high: technic
 
 
 def _initial_files() -> dict[str, bytes]:
-    files = {f"policies/{p.name}": p.read_bytes() for p in (ROOT / "policies").iterdir()}
-    files.update({str(p.relative_to(ROOT)): p.read_bytes() for p in (ROOT / "objectives").rglob("*.yaml")})
-    return files
+    """The tests' own policy and worked example (tests/fixtures/repo), never the organisation's: see repository.py."""
+    return governance_files()
 
 
 @pytest.fixture
@@ -99,7 +98,7 @@ def test_allows_an_objective_merged_with_every_required_approval(fake: FakeGitHu
 
 
 def test_high_tier_needs_three_different_people(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
-    text = (ROOT / R3).read_bytes().replace(b"li-ml", b"dana-ml")
+    text = (REPO_FIXTURE / R3).read_bytes().replace(b"li-ml", b"dana-ml")
     pr = approved(fake, "alice", "rita", path=R3, content=text, branch="r3-owner")
     pr.merge("merge")
     denied = run(url, tmp_path, "support-agent-r3")
@@ -114,7 +113,7 @@ def test_high_tier_needs_three_different_people(fake: FakeGitHub, url: str, tmp_
 
 
 def test_high_tier_allows_three_different_people(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
-    text = (ROOT / R3).read_bytes().replace(b"li-ml", b"dana-ml")
+    text = (REPO_FIXTURE / R3).read_bytes().replace(b"li-ml", b"dana-ml")
     approved(fake, "alice", "rita", "ivan", path=R3, content=text, branch="r3-owner").merge("squash")
     allowed = run(url, tmp_path, "support-agent-r3")
     assert allowed.decision == "allow", allowed.reasons
@@ -273,7 +272,9 @@ def test_a_later_unapproved_pr_touching_the_objective_is_the_one_judged(fake: Fa
 
 def test_policy_is_read_from_the_pinned_commit(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     policy = (
-        (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"medium: [technical, risk]", b"medium: [technical, risk, independent]")
+        (REPO_FIXTURE / "policies" / "policy.yaml")
+        .read_bytes()
+        .replace(b"medium: [technical, risk]", b"medium: [technical, risk, independent]")
     )
     fake.commit("main", {"policies/policy.yaml": policy}, "medium tier needs independent review")
     approved(fake).merge("merge")
@@ -345,7 +346,7 @@ def test_a_missing_parent_on_the_branch_denies(fake: FakeGitHub, url: str, tmp_p
     assert any("model.parent support-agent-r7" in r for r in attestation.reasons)
 
 
-POLICY_TEXT = (ROOT / "policies" / "policy.yaml").read_bytes()
+POLICY_TEXT = (REPO_FIXTURE / "policies" / "policy.yaml").read_bytes()
 RELAXED = POLICY_TEXT.replace(b"medium: [technical, risk]", b"medium: [technical]")
 
 
@@ -365,7 +366,7 @@ def test_relaxing_the_policy_in_the_objectives_own_pr_does_not_allow(fake: FakeG
 
 
 def test_lowering_the_risk_tier_in_the_pr_keeps_the_old_tier(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
-    lowered = (ROOT / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
+    lowered = (REPO_FIXTURE / R3).read_bytes().replace(b"risk_tier: high", b"risk_tier: low")
     approved(fake, "alice", path=R3, content=lowered, branch="lower").merge("squash")
     attestation = run(url, tmp_path, "support-agent-r3")
     assert attestation.decision == "deny"

@@ -11,12 +11,12 @@ import pytest
 from ftgov.forge.git import LocalGitForge
 from ftgov.gate import decide_offline
 
-from .conftest import ROOT, run_ftgov
+from .conftest import REPO_FIXTURE, run_ftgov
 from .fakegithub import FakeGitHub
 from .test_gate import R4, R4_TEXT, approved, fake  # noqa: F401 - pytest fixture
 
 ALLOW_LOCAL = (
-    (ROOT / "policies" / "policy.yaml").read_bytes().replace(b"waivers: []", b"waivers: []\ngate:\n  allow_unreviewed_local: true")
+    (REPO_FIXTURE / "policies" / "policy.yaml").read_bytes().replace(b"waivers: []", b"waivers: []\ngate:\n  allow_unreviewed_local: true")
 )
 
 

@@ -20,17 +20,17 @@ import pytest
 
 from ftgov.attestation import Attestation
 
-from .conftest import ROOT, run_ftgov
+from .conftest import REPO_FIXTURE, ROOT, copy_policies, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest, payloads
 from .test_gate import R4, R4_TEXT, TOKEN, approved, fake, forge, propose, run, url  # noqa: F401 - pytest fixtures
 
 R1 = "objectives/support-agent/support-agent-r1.yaml"  # risk tier high, no parent: free to move
-R1_TEXT = (ROOT / R1).read_bytes()
+R1_TEXT = (REPO_FIXTURE / R1).read_bytes()
 V2 = "objectives/support-agent-v2/support-agent-r1.yaml"
 V2_TEXT = R1_TEXT.replace(b"name: support-agent\n", b"name: support-agent-v2\n").replace(b"risk_tier: high", b"risk_tier: low")
 LOW = R1_TEXT.replace(b"risk_tier: high", b"risk_tier: low")
 POLICY = "policies/policy.yaml"
-POLICY_TEXT = (ROOT / POLICY).read_bytes()
+POLICY_TEXT = (REPO_FIXTURE / POLICY).read_bytes()
 EVERY_ROLE = ("alice", "rita", "ivan")
 HIGH_ROLES = ("technical", "risk", "independent")
 
@@ -81,9 +81,7 @@ def test_a_yml_file_is_not_an_objective_for_the_gate_nor_for_check(fake: FakeGit
     # The validator agrees: the same file in a checkout is misplaced.
     checkout = tmp_path / "checkout"
     (checkout / "objectives" / "support-agent").mkdir(parents=True)
-    (checkout / "policies").mkdir()
-    for policy_file in (ROOT / "policies").iterdir():
-        (checkout / "policies" / policy_file.name).write_bytes(policy_file.read_bytes())
+    copy_policies(checkout)
     (checkout / yml).write_bytes(LOW)
     checked = run_ftgov("check", "--repo-root", str(checkout))
     assert checked.returncode == 1 and "FTG402" in checked.stdout, checked.stdout + checked.stderr
@@ -111,7 +109,7 @@ def test_a_twin_named_for_the_id_denies_as_check_does(fake: FakeGitHub, url: str
 
 def test_a_parent_link_only_a_yml_file_satisfies_is_missing(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     r3 = "objectives/support-agent/support-agent-r3.yaml"
-    change(fake, {r3: None, r3.replace(".yaml", ".yml"): (ROOT / r3).read_bytes(), R4: R4_TEXT}, "r3-as-yml", *EVERY_ROLE)
+    change(fake, {r3: None, r3.replace(".yaml", ".yml"): (REPO_FIXTURE / r3).read_bytes(), R4: R4_TEXT}, "r3-as-yml", *EVERY_ROLE)
     attestation = run(url, tmp_path)
     assert attestation.decision == "deny"
     assert any("model.parent support-agent-r3 is not an objective of model support-agent" in r for r in attestation.reasons)

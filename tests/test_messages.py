@@ -6,12 +6,11 @@ built in a temp dir, and asserts the whole output line: path:line:col, code and 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run_ftgov
+from .conftest import copy_policies, run_ftgov
 
 PATH = "objectives/contract-review/contract-review-r1.yaml"
 # A valid first round of a new model; each test changes one line of it.
@@ -68,7 +67,7 @@ owners: {technical_lead: dana-ml, risk_reviewer: raj-risk}
 def _validate(tmp_path: Path, text: str, path: str = PATH) -> tuple[int, list[str]]:
     """Exit code and output lines (summary excluded) of `ftgov validate` on one file."""
     if not (tmp_path / "policies").exists():
-        shutil.copytree(ROOT / "policies", tmp_path / "policies")
+        copy_policies(tmp_path)
     target = tmp_path / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
@@ -193,7 +192,7 @@ def test_schema_messages_are_sentences_that_show_the_value(tmp_path: Path, old: 
 def test_an_exclusive_maximum_reads_less_than(tmp_path: Path) -> None:
     """No shipped schema field has an exclusive maximum; a policy schema with one must read as plainly."""
     schema_file = tmp_path / "policies" / "objective.schema.json"
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    copy_policies(tmp_path)
     text = schema_file.read_text(encoding="utf-8")
     marker = '"replay_fraction": {"type": "number", '
     assert text.count(marker) == 1
