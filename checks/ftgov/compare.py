@@ -355,6 +355,14 @@ def _judge(c: Criterion, ctx: _Context) -> Result:
     # The reference: a value recorded in the register, or a measurement of this evaluation.
     ref: Measurement | None = None
     baseline = c.recorded_baseline
+    if baseline is not None and c.compare_to == "base":
+        # The base model is the same in every round: a given base run that measured the value the
+        # register recorded is that reference, and its per-item values make the test paired.
+        table = ctx.references.get("base")
+        given = table.find(*c.metric)[0] if table is not None else None
+        same = given is not None and math.isclose(given.value, baseline, rel_tol=0.0, abs_tol=1e-9)
+        if given is not None and same and not given.settings.differences(cand.settings):
+            ref = given
     if c.kind == "inherited" and c.compare_to == "parent" and baseline is None and c.threshold != "min_value":
         # Today's parent is not the parent the criterion was declared against.
         return _missing(c, key, f"the register recorded no parent value when {c.origin} declared it", candidate=cand.value)

@@ -159,13 +159,20 @@ _RESULT_SUFFIXES = (".json", ".yaml", ".yml", ".eval", ".md")
 
 
 def _load_path(path: Path) -> list[MetricTable]:
-    """A results file, an lm-eval output directory, or a directory of results files (one per suite)."""
-    if not path.is_dir() or any(path.glob("results_*.json")) or any(path.glob("*/results_*.json")):
+    """A results file, an lm-eval output directory, or a directory of results files (one per suite).
+
+    A directory of results files may also hold one lm-eval output directory (a model's whole
+    run: lm-eval/, safety.json, an Inspect log); its files are never skipped for it.
+    """
+    if not path.is_dir() or any(path.glob("results_*.json")):
         return [load(path)]
     files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _RESULT_SUFFIXES and not p.name.startswith("."))
+    holders = sorted(d for d in path.iterdir() if d.is_dir() and any(d.glob("results_*.json")))
+    if holders and (not files or len(holders) > 1):
+        return [load(path)]  # lm-eval's --output_path: one model's subdirectory, or the error naming several
     if not files:
         raise ResultsError(path, "empty directory: no results files (lm-eval output, Inspect logs, model cards or ftgov JSON/YAML)")
-    return [load(p) for p in files]
+    return [load(p) for p in files] + [load(d) for d in holders]
 
 
 def _recorded(ctx: _Context, earlier: Sequence[RoundRecord], role: str) -> MetricTable | None:
