@@ -12,7 +12,7 @@ import pytest
 
 from ftgov.findings import Finding
 from ftgov.loader import MAX_DEPTH, load_document, load_values, needs_hazard_scan, scan_hazards
-from ftgov.positions import PositionIndex, load_round_trip, plain
+from ftgov.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for, load_round_trip, plain
 
 from .conftest import FIXTURES, REPO_FIXTURE, run_ftgov
 from .hostile_inputs import HOSTILE, THROUGH_THE_CLI, write_ambiguous_scalars_file, write_errors_file, write_hostile
@@ -60,7 +60,7 @@ def _no_reading(*args: object, **kwargs: object) -> NoReturn:
 def test_positions_are_one_based_for_keys_and_values() -> None:
     text = "# comment\napiVersion: ftgov/v1\nmodel:\n  name: x\n  tiers: [a, b]\n"
     index = load_round_trip(text, "t.yaml")
-    positions = PositionIndex(index)
+    positions = PositionIndex(index, text)
     assert positions.locate(()) == (2, 1)
     assert positions.locate(("model", "name")) == (4, 9)
     assert positions.locate(("model", "name"), at_key=True) == (4, 3)
@@ -207,12 +207,61 @@ def test_libyaml_positions_equal_round_trip_positions() -> None:
     for name, text, values, slow in _both_paths():
         if isinstance(values, Finding) or isinstance(slow, Finding):
             continue
-        fast_index, slow_index = NodePositionIndex(compose_for_positions(text)), PositionIndex(slow)
+        fast_index, slow_index = NodePositionIndex(compose_for_positions(text)), PositionIndex(slow, text)
         for pointer in _pointers(values):
             for at_key in (False, True):
                 assert fast_index.locate(pointer, at_key=at_key) == slow_index.locate(pointer, at_key=at_key), (name, pointer, at_key)
                 compared += 1
     assert compared > 5000
+
+
+# An empty value has no text of its own: it is placed at its key (ruamel puts it at the next
+# token, lines below; libyaml just after the colon). An empty sequence item stays on its dash's line.
+EMPTY_VALUES = {
+    "at the end of the file": ("a: 1\ndataset_prepared_path:\n", ("dataset_prepared_path",), (2, 1)),
+    "at the end, no line break": ("a: 1\nepochs:", ("epochs",), (2, 1)),
+    "mid-mapping, blank lines after": ("plan:\n  epochs:\n\n\n  batch_size: 8\n", ("plan", "epochs"), (2, 3)),
+    "last in a nested mapping": ("plan:\n  epochs:\nowners: x\n", ("plan", "epochs"), (2, 3)),
+    "followed by spaces and a comment": ("epochs:    # set later\nb: 1\n", ("epochs",), (1, 1)),
+    "CRLF line breaks": ("a: 1\r\nepochs:\r\nb: 2\r\n", ("epochs",), (2, 1)),
+    "in a flow mapping": ("plan: {epochs: , batch_size: 8}\n", ("plan", "epochs"), (1, 8)),
+    "a key of a mapping in a sequence": ("items:\n  - name:\n    size: 1\n", ("items", 0, "name"), (2, 5)),
+    "a sequence item": ("gains:\n  - one\n  -\n  - three\n", ("gains", 1), (3, 4)),
+    "the last sequence item": ("gains:\n  - one\n  -\n", ("gains", 1), (3, 4)),
+    "a written ~ keeps its own place": ("a: ~\nb: 1\n", ("a",), (1, 4)),
+    "a written null on the next line keeps its own place": ("a:\n  null\nb: 1\n", ("a",), (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_VALUES))
+def test_an_empty_value_is_placed_at_its_key_by_both_indexes(name: str) -> None:
+    text, pointer, expected = EMPTY_VALUES[name]
+    from ftgov.loader import compose_for_positions
+
+    slow = PositionIndex(load_round_trip(text, "t.yaml"), text)
+    fast = NodePositionIndex(compose_for_positions(text))
+    assert (slow.locate(pointer), fast.locate(pointer)) == (expected, expected)
+    # Past a large file's threshold the libyaml index answers; one long comment line above shifts the line by one.
+    large = "# " + "x" * LARGE_TEXT + "\n" + text
+    index = index_for(large, "t.yaml")
+    assert isinstance(index, NodePositionIndex)
+    assert index.locate(pointer) == (expected[0] + 1, expected[1])
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_finding_on_an_empty_value_names_its_key_line_in_small_and_large_files(governance_repo: Path, size: str) -> None:
+    """FTG201 (a statement left empty) is not placed at_key by its rule: the index itself must place it."""
+    target = governance_repo / "objectives" / "support-agent" / "support-agent-r3.yaml"
+    text = target.read_text(encoding="utf-8")
+    emptied = "  summary: 12k preference pairs from r2 shadow traffic, both answers correct, senior agents chose the shorter\n"
+    assert text.count(emptied) == 1
+    text = text.replace(emptied, "  summary:\n")
+    target.write_text(text + ("# " + "x" * LARGE_TEXT + "\n" if size == "large" else ""), encoding="utf-8")
+    line = text.splitlines().index("  summary:") + 1
+    done = _run_cli(["validate", "--format", "json", str(target)], governance_repo)
+    assert done.returncode == 1, done.stderr
+    placed = {(f["rule"], f["line"], f["column"]) for f in json.loads(done.stdout)["findings"]}
+    assert ("FTG201", line, 3) in placed, placed
 
 
 def test_a_large_file_full_of_errors_is_reported_capped(governance_repo: Path) -> None:

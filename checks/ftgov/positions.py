@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
@@ -117,7 +118,9 @@ class _Index:
         A pointer that runs past what exists (a missing field) lands on the deepest
         node that does exist, which is where the user has to add it. A step into a
         mapping or sequence that is not the last lands on its key, the line a reader
-        looks for.
+        looks for. An empty value (`key:` with nothing after it) has no text of its
+        own: parsers place it at the next token, which ruamel puts lines below and
+        libyaml just after the colon, so both indexes place it at its key.
         """
         position = self._first_key()
         node = self._root
@@ -131,8 +134,28 @@ class _Index:
         return position
 
 
+# What an explicit null looks like where ruamel places a None value; anything else there is the next token.
+_EXPLICIT_NULL = re.compile(r"(?:~|null|Null|NULL)(?=[ \t,\]}#]|$)")
+# The line breaks ruamel counts lines by.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 class PositionIndex(_Index):
-    """Positions from ruamel's round-trip parse (the authority)."""
+    """Positions from ruamel's round-trip parse (the authority).
+
+    ruamel keeps no node for a null value, so the text tells an empty value from `~` or `null`.
+    """
+
+    def __init__(self, root: Any, text: str) -> None:
+        super().__init__(root)
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def _written_null(self, line: int, column: int) -> bool:
+        """Whether `~` or `null` is written at this 0-based place, rather than nothing."""
+        if self._lines is None:
+            self._lines = _LINE_BREAK.split(self._text)
+        return line < len(self._lines) and _EXPLICIT_NULL.match(self._lines[line], column) is not None
 
     def _first_key(self) -> Place:
         root = self._root
@@ -151,7 +174,9 @@ class PositionIndex(_Index):
                 return None
             (key_line, key_col), (line, col) = node.lc.key(key), node.lc.value(key)
             child = node[key]
-            return _Step((key_line + 1, key_col + 1), (line + 1, col + 1), child, isinstance(child, (CommentedMap, CommentedSeq)))
+            at_key = (key_line + 1, key_col + 1)
+            empty = child is None and not self._written_null(line, col)
+            return _Step(at_key, at_key if empty else (line + 1, col + 1), child, isinstance(child, (CommentedMap, CommentedSeq)))
         if isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             line, col = node.lc.item(part)
             return _Step((line + 1, col + 1), (line + 1, col + 1), node[part], False)
@@ -173,7 +198,7 @@ def index_for(text: str, path: str) -> PositionIndex | NodePositionIndex | Findi
     root = load_round_trip(text, path)
     if isinstance(root, Finding):
         return root
-    return PositionIndex(root)
+    return PositionIndex(root, text)
 
 
 class NodePositionIndex(_Index):
@@ -206,7 +231,10 @@ class NodePositionIndex(_Index):
             if pair is None:
                 return None
             key, value = pair
-            return _Step(self._at(key), self._at(value), value, isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
+            # An empty plain scalar is the empty value; libyaml marks it just after the colon.
+            empty = isinstance(value, yaml.ScalarNode) and value.value == "" and not value.style
+            place = self._at(value if not empty else key)
+            return _Step(self._at(key), place, value, isinstance(value, (yaml.MappingNode, yaml.SequenceNode)))
         if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             item = node.value[part]
             return _Step(self._at(item), self._at(item), item, False)
