@@ -218,14 +218,21 @@ def test_a_repository_that_holds_a_schema_is_checked_with_its_own(tmp_path: Path
 
 
 def test_the_installed_wheel_carries_its_schemas(tmp_path: Path, env: dict[str, str]) -> None:
-    """A consumer's hook installs ftgov from a wheel, not a checkout: the schemas must be inside it."""
-    site = tmp_path / "site"
-    built = run(
-        {**env, "PIP_NO_CACHE_DIR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-        tmp_path,
-        sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile", "--target", str(site), str(ROOT),
-    )  # fmt: skip
+    """A consumer's hook installs ftgov from a wheel, not a checkout: the schemas must be inside it.
+
+    Built and installed offline: the build backend (hatchling) comes from the test extra,
+    not from PyPI at test time. pip reads no configuration (no index, mirror or find-links)
+    and may consult no index, so anything it tried to fetch would fail the test.
+    """
+    site, dist = tmp_path / "site", tmp_path / "dist"
+    offline = {k: v for k, v in env.items() if not k.startswith("PIP_")}
+    offline.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_NO_CACHE_DIR="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    pip = (sys.executable, "-m", "pip")
+    built = run(offline, tmp_path, *pip, "wheel", "-q", "--no-build-isolation", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
     assert built.returncode == 0, built.stderr
+    [wheel] = dist.glob("ftgov-*.whl")
+    installed = run(offline, tmp_path, *pip, "install", "-q", "--no-deps", "--no-compile", "--target", str(site), str(wheel))
+    assert installed.returncode == 0, installed.stderr
     assert (site / "ftgov" / "schemas" / "objective.schema.json").is_file()
     repo = consumer_repository(tmp_path / "governance")
     wheel_env = {**env, "PYTHONPATH": str(site)}
