@@ -383,3 +383,29 @@ def test_a_bad_register_is_exit_2_naming_it(ledger: Path, edit: tuple[str, str],
 def test_a_time_without_zone_is_exit_2(ledger: Path) -> None:
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", "2026-02-10T08:00:00")
     assert code == 2 and "--started-at '2026-02-10T08:00:00': give an RFC 3339 time with a time zone" in err
+
+
+def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(ledger: Path, tmp_path: Path) -> None:
+    register = ledger / REGISTER
+    text = register.read_text()
+    head, _, _ = text.partition("  - objective: ledger-r3\n")
+    register.write_text(head + "  - objective: ledger-r3\n    status: proposed\n")
+    code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", "2026-02-10T08:00:00Z")
+    assert code == 2 and "ledger-r3 is proposed: pass --gate-attestation FILE" in err
+    attestation = _attestation(ledger, tmp_path)
+    code, out, err = record(
+        ledger,
+        "ledger-r3",
+        "--config",
+        AXOLOTL,
+        "--config",
+        DEVICES,
+        "--gate-attestation",
+        attestation,
+        "--started-at",
+        "2026-02-10T08:00:00Z",
+    )
+    assert (code, err) == (0, "") and "ledger-r3: proposed -> training" in out
+    pinned = hashlib.sha256((ledger / "objectives/ledger/ledger-r3.yaml").read_bytes()).hexdigest()
+    assert f"  - objective: ledger-r3\n    objective_sha256: {pinned}\n    status: training\n    approval:\n" in register.read_text()
+    assert check(ledger)[0] == 0
