@@ -917,7 +917,9 @@ def evaluate(
 @main.command("new")
 @click.argument("model")
 @click.option("--parent", "parent", metavar="ID", default=None, help="The round to build on. Default: the register's last live round.")
-@click.option("--base-model", metavar="REPOSITORY@REVISION", default=None, help="Round 1 only: the base checkpoint, e.g. org/model@5206a32.")
+@click.option(
+    "--base-model", metavar="REPOSITORY@REVISION", default=None, help="Round 1 only: the base checkpoint, e.g. org/model@5206a32."
+)
 @repo_root_option
 def new(model: str, parent: str | None, base_model: str | None, repo_root: Path | None) -> None:
     """Scaffold the next round of MODEL: its objective and its `proposed` register entry.
@@ -943,4 +945,6 @@ def new(model: str, parent: str | None, base_model: str | None, repo_root: Path 
         _fail_input(f"{model}: cannot write the new round ({exc.strerror or type(exc).__name__})")
         return
     created = " (created)" if result.register_created else ""
-    click.echo(f"wrote {result.objective_path} and a proposed round in {result.register_path}{created}; replace every TODO, then `ftgov check`")
+    click.echo(
+        f"wrote {result.objective_path} and a proposed round in {result.register_path}{created}; replace every TODO, then `ftgov check`"
+    )
