@@ -4,7 +4,9 @@ A team starts in the right place: the new objective names its parent, starts fro
 base checkpoint with the same owners, risk tier, domain and configuration plan, carries
 the policy's standing safety suite as regression boundaries, and lists the criteria it
 inherits from earlier rounds (ftgov.inheritance) as comments. Everything only its authors
-can say is TODO, which `ftgov check` reports (FTG2xx) until it is written. The register
+can say is TODO (and each source's record count 0), which `ftgov check` reports (FTG201)
+until it is written; so are the assessments the policy's domain_rules require for the domain.
+`--parent` must be the latest live round: a fork from an older one is FTG904's error. The register
 gains the round as `proposed`, appended as text so nothing already there changes.
 """
 
@@ -51,11 +53,15 @@ def scaffold(repo: Repository, model: str, parent_id: str | None, base: str | No
     policy = ops.load_policy(repo)
     register = ops.load_register(repo, model) if (repo.root / "registers" / f"{model}.yaml").is_file() else None
     rounds = register.rounds if register is not None else []
+    live = [entry for entry in rounds if text(entry, "status") not in DEAD]
+    latest = text(live[-1], "objective") if live else None
     if parent_id is None:
-        live = [entry for entry in rounds if text(entry, "status") not in DEAD]
-        parent_id = text(live[-1], "objective") if live else None
+        parent_id = latest
     elif register is not None and parent_id not in {text(entry, "objective") for entry in rounds}:
         raise InputError(f"--parent {parent_id}: not a round of {register.path}")
+    elif register is not None and parent_id != latest:
+        # A fork from an older round is what FTG904 rejects; say so before writing anything.
+        raise InputError(f"--parent {parent_id}: the next round of {model} builds on its latest live round, {latest} ({register.path})")
     parent: dict[str, Any] | None = None
     if parent_id is not None:
         _, parent = ops.load_objective(repo, model, parent_id)
@@ -236,6 +242,19 @@ def _inherited_comments(inherited: list[StackCriterion], parent_id: str) -> Iter
         yield f"#   {c.ref} [{c.kind}] {c.metric.key}: {threshold} vs {c.compare_to}{baseline}{anchor}"
 
 
+def _assessment_lines(policy: Policy, domain: str, carried: Mapping[str, Any]) -> Iterator[str]:
+    """The domain's required assessments (policy domain_rules), each a TODO for this round to state."""
+    required = policy.domain_rules.get(domain, ())
+    if not required:
+        return
+    yield f"assessments:  # policy domain_rules for {domain}: state each for this round"
+    for name in required:
+        earlier = " (the parent's is a starting point)" if name in carried else ""
+        yield f"  {name}:"
+        yield f"    summary: TODO the conclusion of this round's {name} assessment{earlier}"
+        yield "    reference: TODO where the full assessment is recorded"
+
+
 def render_objective(
     objective_id: str,
     model: str,
@@ -296,6 +315,7 @@ def render_objective(
     ]
     plan = plan or {"method": "lora", "learning_rate": 1.0e-4, "epochs": 1, "batch_size": 32}
     lines += [f"  {_scalar(key)}: {_flow(value)}" for key, value in plan.items()]
+    lines += list(_assessment_lines(policy, text(parent_model, "domain") or "general", mapping(parent, "assessments") if parent else {}))
     lines += [
         "rollback:",
         f"  to: {parent_id or 'base'}",

@@ -15,7 +15,9 @@ PLACEHOLDER = Rule(
     "placeholder-text",
     Severity.ERROR,
     """
-A required statement is empty or placeholder text (TODO, TBD, n/a, -, lorem ipsum).
+A statement is empty or placeholder text (TODO, TBD, n/a, -, lorem ipsum), or a data
+source states 0 records. Every string of the objective counts, metric names included;
+only ids and the header (apiVersion, kind) are left to the schema.
 
 Why this matters: AG-341 test 8.1 checks that the objective is complete before
 training. A template with `rationale: TODO` passes a schema but documents nothing, and
@@ -25,6 +27,8 @@ stays unanswerable (docs/why.md#undocumented-fine-tunes).
 Example:
     hypothesis: TBD
     expected_gains: []
+    metric: {suite: TODO, task: TBD, name: n/a}
+    sources: [{name: claims, records: 0, split: train, rights: {status: cleared}}]
 
 Fix: write the statement. If a list such as accepted_tradeoffs really is empty, say
 so in a sentence (e.g. capability: none, description: why nothing may degrade).
@@ -92,6 +96,11 @@ _TEXT_FIELDS: tuple[Pointer, ...] = (
     ("assessments", "*", "summary"),
     ("assessments", "*", "reference"),
 )
+# Identifiers and the document header are checked by the schema; "todo-criterion" is a
+# legitimate (if odd) id, while every other string -- metric names included -- is a statement.
+_NOT_STATEMENTS = frozenset({"apiVersion", "kind", "id"})
+# A source or holdout of zero records documents no data: the scaffold writes 0 until filled.
+_RECORD_COUNTS: tuple[Pointer, ...] = (("dataset", "sources", "*", "records"), ("dataset", "validation", "records"))
 # Empty success_criteria / regression_boundaries have their own codes (FTG301, FTG302).
 _REQUIRED_LISTS = ("expected_gains", "accepted_tradeoffs")
 _MIN_WORDS = 5
@@ -113,6 +122,19 @@ def _expand(data: Any, pattern: Pointer, prefix: Pointer = ()) -> Iterator[tuple
         yield from _expand(data[head], rest, (*prefix, head))
 
 
+def _strings(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, str]]:
+    """Every string value of the document with its pointer, except identifiers and the header."""
+    if isinstance(data, dict):
+        for key, item in data.items():
+            if key not in _NOT_STATEMENTS:
+                yield from _strings(item, (*prefix, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _strings(item, (*prefix, i))
+    elif isinstance(data, str):
+        yield prefix, data
+
+
 def is_placeholder(value: str) -> bool:
     stripped = value.strip()
     return stripped.lower() in _PLACEHOLDER_VALUES or bool(_PLACEHOLDER_WORDS.search(stripped))
@@ -120,13 +142,18 @@ def is_placeholder(value: str) -> bool:
 
 def check(doc: Document, policy: Policy | None) -> Iterator[Finding]:
     data = doc.data
+    for pointer, statement in _strings(data):
+        if is_placeholder(statement):
+            shown = statement.strip() or "empty"
+            yield PLACEHOLDER.at(doc.path, pointer, f"{dotted(pointer)} is placeholder text ({shown!r}); state it")
     for pattern in _TEXT_FIELDS:
         for pointer, value in _expand(data, pattern):
-            if isinstance(value, str) and is_placeholder(value):
-                shown = value.strip() or "empty"
-                yield PLACEHOLDER.at(doc.path, pointer, f"{dotted(pointer)} is placeholder text ({shown!r}); state it")
-            elif value is None:
+            if value is None:
                 yield PLACEHOLDER.at(doc.path, pointer, f"{dotted(pointer)} is empty; state it")
+    for pattern in _RECORD_COUNTS:
+        for pointer, count in _expand(data, pattern):
+            if count == 0 and not isinstance(count, bool):
+                yield PLACEHOLDER.at(doc.path, pointer, f"{dotted(pointer)} is 0; state how many records it holds")
     for name in _REQUIRED_LISTS:
         if isinstance(data.get(name), list) and not data[name]:
             yield PLACEHOLDER.at(doc.path, (name,), f"{name} is an empty list; AG-341 4.1 requires it to be stated")
