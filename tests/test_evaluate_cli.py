@@ -20,6 +20,7 @@ import yaml
 from .conftest import FIXTURES, ROOT, run_ftgov
 
 RESULTS = FIXTURES / "evaluate" / "results"
+SETTINGS = {"n_shot": 0, "version": "1"}  # what the fixtures' runs were measured with, kept beside each measured value
 REGISTER = "registers/ledger.yaml"
 R3_APPROVED = """    objective_sha256: c1f598b08b7ba056ba1e3ec6c3ad3d98bf919e863c59bda8048794d357ea6f41
     status: approved
@@ -111,7 +112,7 @@ def test_json_carries_designs_shape_and_the_inputs_sha256(ledger: Path) -> None:
         assert source["sha256"] == hashlib.sha256(Path(source["path"]).read_bytes()).hexdigest()
     roles = {source["role"] for source in found["inputs"]}
     assert roles == {"candidate", "base", "parent"}
-    assert found["measured"]["lm-eval/reconcile/acc"] == {"base": 0.6, "parent": 0.695, "candidate": 0.7}
+    assert found["measured"]["lm-eval/reconcile/acc"] == {"base": 0.6, "parent": 0.695, "candidate": 0.7, "settings": SETTINGS}
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,7 @@ def test_omitted_baselines_come_from_the_register(ledger: Path) -> None:
     assert found["verdict"] == "fail"
     register_inputs = [s for s in found["inputs"] if s["format"] == "register"]
     assert {s["role"] for s in register_inputs} == {"base", "parent"}
-    assert found["measured"]["lm-eval/tone/acc"] == {"base": 0.40, "parent": 0.50, "candidate": 0.51}
+    assert found["measured"]["lm-eval/tone/acc"] == {"base": 0.40, "parent": 0.50, "candidate": 0.51, "settings": SETTINGS}
 
 
 def test_a_given_parent_overrides_the_register(ledger: Path) -> None:
@@ -225,7 +226,7 @@ def test_record_appends_to_the_round_and_check_still_passes(ledger: Path) -> Non
     assert data["rounds"][2]["status"] == "evaluated"
     assert evaluation["report_sha256"] == hashlib.sha256(report_file.read_bytes()).hexdigest()
     assert evaluation["verdict"] == "pass" and evaluation["report"] == "registers/ledger/ledger-r3.evaluation.json"
-    assert evaluation["measured"]["inspect/short/accuracy"] == {"base": 0.3, "parent": 0.3, "candidate": 0.5}
+    assert evaluation["measured"]["inspect/short/accuracy"] == {"base": 0.3, "parent": 0.3, "candidate": 0.5, "settings": SETTINGS}
     # every byte outside the added lines is unchanged; the status is replaced in place, its comment kept
     diff = [line for line in difflib.ndiff(before.splitlines(keepends=True), after.splitlines(keepends=True)) if line[0] in "+-"]
     assert diff[:2] == [
@@ -260,35 +261,28 @@ def test_a_failing_verdict_is_recorded_as_fail_and_check_agrees(ledger: Path) ->
     assert run_ftgov("check", "--repo-root", str(ledger)).returncode == 0
 
 
-def test_record_creates_a_missing_round_and_names_the_missing_steps(ledger: Path) -> None:
+def test_record_refuses_a_round_the_register_lacks_and_names_the_missing_steps(ledger: Path) -> None:
+    # A round created as `evaluated` would have no run, which `ftgov check` rejects (FTG906)
+    # and `ftgov record-run` can no longer add: --record refuses and writes nothing instead.
     register = ledger / REGISTER
     text = register.read_text()
     register.write_text(text[: text.index("  - objective: ledger-r3\n")])
+    before = register.read_bytes()
     done = evaluate(ledger, "ledger-r3", "r3-good", "--record")
-    assert done.returncode == 0, done.stderr
-    assert "added a round for ledger-r3" in done.stderr
-    assert "does not yet record the approval" in done.stderr and "finished training run" in done.stderr
-    data = yaml.safe_load(register.read_text())
-    assert [r["objective"] for r in data["rounds"]] == ["ledger-r1", "ledger-r2", "ledger-r3"]
-    new = data["rounds"][2]
-    assert new["status"] == "evaluated" and new["evaluation"]["verdict"] == "pass"
-    objective = (ledger / "objectives" / "ledger" / "ledger-r3.yaml").read_bytes()
-    assert new["objective_sha256"] == hashlib.sha256(objective).hexdigest()
-    assert register.read_text().startswith(text[: text.index("  - objective: ledger-r3\n")])
-    checked = run_ftgov("check", "--repo-root", str(ledger))
-    assert checked.returncode == 1 and "FTG906" in checked.stdout  # the run is still to be recorded, as the output said
+    assert done.returncode == 1, done.stderr
+    assert "has no round for ledger-r3" in done.stderr and "ftgov new" in done.stderr and "ftgov record-run" in done.stderr
+    assert register.read_bytes() == before
+    assert not (ledger / "registers" / "ledger" / "ledger-r3.evaluation.json").exists()
+    assert run_ftgov("check", "--repo-root", str(ledger)).returncode == 0
 
 
-def test_record_creates_a_missing_register(ledger: Path) -> None:
+def test_record_refuses_without_a_register(ledger: Path) -> None:
     (ledger / REGISTER).unlink()
     shutil.rmtree(ledger / "registers" / "ledger")
     done = evaluate(ledger, "ledger-r1", "r3-good", "--record", parent=None)
-    assert "created registers/ledger.yaml" in done.stderr, done.stderr
-    data = yaml.safe_load((ledger / REGISTER).read_text())
-    assert data["model"] == "ledger" and data["base"] == "example-org/base-model@0a1b2c3"
-    assert [r["objective"] for r in data["rounds"]] == ["ledger-r1"]
-    assert data["rounds"][0]["evaluation"]["measured"]["lm-eval/reconcile/acc"] == {"base": 0.6, "candidate": 0.7}
-    assert (ledger / "registers" / "ledger" / "ledger-r1.evaluation.json").is_file()
+    assert done.returncode == 1, done.stderr
+    assert "registers/ledger.yaml does not exist" in done.stderr and "ftgov record-run" in done.stderr
+    assert not (ledger / REGISTER).exists() and not (ledger / "registers" / "ledger").exists()
 
 
 # Large inputs: the bootstrap above EXACT_DRAWS agrees with resampling every item

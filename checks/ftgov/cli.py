@@ -895,20 +895,13 @@ def evaluate(
         except (InputError, EditError) as exc:
             _fail_input(f"--record: {exc}")
             return
+        except OSError as exc:
+            _fail_input(f"--record: {exc.filename or 'the register'}: cannot write ({exc.strerror or type(exc).__name__})")
+            return
         except PolicyRefusal as exc:
             click.echo(f"ftgov: refused: {exc}", err=True)
             sys.exit(1)
-        made = {"register": f"created {outcome.register}", "round": f"added a round for {objective_id} to {outcome.register}"}
         click.echo(f"ftgov: recorded {outcome.report} and pinned it in {outcome.register} ({objective_id} is now evaluated)", err=True)
-        if outcome.created is not None:
-            click.echo(f"ftgov: {made[outcome.created]}", err=True)
-        if outcome.lacking:
-            steps = {
-                "approval": "the approval (`ftgov record-run --gate-attestation`)",
-                "run": "the finished training run (`ftgov record-run`)",
-            }
-            lacking = " or ".join(steps[s] for s in outcome.lacking)
-            click.echo(f"ftgov: the register does not yet record {lacking}; `ftgov check` reports the round until it does", err=True)
         for line in outcome.findings:
             click.echo(f"ftgov: register now: {line}", err=True)
     sys.exit(0 if result.passed else 1)

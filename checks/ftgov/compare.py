@@ -29,7 +29,7 @@ import numpy as np
 from ftgov.inheritance import RoundRecord, Stack, build_stack
 from ftgov.policy import Policy
 from ftgov.results import stats
-from ftgov.results.table import Items, Measurement, MetricTable
+from ftgov.results.table import Items, Measurement, MetricTable, Settings
 
 ALPHA = 0.05
 CORRECTION = "bonferroni"
@@ -54,6 +54,7 @@ class Criterion:
     higher_is_better: bool = True
     recorded_baseline: float | None = None  # inherited: the reference the register recorded when it was declared
     floor: float | None = None  # inherited success: the worst value allowed (achieved minus inherited_max_drop)
+    recorded_settings: Settings | None = None  # inherited: the settings the declaring round's values were measured with
 
     @property
     def key(self) -> str:
@@ -308,12 +309,19 @@ def _expand(criteria: Sequence[Criterion], candidate: MetricTable, references: M
             expanded.append(c)
             continue
         if c.kind == "calibration":
-            with_confidence = [m for m in candidate if m.items is not None and m.items.confidences is not None]
+            # Wherever EITHER run logged confidences: a metric whose confidences vanished from one
+            # side (a deleted samples file) is judged missing, never silently left out.
+            sides = [candidate, *(t for role, t in references.items() if role == c.compare_to)]
+            with_confidence: dict[tuple[str, str | None, str], str] = {}
+            for table in sides:
+                for m in table:
+                    if m.items is not None and m.items.confidences is not None:
+                        with_confidence.setdefault((m.suite, m.task, _name(m)), m.key)
             if not with_confidence and c.origin != "policy":
                 expanded.append(c)  # the objective declared calibration: judged missing, nothing to compute ECE from
-            # The policy's default applies wherever confidences exist; a run that logs none has no
+            # The policy's default applies wherever confidences exist; runs that log none have no
             # calibration to lose unless the objective declared one (then it is missing, above).
-            expanded.extend(replace(c, id=f"calibration:{m.key}", metric=(m.suite, m.task, _name(m))) for m in with_confidence)
+            expanded.extend(replace(c, id=f"calibration:{key}", metric=metric) for metric, key in with_confidence.items())
         elif c.kind == "default-general":
             # The objective names no general-capability boundary, so the policy default guards
             # every other metric both runs measured: a drop anywhere is forgetting until shown otherwise.
@@ -350,6 +358,10 @@ def _judge(c: Criterion, ctx: _Context) -> Result:
     key = cand.key
     if c.kind == "calibration":
         return _judge_calibration(c, cand, ctx)
+    if c.kind == "inherited":
+        unsettled = _inherited_settings(c, cand, ctx)
+        if unsettled is not None:
+            return _missing(c, key, unsettled, candidate=cand.value)
     sign = _sign(c, cand)
     rng = stats.rng_for(f"{c.origin}/{c.id}/{key}", ctx.seed)
     # The reference: a value recorded in the register, or a measurement of this evaluation.
@@ -421,6 +433,32 @@ def _judge(c: Criterion, ctx: _Context) -> Result:
     return Result(
         c, key, status, baseline, cand.value, delta, (interval.low, interval.high), interval.method, reasons, flipped, flipped_count
     )
+
+
+def _inherited_settings(c: Criterion, cand: Measurement, ctx: _Context) -> str | None:
+    """Why an inherited criterion's recorded values cannot be compared with the candidate's, or None.
+
+    The register's values (the anchor, the achieved floor) were measured with the settings it
+    recorded beside them. A value recorded without settings (a register written before they were
+    kept) is vouched for by the base run given with --baseline, the same model every round
+    measured; with neither, and a candidate whose settings are known, it is missing.
+    """
+    assert c.metric is not None
+    if c.recorded_settings is not None:
+        differences = c.recorded_settings.differences(cand.settings)
+        if differences:
+            return f"the values {c.origin} recorded and the candidate run differ: {', '.join(differences)}"
+        return None
+    if cand.settings == Settings():
+        return None  # neither side recorded a setting that could differ
+    table = ctx.references.get("base")
+    given = table.find(*c.metric)[0] if table is not None else None
+    if given is None:
+        return f"the register recorded no settings with {c.origin}'s values and no base run given measured it; give --baseline"
+    differences = given.settings.differences(cand.settings)
+    if differences:
+        return f"base and candidate runs differ: {', '.join(differences)} ({c.origin}'s values carry no settings)"
+    return None
 
 
 def _against(low: float, high: float, need: float, label: str, what: str) -> tuple[str, str]:
@@ -505,6 +543,8 @@ def _judge_calibration(c: Criterion, cand: Measurement, ctx: _Context) -> Result
     differences = ref.settings.differences(cand.settings)
     if differences:
         return _missing(c, key, f"{c.compare_to} and candidate runs differ: {', '.join(differences)}")
+    if cand.items is None or cand.items.confidences is None:
+        return _missing(c, key, f"the candidate run has no per-item confidences for {cand.key} (its samples file is missing?)")
     if ref.items is None or ref.items.confidences is None:
         return _missing(c, key, f"the {c.compare_to} run has no per-item confidences for {cand.key}")
     paired = _pair(ref, cand)

@@ -18,7 +18,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
 from ftgov.results import Measurement, MetricTable, Provenance, ResultsError, Settings, load
 from ftgov.results.table import NO_FILTER
-from ftgov.yaml_append import EditError, Flow, Time, add_keys, compose, node_at, render, replace_scalar
+from ftgov.yaml_append import Flow, Time, add_keys, replace_scalar
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 REGISTER_FORMAT = "register"
@@ -44,7 +44,7 @@ class Evaluation:
     model: str
     chain: tuple[str, ...]  # the rounds whose criteria apply, round 1 first
     references: Mapping[str, str]  # base | parent -> where its values came from
-    measured: Mapping[str, Mapping[str, float]]  # metric key -> {base, parent, candidate}: what the register pins
+    measured: Mapping[str, Mapping[str, Any]]  # metric key -> {base, parent, candidate, settings}: what the register pins
 
     @property
     def passed(self) -> bool:
@@ -100,7 +100,11 @@ def evaluate(
         recorded = _recorded(ctx, earlier, role)
         reference_tables[role] = recorded
         references[role] = f"recorded in registers/{ctx.model}.yaml ({_recorded_from(earlier, role)})" if recorded is not None else "none"
-    criteria = build_criteria(ctx.objective, ctx.policy, stack)
+    settings = _recorded_settings(ctx)
+    criteria = [
+        replace(c, recorded_settings=settings.get((c.origin, c.key))) if c.kind == "inherited" else c
+        for c in build_criteria(ctx.objective, ctx.policy, stack)
+    ]
     options: dict[str, Any] = {"inconclusive": ctx.policy.defaults.inconclusive}
     if resamples is not None:
         options["resamples"] = resamples
@@ -177,16 +181,57 @@ def _load_path(path: Path) -> list[MetricTable]:
 
 def _recorded(ctx: _Context, earlier: Sequence[RoundRecord], role: str) -> MetricTable | None:
     """The register's values for a reference the user did not give, as a table without uncertainty."""
-    values: dict[str, float] = {}
+    values: dict[str, tuple[float, Settings]] = {}
+    settings = _recorded_settings(ctx)
     if role == "base":
         for record in earlier:  # later rounds' records of the base override earlier ones (they should agree)
-            values.update({key: m.base for key, m in record.measured.items() if m.base is not None})
+            found = settings.get
+            values.update(
+                {key: (m.base, found((record.objective_id, key), Settings())) for key, m in record.measured.items() if m.base is not None}
+            )
     elif earlier:
-        values = {key: m.candidate for key, m in earlier[-1].measured.items() if m.candidate is not None}
+        last = earlier[-1]
+        values = {
+            key: (m.candidate, settings.get((last.objective_id, key), Settings()))
+            for key, m in last.measured.items()
+            if m.candidate is not None
+        }
     if not values or ctx.register is None:
         return None
     source = Provenance(ctx.register.path, hashlib.sha256(ctx.register.text.encode()).hexdigest(), REGISTER_FORMAT)
-    return MetricTable(tuple(_synthetic(key, value, source) for key, value in sorted(values.items())), (source,))
+    return MetricTable(tuple(_synthetic(key, value, found, source) for key, (value, found) in sorted(values.items())), (source,))
+
+
+_SETTING_KEYS = ("n_shot", "version", "task_hash", "limit")
+
+
+def _recorded_settings(ctx: _Context) -> dict[tuple[str, str], Settings]:
+    """(objective id, metric key) -> the settings the register recorded beside that round's measured values."""
+    found: dict[tuple[str, str], Settings] = {}
+    for entry in ctx.register.rounds if ctx.register is not None else []:
+        evaluation = entry.get("evaluation")
+        measured = evaluation.get("measured") if isinstance(evaluation, Mapping) else None
+        for key, values in measured.items() if isinstance(measured, Mapping) else ():
+            raw = values.get("settings") if isinstance(values, Mapping) else None
+            if isinstance(raw, Mapping):
+                found[(str(entry.get("objective")), str(key))] = _settings_from(raw)
+    return found
+
+
+def _settings_from(raw: Mapping[str, Any]) -> Settings:
+    n_shot, version, task_hash, limit = (raw.get(k) for k in _SETTING_KEYS)
+    return Settings(
+        n_shot=n_shot if isinstance(n_shot, int) and not isinstance(n_shot, bool) else None,
+        version=None if version is None else str(version),
+        task_hash=None if task_hash is None else str(task_hash),
+        limit=float(limit) if isinstance(limit, (int, float)) and not isinstance(limit, bool) else None,
+    )
+
+
+def _settings_entry(settings: Settings) -> dict[str, Any]:
+    """The settings as the register keeps them: only what the run recorded (an absent limit is the whole set)."""
+    values = {"n_shot": settings.n_shot, "version": settings.version, "task_hash": settings.task_hash, "limit": settings.limit}
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _recorded_from(earlier: Sequence[RoundRecord], role: str) -> str:
@@ -195,17 +240,21 @@ def _recorded_from(earlier: Sequence[RoundRecord], role: str) -> str:
     return f"{earlier[-1].objective_id}'s measured candidate values"
 
 
-def _synthetic(key: str, value: float, source: Provenance) -> Measurement:
+def _synthetic(key: str, value: float, settings: Settings, source: Provenance) -> Measurement:
     parts = key.split("/")
     suite, name = parts[0], parts[-1]
     task = "/".join(parts[1:-1]) or None
     metric, _, filter_ = name.partition(",")
-    return Measurement(suite, task, metric, filter_ or NO_FILTER, value, None, None, None, Settings(), source, None, not filter_)
+    return Measurement(suite, task, metric, filter_ or NO_FILTER, value, None, None, None, settings, source, None, not filter_)
 
 
-def _measured(verdict: Verdict, candidate: MetricTable, references: Mapping[str, MetricTable | None]) -> dict[str, dict[str, float]]:
-    """Per criterion metric: the base, parent and candidate values this evaluation saw (what later rounds anchor on)."""
-    measured: dict[str, dict[str, float]] = {}
+def _measured(verdict: Verdict, candidate: MetricTable, references: Mapping[str, MetricTable | None]) -> dict[str, dict[str, Any]]:
+    """Per criterion metric: the base, parent and candidate values this evaluation saw (what later rounds anchor on).
+
+    A reference value measured with other settings than the candidate's is left out: the
+    entry's settings are the candidate's, and every value beside them was measured with them.
+    """
+    measured: dict[str, dict[str, Any]] = {}
     for result in verdict.criteria:
         c = result.criterion
         if c.metric is None or c.kind == "calibration":
@@ -213,13 +262,16 @@ def _measured(verdict: Verdict, candidate: MetricTable, references: Mapping[str,
         found, _ = candidate.find(*c.metric)
         if found is None:
             continue
-        values: dict[str, float] = {}
+        values: dict[str, Any] = {}
         for role in _ROLES:
             table = references.get(role)
             ref = table.find(*c.metric)[0] if table is not None else None
-            if ref is not None:
+            if ref is not None and not ref.settings.differences(found.settings):
                 values[role] = ref.value
         values["candidate"] = found.value
+        recorded = _settings_entry(found.settings)
+        if recorded:
+            values["settings"] = recorded
         measured.setdefault(c.key, values)
     return measured
 
@@ -231,71 +283,78 @@ def _measured(verdict: Verdict, candidate: MetricTable, references: Mapping[str,
 class RecordOutcome:
     report: str  # the report's repository path
     register: str
-    created: str | None  # "register" | "round" | None
-    lacking: tuple[str, ...]  # earlier steps the round still does not record
     findings: tuple[str, ...]  # what `ftgov check` will now report about the register, one line each
 
 
+# What a round still needs before its evaluation can be recorded, by status: --record
+# moves only a `trained` round to `evaluated` (the status machine FTG906 checks), so any
+# earlier status is a refusal naming the next step rather than a register `check` rejects.
+_NEXT_STEP = {
+    "proposed": "its approval (merge the objective's pull request, then `ftgov record-run --gate-attestation ...`) "
+    "and its finished training run (`ftgov record-run --finished-at ...`)",
+    "approved": "its finished training run (`ftgov record-run --config ... --started-at ... --finished-at ...`)",
+    "training": "the end of its training run (`ftgov record-run --finished-at ...`)",
+}
+_ABSENT = (
+    "the round itself (`ftgov new`), its approval (`ftgov record-run --gate-attestation ...`) "
+    "and its finished training run (`ftgov record-run --finished-at ...`)"
+)
+
+
 def record(repo: Repository, evaluation: Evaluation, objective_id: str, *, at: str | None = None) -> RecordOutcome:
-    """Write the report and pin it in the register round, moving the round to `evaluated`.
+    """Write the report and pin it in the `trained` register round, moving it to `evaluated`.
+
+    Anything else is refused before a byte is written: a register or round that does not
+    exist, or a round that is not yet trained, would be left `evaluated` with no run, which
+    `ftgov check` rejects (FTG906) and `ftgov record-run` can no longer fix.
 
     Both files are written atomically (temporary file, fsync, rename), the report first, so a
     crash never leaves a register pinning a report that is not there. The register is changed
     as text (yaml_append): every byte outside the added lines and the status stays as it was.
     """
+    model = register_ops.model_of(repo, objective_id)
+    register_path = f"registers/{model}.yaml"
+    report_path = f"registers/{model}/{objective_id}.evaluation.json"
+    # Checked before anything is written: os.replace onto a directory fails only after the
+    # report is already in place.
+    for path, what in ((register_path, "a regular file"), (f"registers/{model}", "a directory"), (report_path, "a regular file")):
+        where = repo.root / path
+        if where.exists() and not (where.is_dir() if what == "a directory" else where.is_file()):
+            raise InputError(f"{path}: not {what}; nothing written")
     ctx = _context(repo, objective_id)
-    report_path = f"registers/{ctx.model}/{objective_id}.evaluation.json"
-    report_text = evaluation.render_json()
+    if ctx.register is None:
+        raise register_ops.PolicyRefusal(f"{register_path} does not exist; {objective_id} first needs {_ABSENT}")
+    index = next((i for i, r in enumerate(ctx.register.rounds) if r.get("objective") == objective_id), None)
+    if index is None:
+        raise register_ops.PolicyRefusal(f"{register_path} has no round for {objective_id}; it first needs {_ABSENT}")
+    current = ctx.register.rounds[index]
+    _may_evaluate(current, objective_id)
     moment = register_ops.parse_time(at, "--evaluated-at") if at is not None else register_ops.now()
+    register_ops.refuse_before(current, moment, "evaluated_at", objective_id)
+    report_text = evaluation.render_json()
     entry: dict[str, Any] = {
         "report": report_path,
         "report_sha256": hashlib.sha256(report_text.encode()).hexdigest(),
         "evaluated_at": Time(register_ops.iso(moment)),
         "verdict": evaluation.verdict.verdict,
-        "measured": {key: Flow(dict(values)) for key, values in evaluation.measured.items()},
+        "measured": {key: _measured_entry(values) for key, values in evaluation.measured.items()},
     }
-    register_path = f"registers/{ctx.model}.yaml"
-    created: str | None = None
-    lacking: tuple[str, ...]
-    if ctx.register is None:
-        new_text = _new_register(ctx, objective_id, entry)
-        created, lacking = "register", ("approval", "run")
-    else:
-        index = next((i for i, r in enumerate(ctx.register.rounds) if r.get("objective") == objective_id), None)
-        if index is None:
-            new_text = append_round(ctx.register.text, _new_round(ctx, objective_id, entry))
-            created, lacking = "round", ("approval", "run")
-        else:
-            current = ctx.register.rounds[index]
-            _may_evaluate(current, objective_id)
-            register_ops.refuse_before(current, moment, "evaluated_at", objective_id)
-            after = next((k for k in ("run", "approval", "status") if k in current), None)
-            new_text = add_keys(ctx.register.text, ("rounds", index), {"evaluation": entry}, after=after)
-            new_text = replace_scalar(new_text, ("rounds", index, "status"), "evaluated")
-            lacking = tuple(
-                step
-                for step, present in (("approval", "approval" in current), ("run", "finished_at" in (current.get("run") or {})))
-                if not present
-            )
+    after = next((k for k in ("run", "approval", "status") if k in current), None)
+    new_text = add_keys(ctx.register.text, ("rounds", index), {"evaluation": entry}, after=after)
+    new_text = replace_scalar(new_text, ("rounds", index, "status"), "evaluated")
     register_ops.reparsed(register_path, new_text)  # a change that does not parse is never written
     write_atomically(repo.root / report_path, report_text)
     write_atomically(repo.root / register_path, new_text)
-    before = ctx.register if ctx.register is not None else _empty_register(repo, ctx, register_path)
-    findings = register_ops.finding_lines(register_ops.new_findings(before, new_text, ctx.policy))
-    return RecordOutcome(report_path, register_path, created, lacking, tuple(findings))
+    findings = register_ops.finding_lines(register_ops.new_findings(ctx.register, new_text, ctx.policy))
+    return RecordOutcome(report_path, register_path, tuple(findings))
 
 
-def _empty_register(repo: Repository, ctx: _Context, path: str) -> register_ops.LoadedRegister:
-    """What a created register is compared with: the same header and no rounds, so every finding of the new round counts."""
-    from ftgov.document import Document
-    from ftgov.loader import parse_document
-
-    model = ctx.objective.get("model")
-    base = model.get("base") if isinstance(model, Mapping) else None
-    text = render({"apiVersion": "ftgov/v1", "kind": "CumulativeRegister", "model": ctx.model, "base": base, "rounds": []})
-    loaded = parse_document(text, path)
-    assert isinstance(loaded, Document)
-    return register_ops.LoadedRegister(repo, ctx.model, repo.root / path, path, text, loaded)
+def _measured_entry(values: Mapping[str, Any]) -> Flow:
+    """One measured entry as the register keeps it: the values, and the settings as a nested flow mapping."""
+    entry: dict[str, Any] = {}
+    for key, value in values.items():
+        entry[key] = Flow(dict(value)) if isinstance(value, Mapping) else value
+    return Flow(entry)
 
 
 def _may_evaluate(current: Mapping[str, Any], objective_id: str) -> None:
@@ -304,56 +363,10 @@ def _may_evaluate(current: Mapping[str, Any], objective_id: str) -> None:
             f"{objective_id} already records an evaluation; the register is append-only, so a new evaluation is a new round"
         )
     status = current.get("status")
-    if status not in register_ops.BEFORE_DEPLOYMENT:
-        raise register_ops.PolicyRefusal(f"{objective_id} is {status}; only a round before deployment can be evaluated")
-
-
-def _new_round(ctx: _Context, objective_id: str, evaluation: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "objective": objective_id,
-        "objective_sha256": hashlib.sha256(ctx.objective_raw).hexdigest(),
-        "status": "evaluated",
-        "evaluation": evaluation,
-    }
-
-
-def _new_register(ctx: _Context, objective_id: str, evaluation: Mapping[str, Any]) -> str:
-    model = ctx.objective.get("model")
-    base = model.get("base") if isinstance(model, Mapping) else None
-    head = (
-        f"# The cumulative register of {ctx.model}: every round, in parent order, only ever appended to.\n"
-        "# Created by `ftgov evaluate --record`; `ftgov check` verifies it (FTG9xx).\n"
-    )
-    body = render({"apiVersion": "ftgov/v1", "kind": "CumulativeRegister", "model": ctx.model, "base": base, "rounds": []})
-    return head + body.replace("rounds: []\n", "rounds:\n") + _item(render(_new_round(ctx, objective_id, evaluation)), 2)
-
-
-def append_round(text: str, entry: Mapping[str, Any]) -> str:
-    """`text` with one more item at the end of its block sequence `rounds`; nothing else changes."""
-    rounds = node_at(compose(text), ("rounds",))
-    items = getattr(rounds, "value", None)
-    if not isinstance(items, list) or not items or getattr(rounds, "flow_style", False):
-        raise EditError("rounds is not a block sequence with entries; add the round by hand or with `ftgov new`")
-    last = items[-1]
-    dash = max(0, last.start_mark.column - 2)
-    end = _end_line(last)
-    lines = text.splitlines(keepends=True)
-    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    if end >= len(lines) - 1 and lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
-    added = _item(render(entry), dash).replace("\n", newline)
-    return "".join(lines[: end + 1]) + added + "".join(lines[end + 1 :])
-
-
-def _end_line(node: Any) -> int:
-    from ftgov.yaml_append import _last_line  # one notion of "where a node ends" for every edit
-
-    return _last_line(node)
-
-
-def _item(block: str, dash: int) -> str:
-    lines = block.splitlines()
-    return "".join((" " * dash + "- " if i == 0 else " " * (dash + 2)) + line + "\n" for i, line in enumerate(lines))
+    if status in _NEXT_STEP:
+        raise register_ops.PolicyRefusal(f"{objective_id} is {status}; before its evaluation is recorded it needs {_NEXT_STEP[status]}")
+    if status != "trained":
+        raise register_ops.PolicyRefusal(f"{objective_id} is {status}; only a trained round can be evaluated")
 
 
 def write_atomically(target: Path, content: str) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ftgov.results.table import (
     NO_FILTER,
@@ -207,10 +207,12 @@ def _read_samples(path: Path, config: Mapping[str, Any]) -> tuple[dict[tuple[str
         handle = path.open(encoding="utf-8")
     except OSError as error:
         raise ResultsError(path, f"cannot be read: {error.strerror or error}") from None
+    rows = 0
     with handle:
-        for number_, line in enumerate(handle, start=1):
+        for number_, line in _lines(handle, path):
             if not line.strip():
                 continue
+            rows += 1
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
@@ -237,10 +239,26 @@ def _read_samples(path: Path, config: Mapping[str, Any]) -> tuple[dict[tuple[str
                     ids_c, values_c = conf.setdefault(filt, ([], []))
                     ids_c.append(doc)
                     values_c.append(confidence)
+    if not rows:
+        # An empty samples file is a run cut short, not a task without items: accepting it
+        # would silently drop the per-item comparison (and the calibration) of its task.
+        raise ResultsError(path, "empty samples file: no items (the run was cut short?); delete it or rerun the task")
     items = {key: Items.build(ids, values, hashes=hashes) for key, (ids, values, hashes) in columns.items()}
     confidences = {filt: Items.build(ids, values) for filt, (ids, values) in conf.items()}
     # Every acc item needs a confidence, or none of them counts: ECE over a subset is another number.
     return items, {filt: c for filt, c in confidences.items() if _same_ids(items.get((filt, "acc")), c)}
+
+
+def _lines(handle: TextIO, path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered lines; a file that is not UTF-8 text (a binary file named like samples) is a ResultsError."""
+    number_ = 0
+    try:
+        for number_, line in enumerate(handle, start=1):
+            yield number_, line
+    except UnicodeDecodeError:
+        raise ResultsError(path, f"line {number_ + 1} is not UTF-8 text: not an lm-eval samples file") from None
+    except OSError as error:
+        raise ResultsError(path, f"cannot be read: {error.strerror or type(error).__name__}") from None
 
 
 def _same_ids(a: Items | None, b: Items) -> bool:

@@ -180,9 +180,12 @@ class MetricTable:
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:  # a directory named like a results file, a file without read permission
+        raise ResultsError(path, f"cannot be read: {error.strerror or type(error).__name__}") from None
     return digest.hexdigest()
 
 
