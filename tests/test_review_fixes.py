@@ -78,3 +78,53 @@ def test_new_refuses_a_parent_that_is_not_the_latest_live_round(ledger: Path) ->
     assert done.returncode == 2
     assert "ledger-r3" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (ledger / "objectives/ledger/ledger-r4.yaml").exists()
+
+
+# 2. A register that fails its schema -----------------------------------------------------------
+
+REGISTER = "registers/ledger.yaml"
+BROKEN_REGISTERS = {
+    "not-a-mapping": (lambda text: "- just\n- a list\n", ":1:1"),
+    "unknown-status": (lambda text: text.replace("status: approved", "status: aproved"), ":"),
+    "time-without-zone": (lambda text: text.replace("merged_at: 2026-01-05T10:00:00Z", "merged_at: 2026-01-05T10:00:00"), ":11:18"),
+}
+READING_COMMANDS = {
+    "register show": ("register", "show", "ledger"),
+    "record-run": ("record-run", "ledger-r3", "--config", "{config}"),
+    "decide": ("decide", "ledger-r2", "--action", "deploy", "--by", "raj-risk", "--reason", "all criteria met"),
+    "evaluate --record": ("evaluate", "ledger-r3", "--candidate", "{config}", "--record"),
+    "new": ("new", "ledger"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_REGISTERS))
+@pytest.mark.parametrize("command", sorted(READING_COMMANDS))
+def test_a_command_reading_a_broken_register_exits_2_naming_file_line_and_column(
+    ledger: Path, tmp_path: Path, broken: str, command: str
+) -> None:
+    edit, where = BROKEN_REGISTERS[broken]
+    register = ledger / REGISTER
+    register.write_text(edit(register.read_text()))
+    before = register.read_bytes()
+    config = tmp_path / "run.json"
+    config.write_text('{"method": "lora", "learning_rate": 0.0001, "epochs": 2, "batch_size": 32}')
+    args = [a.replace("{config}", str(config)) for a in READING_COMMANDS[command]]
+    done = run_ftgov(*args, "--repo-root", str(ledger))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert f"{REGISTER}{where}" in lines[0]
+    assert register.read_bytes() == before
+    assert not (ledger / "objectives/ledger/ledger-r4.yaml").exists()
+
+
+def test_check_says_a_time_has_no_zone_in_words_not_a_regex(ledger: Path) -> None:
+    register = ledger / REGISTER
+    register.write_text(register.read_text().replace("merged_at: 2026-01-05T10:00:00Z", "merged_at: 2026-01-05T10:00:00"))
+    code, found = findings("check", "--repo-root", str(ledger))
+    assert code == 1
+    [finding] = [f for f in found if f["path"] == REGISTER and f["line"] == 11]
+    assert finding["rule"] == "FTG103"
+    message = str(finding["message"])
+    assert "2026-01-05T10:00:00 has no time zone; add Z or an offset such as +01:00" in message
+    assert "[0-9]" not in message

@@ -110,7 +110,8 @@ def load_register(repo: Repository, model: str) -> LoadedRegister:
 
 
 def _one_line(finding: Finding) -> str:
-    where = f"{finding.path}:{finding.line}:{finding.column}" if finding.line else finding.path
+    # A finding about the whole document (not a mapping) has no line of its own: it starts at 1:1.
+    where = f"{finding.path}:{finding.line}:{finding.column}" if finding.line else f"{finding.path}:1:1"
     message = " ".join(finding.message.split())
     return f"{where}: {message}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,6 +156,21 @@ def _kind_of(value: Any) -> str:
     return "a number" if isinstance(value, float) else "text"
 
 
+# The schemas' RFC 3339 time pattern ends in this zone group; a regex is no message for a person.
+_ZONE_SUFFIX = "(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+_ZONELESS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?")
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _time_message(field: str, found: str) -> str:
+    value = found.strip()
+    if _ZONELESS.fullmatch(value):
+        return f"{field}: {value} has no time zone; add Z or an offset such as +01:00"
+    if _DATE_ONLY.fullmatch(value):
+        return f"{field}: {value} is a date without a time; write a time with a time zone, e.g. {value}T09:00:00Z"
+    return f"{field} is {_shown(found)}; expected an RFC 3339 time with a time zone, e.g. 2026-03-02T10:04:11Z"
+
+
 def _invalid_message(field: str, error: ValidationError) -> str:
     """jsonschema's message as a sentence: the field, the value found, what is expected."""
     found, expected = error.instance, error.validator_value
@@ -172,8 +188,12 @@ def _invalid_message(field: str, error: ValidationError) -> str:
         if "string" in wanted and isinstance(found, (int, float)):
             message += "; quote the value if it is meant as text"
         return message
+    if error.validator == "pattern" and isinstance(found, str) and _ZONE_SUFFIX in str(expected):
+        return _time_message(field, found)
     if error.validator == "pattern":
-        return f"{field} is {_shown(found)}; it must match the pattern {expected}"
+        description = error.schema.get("description") if isinstance(error.schema, dict) else None
+        said = f"{description.rstrip('.')}; " if isinstance(description, str) else ""
+        return f"{field} is {_shown(found)}; {said}it must match the pattern {expected}"
     if error.validator in ("minLength", "minItems") and expected == 1:
         return f"{field} is empty; it must not be"
     return f"{field}: {error.message}"
