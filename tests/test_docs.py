@@ -80,3 +80,36 @@ def test_why_cites_only_rules_that_exist() -> None:
 
 def test_why_does_not_point_at_documents_the_repository_does_not_hold() -> None:
     assert "seeds/" not in WHY.read_text(encoding="utf-8")
+
+
+# Rule pages, schema descriptions and the code cite what the repository holds (docs/why.md),
+# never the seed documents it was built from.
+SEEDS = re.compile(r"\bseeds/", re.IGNORECASE)
+
+
+def test_no_rule_page_cites_seeds() -> None:
+    from click.testing import CliRunner
+
+    from ftgov.cli import main
+
+    runner = CliRunner()
+    codes = [rule.code for rule in ALL_RULES]
+    assert len(codes) > 50
+    for code in codes:
+        page = runner.invoke(main, ["rules", code])  # `ftgov rules CODE`, in-process: one interpreter for every page
+        assert page.exit_code == 0 and code in page.output, (code, page.output)
+        assert not SEEDS.search(page.output), f"ftgov rules {code} cites seeds/"
+
+
+def test_no_schema_description_cites_seeds() -> None:
+    schemas = sorted((ROOT / "policies").glob("*.schema.json")) + sorted((ROOT / "checks").rglob("*.schema.json"))
+    assert schemas
+    for schema in schemas:
+        assert not SEEDS.search(schema.read_text(encoding="utf-8")), f"{schema.relative_to(ROOT)} cites seeds/"
+
+
+def test_no_file_under_checks_cites_seeds() -> None:
+    files = [p for p in sorted((ROOT / "checks").rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    assert len(files) > 20
+    for file in files:
+        assert not SEEDS.search(file.read_text(encoding="utf-8", errors="replace")), f"{file.relative_to(ROOT)} cites seeds/"

@@ -5,8 +5,9 @@ register recorded for it) and returns the stack; `judge` compares a candidate's 
 values with it. No I/O, so the register rules, `ftgov register show` and `ftgov evaluate`
 all read the same stack.
 
-Seeds/000 scenario B is the case this module exists for: five rounds each judged only
-against their own objective eroded round 1's gain by 8.7 points. So an inherited
+Drift across rounds (docs/why.md#drift-across-rounds) is the case this module exists for:
+five rounds each judged only against their own objective can erode round 1's gain, each
+slightly, without any one evaluation showing it. So an inherited
 criterion keeps the metric, threshold and baseline of the round that declared it, and an
 inherited success criterion may also fall at most `inherited_max_drop` below the value its
 declaring round achieved. The anchor never moves to the parent, so small drops add up

@@ -260,8 +260,9 @@ VERDICT = Rule(
     f"""
 A round's recorded verdict is pass, but its measured values fail a criterion of its cumulative stack.
 
-Why this matters: seeds/000 scenario B lost 8.7 points of round 1's accuracy over five
-rounds, each judged only against its own objective. An inherited success criterion may fall
+Why this matters: five rounds, each judged only against its own objective, can each cost
+round 1 a little until it has lost points of accuracy that no single evaluation showed.
+An inherited success criterion may fall
 at most inherited_max_drop below what its declaring round achieved ({_DRIFT}).
 
 Example: r1 achieved 0.88 on fin_struct; r3 records 0.85 with the default 0.01 tolerance
