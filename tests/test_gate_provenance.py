@@ -201,6 +201,34 @@ def test_a_policy_change_with_governance_approval_is_trusted(fake: FakeGitHub, u
     assert attestation.decision == "allow", attestation.reasons
 
 
+def test_a_later_governance_pr_does_not_launder_a_relaxed_policy(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Every PR in the policy's history is judged under the policy at its own base, not only the last one."""
+    fake.add_team("acme/ml-tech-leads", {"alice": "active", "tom": "active", "tess": "active"})
+    relax = change(fake, {POLICY: ALL_TECH}, "all-tech", "alice")
+    tidy = change(fake, {POLICY: ALL_TECH + b"# tidy\n"}, "tidy", "alice", "tom", "tess")
+    approved(fake, "alice", "tom", "tess", content=R4_HIGH, branch="r4-high").merge("squash")
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons[0] == (
+        f"{POLICY}: PR #{relax.number} (an earlier change) was approved by technical only; a change to the policy or its schemas "
+        "(risk tier high under the policy at its base) needs technical, risk, independent"
+    )
+    assert tidy.number > relax.number
+
+
+def test_an_approver_of_a_past_governance_pr_who_left_denies_naming_it(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Membership is checked now, for every governance PR in the history: fail closed (README, the gate)."""
+    approved(fake).merge("squash")
+    assert run(url, tmp_path).decision == "allow"
+    fake.add_team("acme/model-validation", {"ivan": "pending"})
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons[0] == (
+        f"{POLICY}: PR #1 (the first policy on main, judged under itself) was approved by technical, risk only; "
+        "a change to the policy or its schemas (risk tier high under the policy it adds) needs technical, risk, independent"
+    )
+
+
 def test_a_policy_failing_its_own_checks_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     no_independent = POLICY_TEXT.replace(b"high: [technical, risk, independent]", b"high: [technical, risk]")
     change(fake, {POLICY: no_independent}, "drop-independent", *EVERY_ROLE)

@@ -135,6 +135,65 @@ def test_a_model_without_a_register_is_allowed_as_before(fake: FakeGitHub, url: 
     assert attestation.register_blob_sha is None
 
 
+# -- the register's own history (issue 8: a register reached the branch the way the objective did) --
+
+
+@pytest.mark.parametrize(("reviewers", "decision"), [(("alice",), "deny"), (EVERY_ROLE, "allow")], ids=["technical-only", "every-role"])
+def test_deleting_the_register_needs_the_models_highest_tier(
+    fake: FakeGitHub, url: str, tmp_path: Path, reviewers: tuple[str, ...], decision: str
+) -> None:
+    """A missing register needs the proof a missing schema needs: never there, or removed by an approved PR."""
+    land(fake, register_text("rejected"))
+    assert run(url, tmp_path).decision == "deny"
+    gone = change(fake, {REGISTER: None}, "drop-register", *reviewers)
+    attestation = run(url, tmp_path)
+    assert attestation.decision == decision, attestation.reasons
+    assert attestation.register_blob_sha is None
+    if decision == "deny":
+        assert attestation.reasons[0] == (
+            f"{REGISTER}: PR #{gone.number} (which deleted it) was approved by technical only; "
+            "risk tier high (model support-agent's highest) needs technical, risk, independent"
+        )
+
+
+def test_a_register_pushed_and_deleted_without_a_pr_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    land(fake, register_text("rejected"))
+    pushed = fake.commit("main", {REGISTER: None}, "drop the register", author="bob")
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons == (
+        f"the change that deleted {REGISTER} ({pushed[:12]}) did not come from a pull request merged into main "
+        "(a direct push, a force push, or an unmerged or closed pull request)",
+    )
+
+
+def test_a_later_approved_register_pr_does_not_launder_a_round_change(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    land(fake, register_text("rejected"))
+    revive = change(fake, {REGISTER: register_text("approved")}, "revive", "alice")
+    assert run(url, tmp_path).decision == "deny"
+    tidy = change(fake, {REGISTER: register_text("approved") + b"# tidy\n"}, "tidy", *EVERY_ROLE)
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons[0] == (
+        f"{REGISTER}: PR #{revive.number} (an earlier change to round support-agent-r4) was approved by technical only; "
+        "risk tier high (model support-agent's highest) needs technical, risk, independent"
+    )
+    assert tidy.number > revive.number
+
+
+def test_an_earlier_change_to_another_round_is_not_this_rounds_concern(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Only PRs that changed this objective's round entry, or deleted or re-created the register, are judged."""
+    land(fake, register_text("approved"))
+    other = register_text("approved").replace(
+        b"status: approved\n  - objective: support-agent-r4", b"status: evaluated\n  - objective: support-agent-r4"
+    )
+    assert other != register_text("approved")
+    change(fake, {REGISTER: other}, "r3-evaluated", "alice")
+    change(fake, {REGISTER: other + b"# tidy\n"}, "tidy", *EVERY_ROLE)
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "allow", attestation.reasons
+
+
 # -- a register the gate cannot read denies ---------------------------------------------
 
 
@@ -277,7 +336,7 @@ def test_deleting_the_repositorys_schema_needs_governance_approval(
     assert dict(attestation.schemas)["objective"] == "packaged"
     if decision == "deny":
         assert attestation.reasons == (
-            f"the last change to {schema} ({pushed[:12]}) did not come from a pull request merged into main "
+            f"the change that deleted {schema} ({pushed[:12]}) did not come from a pull request merged into main "
             "(a direct push, a force push, or an unmerged or closed pull request)",
         )
 

@@ -6,8 +6,9 @@ policy, the schemas and the model's register come from that commit, never from a
 checkout. A schema the repository does not hold is the one packaged with ftgov, as in
 `ftgov check`. Every doubt denies: an error the forge reports is a deny with exit code 3.
 How each of those inputs reached the branch is checked too (ftgov.provenance): every
-change to the objective, and the last change to the policy, schemas and register, came
-through a PR approved as the policy demands.
+change to the objective, policy and schemas, and every change to the register that
+touched the objective's round (or its last change), came through a PR approved as the
+policy demands.
 
 The register (registers/<model>.yaml), when the model has one, must parse, pass its
 schema, and hold a live round for the objective whose objective_sha256, once recorded,
@@ -389,7 +390,7 @@ def decide(
         model = PurePosixPath(pinned.path).parent.name
         read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
         reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
-        reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy))
+        reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, objective_id))
         if reasons:
             return _attest("deny", objective_id, forge, branch, now, facts, tuple(reasons))
         return _attest("allow", objective_id, forge, branch, now, facts, ())

@@ -9,15 +9,19 @@ The gate trusts three kinds of file at the pinned commit, and checks how each go
   the same blob in the parent commit's tree), the history of the old path continues it.
   A fresh addition ends it: its reviewers saw the whole file. Every commit must belong to
   exactly one merged PR whose final head holds the blob the commit put there.
-- The policy and the schemas the gate reads (policies/<name>.schema.json): the last PR
-  that changed each was approved for the highest tier under the policy at that PR's
-  base, so no PR relaxes its own requirement; a direct push denies. A schema identical
+- The policy and the schemas the gate reads (policies/<name>.schema.json): every PR in
+  the history of each was approved for the highest tier under the policy at that PR's
+  base, so no PR relaxes its own requirement and no later PR launders a relaxing one; a
+  direct push denies. Bootstrap: the PR that first added the policy has no policy before
+  it and is judged under the policy it adds. A schema identical
   to the one ftgov was released with is trusted as ftgov's own, and so is a schema the
   repository never held (the gate uses the packaged one, as `ftgov check` does); one the
   repository held and deleted needs its deletion approved like any change, since the
   repository's own may have been stricter.
-- The model's register (registers/<model>.yaml), when there is one: the last PR that
-  changed it was approved for the highest tier among the model's objectives.
+- The model's register (registers/<model>.yaml): its last PR, and every earlier PR that
+  changed the gated objective's round entry, deleted the register or re-created it, was
+  approved for the highest tier among the model's objectives. A register absent at the
+  pinned commit was never on the branch, or was removed by a PR approved for that tier.
 
 "Highest tier ever" reads every version found: the lineage, the history of each path a
 move came from, and the history of objectives/<m>/<id>.yaml for every model directory m
@@ -31,14 +35,16 @@ What this does not see (residual limits, stated so nobody relies on them):
 - A move to a file named neither <id>.* nor with the same content, followed by a later
   rename back, is found only if the old canonical path is still swept (its model
   directory still exists).
-- For the policy and schemas only the last PR is checked: a chain of policy PRs, each
-  approved under the rules the previous one relaxed, is judged by its last link.
 - Approvals count people who are members of the role's team now; someone who has left
-  the team no longer counts for any PR in the lineage, old or new.
+  the team no longer counts for any PR in the lineage, old or new, including every
+  governance PR back to the one that added the policy (the gate then denies naming it).
+- "The model's highest tier" is read at the pinned commit: a register PR approved when
+  the model's objectives were all of a lower tier denies once a higher one is added.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -369,56 +375,143 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
     return paths
 
 
-def _last_pr(reads: Reads, path: str, head: str, blob: str | None) -> tuple[PullRequest | None, list[str]]:
-    """The PR that last changed path, if it brought exactly the blob on the branch (None: it deleted the file)."""
-    commit = reads.forge.last_commit_touching(path, head)
-    if commit is None:
-        if blob is None:
-            return None, []  # never there: nothing to trace
-        return None, [f"no commit on {reads.branch} touches {path}"]
-    try:
-        pr = reads.merged_pr(commit, f"the last change to {path}")
-    except Denied as denied:
-        return None, list(denied.reasons)
+@dataclass(frozen=True)
+class Change:
+    """One commit on the branch that changed a governed file: what it left there (None: it deleted the file)."""
+
+    path: str
+    commit: str
+    parents: tuple[str, ...]
+    blob: str | None
+
+
+def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None, stop: frozenset[str] = frozenset()) -> list[Change]:
+    """Every commit below `head` that changed `path`, newest first, each with the blob it left.
+
+    The history and each file at a commit are pinned by sha, so a warm decision reads
+    them from the cache alone. `stop`: commits at and below a trusted commit, not walked.
+    """
+    changes = []
+    for i, (commit, parents) in enumerate(reads.forge.history(path, head)):
+        if commit in stop:
+            break
+        if i == 0:
+            blob = blob_at_head  # the newest change left what the pinned tree holds
+        else:
+            found = reads.file_at(path, commit)
+            blob = found[0] if found else None
+        changes.append(Change(path, commit, parents, blob))
+    return changes
+
+
+def _what(change: Change, newest: bool) -> str:
+    if change.blob is None:
+        return f"the change that deleted {change.path}"
+    return f"the last change to {change.path}" if newest else f"an earlier change to {change.path}"
+
+
+def _approved_content(reads: Reads, change: Change, pr: PullRequest) -> list[str]:
+    """The blob the change left is the one the PR's reviewers approved at its final head."""
+    if change.commit == pr.head_sha:
+        return []
     reads.tree(pr.head_sha)  # one listing answers for every file of this PR
-    reviewed = reads.sha_at(path, pr.head_sha)
-    if reviewed != blob:
-        return None, [
-            f"{path} on {reads.branch} (blob {(blob or 'absent')[:12]}) is not the content PR #{pr.number} approved at its final head "
-            f"{pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): it changed in the merge or after it"
-        ]
-    return pr, []
+    reviewed = reads.sha_at(change.path, pr.head_sha)
+    if reviewed == change.blob:
+        return []
+    return [
+        f"{change.path} as {change.commit[:12]} left it (blob {(change.blob or 'absent')[:12]}) is not the content PR #{pr.number} "
+        f"approved at its final head {pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): it changed in the merge or after it"
+    ]
 
 
-def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, pinned: Policy, policy_of: PolicyReader) -> list[str]:
-    """The last PR that changed the policy or a schema, approved for the highest tier under the policy at its base."""
+@dataclass
+class _GovernancePR:
+    pr: PullRequest
+    change: Change  # its newest change to the first governed file it touched
+    newest: bool
+    paths: list[str] = field(default_factory=list)
+
+
+def _judging_policy(
+    reads: Reads, item: _GovernancePR, pinned: tuple[Policy, str | None], policy_of: PolicyReader, read: dict[str, Policy | None]
+) -> tuple[Policy, str, str]:
+    """(policy, label suffix, need) a governance PR is judged under: its base's, else the branch's before it, else its own.
+
+    Its own is the bootstrap: the PR that first added the policy has nothing earlier to be
+    judged under, so it is judged under the policy it adds (and so is one re-adding a policy
+    after an approved deletion, when no earlier policy is on the branch before it).
+    """
+    pr = item.pr
+    tried = [(pr.base_sha, f"the base of PR #{pr.number} ({pr.base_sha[:12]})", "", "the policy at its base")]
+    if item.change.parents:
+        parent = item.change.parents[0]
+        tried.append((parent, f"{reads.branch} before PR #{pr.number} ({parent[:12]})", "", f"the policy on {reads.branch} before it"))
+    own = f" (the first policy on {reads.branch}, judged under itself)"
+    tried.append((pr.head_sha, f"the final head of PR #{pr.number} ({pr.head_sha[:12]})", own, "the policy it adds"))
+    for commit, where, label, under in tried:
+        tree = reads.tree(commit)
+        blob = tree.get(POLICY_PATH)
+        if blob is None:
+            continue
+        if blob == pinned[1]:
+            return pinned[0], label, under  # the pinned policy, already read and checked
+        if blob not in read:
+            try:
+                read[blob] = policy_of(tree, where)
+            except Denied:
+                read[blob] = None  # a policy that does not validate there decides nothing; try the next
+        policy = read[blob]
+        if policy is not None:
+            return policy, label, under
+    return pinned[0], "", "the policy now"
+
+
+def governance_reasons(
+    reads: Reads, head: str, tree: dict[str, str], model: str, pinned: Policy, policy_of: PolicyReader, stop: frozenset[str] = frozenset()
+) -> list[str]:
+    """Every PR in the history of the policy and of each schema the gate reads from the repository.
+
+    Each is approved for the highest tier under the policy at its base, so no chain of PRs
+    relaxes the rules link by link: a relaxing PR stays judged under the rules it relaxed.
+    Approvals are counted by membership now, like the objective's: an approver of a past
+    governance PR who has left the role's team makes the gate deny, naming that PR.
+    """
     reasons: list[str] = []
-    changed: dict[int, tuple[PullRequest, list[str]]] = {}
+    prs: dict[int, _GovernancePR] = {}
     for path in governance_files(tree, model):
         if path == POLICY_PATH and path not in tree:
             reasons.append(f"{path} is missing at the pinned commit")
             continue
-        pr, problems = _last_pr(reads, path, head, tree.get(path))
-        reasons.extend(problems)
-        if pr is not None:
-            changed.setdefault(pr.number, (pr, []))[1].append(path)
-    for pr, paths in changed.values():
-        base_tree = reads.tree(pr.base_sha)
-        where = f"the base of PR #{pr.number} ({pr.base_sha[:12]})"
-        policy = pinned
-        if POLICY_PATH in base_tree:
+        changes = changes_of(reads, path, head, tree.get(path), stop)
+        if not changes and path in tree and not stop:
+            reasons.append(f"no commit on {reads.branch} touches {path}")
+        seen: set[int] = set()
+        for i, change in enumerate(changes):
             try:
-                policy = policy_of(base_tree, where)
-            except Denied:
-                policy = pinned  # a broken policy at the base: judge by the one this PR left
+                pr = reads.merged_pr(change.commit, _what(change, i == 0))
+            except Denied as denied:
+                reasons.extend(denied.reasons)
+                continue
+            if pr.number in seen:
+                continue  # an older commit of a PR already judged: an intermediate state of that PR
+            seen.add(pr.number)
+            reasons.extend(_approved_content(reads, change, pr))
+            item = prs.setdefault(pr.number, _GovernancePR(pr, change, i == 0))
+            item.newest = item.newest or i == 0
+            if path not in item.paths:
+                item.paths.append(path)
+    read: dict[str, Policy | None] = {}
+    for item in sorted(prs.values(), key=lambda it: -it.pr.number):
+        policy, own, under = _judging_policy(reads, item, (pinned, tree.get(POLICY_PATH)), policy_of, read)
+        label = f"PR #{item.pr.number}" + (own or ("" if item.newest else " (an earlier change)"))
         roles = policy.required.get(HIGHEST, ())
         if not roles:
-            reasons.append(f"{', '.join(paths)}: the policy at {where} requires no approval for risk tier {HIGHEST}")
+            reasons.append(f"{', '.join(item.paths)}: {label}: {under} requires no approval for risk tier {HIGHEST}")
             continue
-        count = reads.count(pr, roles, policy.teams)
+        count = reads.count(item.pr, roles, policy.teams)
         if not count.satisfied:
-            need = f"a change to the policy or its schemas (risk tier {HIGHEST} under the policy at its base)"
-            reasons.append(approval_reason(", ".join(paths), f"PR #{pr.number}", count, roles, need))
+            need = f"a change to the policy or its schemas (risk tier {HIGHEST} under {under})"
+            reasons.append(approval_reason(", ".join(item.paths), label, count, roles, need))
             reasons.extend(count.reasons)
     return reasons
 
@@ -438,24 +531,97 @@ def _model_tier(reads: Reads, tree: dict[str, str], model: str) -> str:
     return strictest(found)
 
 
-def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy) -> list[str]:
-    """The last PR that changed the model's register, approved for the model's highest tier."""
+def _round_entry(reads: Reads, path: str, blob: str | None, objective_id: str) -> str | None:
+    """The objective's round entry in a version of the register, canonically; None: no register there.
+
+    A version the loader cannot read stands for itself (its blob), so a change to or from it counts.
+    """
+    if blob is None:
+        return None
+    raw = reads.blob(blob)
+    text = decode(raw, path)
+    loaded = parse_document(text, path) if not isinstance(text, Finding) else text
+    if isinstance(loaded, Finding):
+        return f"unreadable {blob}"
+    rounds = loaded.data.get("rounds")
+    entries = [e for e in rounds if isinstance(e, dict) and e.get("objective") == objective_id] if isinstance(rounds, list) else []
+    return json.dumps(entries, sort_keys=True, default=str)
+
+
+def _register_changes(reads: Reads, changes: list[Change], objective_id: str) -> list[tuple[Change, str]]:
+    """The changes to judge, each with its label: the newest; every deletion and re-creation; every change to this round."""
+    if changes[0].blob is None:
+        return [(changes[0], " (which deleted it)")]  # a register removed by an approved PR is no register at all
+    judged = [(changes[0], "")]
+    for i, change in enumerate(changes[1:], start=1):
+        older = changes[i + 1] if i + 1 < len(changes) else None
+        if change.blob is None:
+            judged.append((change, " (which deleted it)"))
+        elif older is not None and older.blob is None:
+            judged.append((change, " (which re-created it)"))
+        elif _round_entry(reads, change.path, change.blob, objective_id) != _round_entry(
+            reads, change.path, older.blob if older else None, objective_id
+        ):
+            judged.append((change, f" (an earlier change to round {objective_id})"))
+    return judged
+
+
+def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy, objective_id: str) -> list[str]:
+    """The register's PRs that matter for this round, each approved for the model's highest tier.
+
+    A register present at the pinned commit: its last PR, and every earlier PR that changed
+    this objective's round entry (compared before and after, so a cosmetic PR approved by
+    everyone cannot launder a status change that only one role approved), deleted the
+    register or re-created it. A register absent at the pinned commit needs the proof a
+    missing schema needs: never on the branch, or removed by a PR approved for that tier.
+    """
     path = f"registers/{model}.yaml"
-    if path not in tree:
-        return []
-    pr, reasons = _last_pr(reads, path, head, tree[path])
-    if pr is None:
-        return reasons
+    changes = changes_of(reads, path, head, tree.get(path))
+    if not changes:
+        return [f"no commit on {reads.branch} touches {path}"] if path in tree else []
+    reasons: list[str] = []
+    tiers: list[str] = []
+    seen: set[int] = set()
+    for i, (change, label) in enumerate(_register_changes(reads, changes, objective_id)):
+        try:
+            pr = reads.merged_pr(change.commit, _what(change, i == 0))
+        except Denied as denied:
+            reasons.extend(denied.reasons)
+            continue
+        if pr.number in seen:
+            continue
+        seen.add(pr.number)
+        if i == 0:
+            reasons.extend(_approved_content(reads, change, pr))
+        elif change.commit != pr.head_sha:
+            # A PR of several commits: what matters is that its final head holds this round as the change left it.
+            at_head = reads.sha_at(path, pr.head_sha)
+            if _round_entry(reads, path, at_head, objective_id) != _round_entry(reads, path, change.blob, objective_id):
+                reasons.append(
+                    f"{path}: round {objective_id} as {change.commit[:12]} left it is not what PR #{pr.number} approved "
+                    f"at its final head {pr.head_sha[:12]}: it changed in the merge or after it"
+                )
+        reasons.extend(_register_approval(reads, tree, model, policy, pr, f"PR #{pr.number}{label}", tiers))
+    return reasons
+
+
+def _register_approval(
+    reads: Reads, tree: dict[str, str], model: str, policy: Policy, pr: PullRequest, label: str, tiers: list[str]
+) -> list[str]:
+    """`pr` approved for the model's highest tier; `tiers` remembers that tier once read."""
+    path = f"registers/{model}.yaml"
     strictest_roles = policy.required.get(HIGHEST, ())
     nested = strictest_roles and all(set(policy.required.get(t, ())) <= set(strictest_roles) for t in TIERS)
     # Approvals that fill the strictest tier's roles fill any subset of them: no need to read tiers.
     if nested and reads.count(pr, tuple(strictest_roles), policy.teams).satisfied:
         return []
-    tier = _model_tier(reads, tree, model)
+    if not tiers:
+        tiers.append(_model_tier(reads, tree, model))
+    tier = tiers[0]
     roles = policy.required.get(tier, ())
     if not roles:
         return [f"{path}: the policy requires no approval for risk tier {tier}"]
     count = reads.count(pr, roles, policy.teams)
     if count.satisfied:
         return []
-    return [approval_reason(path, f"PR #{pr.number}", count, roles, f"risk tier {tier} (model {model}'s highest)"), *count.reasons]
+    return [approval_reason(path, label, count, roles, f"risk tier {tier} (model {model}'s highest)"), *count.reasons]
