@@ -413,3 +413,22 @@ def test_request_counts_with_a_register(fake: FakeGitHub, url: str, tmp_path: Pa
     print(f"\nregister in the {pr} PR: cold {cold_requests}, warm {warm_requests}")
     assert cold_requests <= 20 + (0 if pr == "same" else 3)  # its own PR: that PR, its head tree, its reviews
     assert warm_requests <= 9 + (0 if pr == "same" else 2)
+
+
+@pytest.mark.parametrize("other_rounds", [0, 4])
+def test_request_counts_with_a_register_history(fake: FakeGitHub, url: str, tmp_path: Path, other_rounds: int) -> None:
+    """Each earlier PR that changed this round costs at most 4 cold and 2 warm; one that did not, 1 cold and nothing warm."""
+    land(fake, register_text("proposed", None))
+    for status in ("approved", "training", "evaluated", "deployed"):  # four more PRs, each changing r4's round
+        change(fake, {REGISTER: register_text(status)}, f"r4-{status}", *EVERY_ROLE)
+    for n in range(other_rounds):  # PRs that touch the register but not r4's round
+        change(fake, {REGISTER: register_text("deployed") + f"# note {n}\n".encode()}, f"note-{n}", *EVERY_ROLE)
+    cold, cold_requests, warm, warm_requests = _measure(url, tmp_path)
+    assert cold.decision == "allow" and warm.decision == "allow", cold.reasons + warm.reasons
+    assert warm.stats is not None and warm.stats.not_modified == warm_requests  # warm: 304s only
+    print(f"\nregister with 4 earlier changes to the round and {other_rounds} to others: cold {cold_requests}, warm {warm_requests}")
+    # Judged earlier PRs: approved, training, evaluated, and deployed once a later PR is the newest (the objective's own PR,
+    # which added the round, is read already: 1 cold for the register at its commit).
+    judged = 3 + (1 if other_rounds else 0)
+    assert cold_requests <= 23 + 1 + 4 * judged + other_rounds  # measured 36 and 43
+    assert warm_requests <= 11 + 2 * judged  # measured 17 and 19

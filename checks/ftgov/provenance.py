@@ -148,7 +148,9 @@ class Reads:
     def file_at(self, path: str, commit: str) -> tuple[str, bytes] | None:
         key = (path, commit)
         if key not in self._files:
-            self._files[key] = self.forge.file_at(path, commit)
+            found = self._files[key] = self.forge.file_at(path, commit)
+            if found is not None:
+                self._blobs.setdefault(found[0], found[1])  # the content came with it: no second read
         return self._files[key]
 
     def sha_at(self, path: str, commit: str) -> str | None:
