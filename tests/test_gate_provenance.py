@@ -387,3 +387,17 @@ def test_request_counts_per_decision(fake: FakeGitHub, url: str, tmp_path: Path,
     assert cold <= 20 + 4 * (revisions - 1)
     assert warm == not_modified  # warm: only revalidations that GitHub answers 304, free of rate limit
     assert warm <= 9 + 2 * (revisions - 1)  # per earlier revision: its PR list and its reviews
+
+
+def test_request_counts_with_a_policy_history(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Each later governance PR costs at most 6 cold (the policy at its commit and at its base, its base and head trees, its
+    PR list, its reviews) and 2 revalidations warm."""
+    stricter = POLICY_TEXT.replace(b"low: [technical]", b"low: [technical, risk]")
+    change(fake, {POLICY: stricter}, "stricter", *EVERY_ROLE)
+    change(fake, {POLICY: stricter + b"# tidy\n"}, "tidy", *EVERY_ROLE)
+    approved(fake).merge("squash")
+    cold, warm, not_modified = _counts(fake, url, tmp_path)
+    print(f"\npolicy with 2 later governance PRs: cold {cold}, warm {warm}")
+    assert warm == not_modified
+    assert cold <= 19 + 2 * 6  # measured 31
+    assert warm <= 9 + 2 * 2  # measured 13
