@@ -38,6 +38,12 @@ What this does not see (residual limits, stated so nobody relies on them):
 - Approvals count people who are members of the role's team now; someone who has left
   the team no longer counts for any PR in the lineage, old or new, including every
   governance PR back to the one that added the policy (the gate then denies naming it).
+  The way out planned for operators is a launcher-side trusted policy commit (never read
+  from the repository) passed as `stop` to governance_reasons, once its ancestry of the
+  pinned head is checked through GitHub's compare API; not wired to the CLI yet.
+- Bootstrap: the PR that first added the policy is judged under the policy it adds, and
+  so is one that re-adds a policy when the branch before it held none (after an approved
+  deletion, during which the gate denied everything).
 - "The model's highest tier" is read at the pinned commit: a register PR approved when
   the model's objectives were all of a lower tier denies once a higher one is added.
 """
