@@ -9,6 +9,7 @@ and runs the real command. The example content is only ever read, never changed 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,22 @@ def test_the_register_records_the_settings_of_each_measured_value(repo: Path) ->
     measured = data["rounds"][1]["evaluation"]["measured"]["lm-eval/fin_struct/acc"]
     assert measured["settings"]["n_shot"] == 0 and measured["settings"]["task_hash"]
     assert run_ftgov("check", "--repo-root", str(repo)).returncode == 0
+
+
+def test_values_recorded_without_settings_are_vouched_for_by_the_base_run_or_missing(repo: Path, tmp_path: Path) -> None:
+    register = repo / REGISTER
+    register.write_text(re.sub(r", settings: \{[^}]*\}", "", register.read_text()))  # a register from before settings were kept
+    assert "settings" not in register.read_text()
+    run = copy_run(tmp_path, "r3")
+    with_base = report(repo, run)
+    assert with_base["verdict"] == "pass"  # the given base run measured fin_struct with the candidate's settings
+    done = run_ftgov(
+        "evaluate", R3, "--candidate", str(run), "--parent", str(RUNS / "r2"), "--repo-root", str(repo), "--format", "json"
+    )
+    assert done.returncode == 1, done.stderr
+    inherited = [c for c in json.loads(done.stdout)["criteria"] if c["kind"] == "inherited"]
+    assert inherited and {c["status"] for c in inherited} == {"missing"}
+    assert all("recorded no settings" in c["reason"] or "no base" in c["reason"] for c in inherited), inherited
 
 
 # 3. What cannot be read is exit 2, one line naming it

@@ -841,7 +841,8 @@ class _EvaluateProgress:
               "html: one self-contained file with a chart.")
 @out_option
 @click.option("--record", is_flag=True,
-              help="Write the JSON report to registers/<model>/OBJECTIVE_ID.evaluation.json and pin it in the register round.")
+              help="Write the JSON report to registers/<model>/OBJECTIVE_ID.evaluation.json and pin it in the register round, "
+              "moving it from trained to evaluated (any other status: exit 1, nothing written, the missing step named).")
 @repo_root_option
 def evaluate(
     objective_id: str,

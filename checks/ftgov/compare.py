@@ -37,6 +37,7 @@ _EPSILON = 1e-9
 KINDS = ("success", "boundary", "standing-safety", "default-general", "default-tail", "calibration", "inherited")
 STATUSES = ("pass", "fail", "inconclusive", "missing")
 _REPORT_ORDER = ("fail", "missing", "inconclusive", "pass")
+RECORDED_FORMAT = "register"  # the provenance format of reference values read from the register, not from a run
 _FLIPPED_SHOWN = 50  # item ids listed per metric; the count is always complete
 
 
@@ -453,7 +454,7 @@ def _inherited_settings(c: Criterion, cand: Measurement, ctx: _Context) -> str |
         return None  # neither side recorded a setting that could differ
     table = ctx.references.get("base")
     given = table.find(*c.metric)[0] if table is not None else None
-    if given is None:
+    if given is None or given.provenance.format == RECORDED_FORMAT:  # the register's own numbers cannot vouch for themselves
         return f"the register recorded no settings with {c.origin}'s values and no base run given measured it; give --baseline"
     differences = given.settings.differences(cand.settings)
     if differences:

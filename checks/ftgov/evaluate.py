@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgov import register_ops
-from ftgov.compare import Verdict, build_criteria, compare
+from ftgov.compare import RECORDED_FORMAT, Verdict, build_criteria, compare
 from ftgov.inheritance import RoundRecord, ancestry, build_stack
 from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
@@ -32,7 +32,7 @@ from ftgov.results.table import NO_FILTER
 from ftgov.yaml_append import Flow, Time, add_keys, replace_scalar
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-REGISTER_FORMAT = "register"
+REGISTER_FORMAT = RECORDED_FORMAT
 _ROLES = ("base", "parent")
 
 
