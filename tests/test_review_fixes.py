@@ -128,3 +128,49 @@ def test_check_says_a_time_has_no_zone_in_words_not_a_regex(ledger: Path) -> Non
     message = str(finding["message"])
     assert "2026-01-05T10:00:00 has no time zone; add Z or an offset such as +01:00" in message
     assert "[0-9]" not in message
+
+
+# 4. What `ftgov check` reads -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["registers/other.yaml", "objectives/ledger/ledger-r9.yaml"])
+def test_a_directory_where_a_document_belongs_is_reported(ledger: Path, where: str) -> None:
+    (ledger / where).mkdir()
+    (ledger / where / "notes.txt").write_text("not a document\n")
+    done = run_ftgov("check", "--repo-root", str(ledger))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert where in done.stderr and "directory" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_symlink_out_of_the_repository_is_refused_not_followed(ledger: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("secret: 1\n")
+    (ledger / "objectives/ledger/ledger-r9.yaml").symlink_to(outside)
+    done = run_ftgov("check", "--repo-root", str(ledger))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "objectives/ledger/ledger-r9.yaml" in done.stderr and "outside the repository" in done.stderr
+    assert "secret" not in done.stdout + done.stderr and str(outside) + ":1:1" not in done.stdout
+
+
+def test_a_symlink_inside_the_repository_is_still_read(ledger: Path) -> None:
+    (ledger / "shared").mkdir()
+    (ledger / R1).rename(ledger / "shared" / "ledger-r1.yaml")
+    (ledger / R1).symlink_to(ledger / "shared" / "ledger-r1.yaml")
+    done = run_ftgov("check", "--repo-root", str(ledger))
+    # Read through the link (findings name the file it resolves to), not refused.
+    assert done.returncode == 1 and done.stderr == "", (done.stdout, done.stderr)
+    assert "shared/ledger-r1.yaml:3:5: FTG402" in done.stdout
+
+
+def test_validate_finds_the_policy_from_the_current_directory(ledger: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "drafts" / "draft.yaml"
+    draft.parent.mkdir()
+    draft.write_text(
+        (ledger / R1)
+        .read_text()
+        .replace("metric: {suite: lm-eval, task: reconcile, name: acc}", "metric: {suite: TODO, task: reconcile, name: acc}")
+    )
+    done = run_ftgov("validate", str(draft), "--format", "json", cwd=ledger / "objectives")
+    assert done.returncode == 1, done.stderr
+    assert any(f["rule"] == "FTG201" for f in json.loads(done.stdout)["findings"])

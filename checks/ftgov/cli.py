@@ -10,11 +10,14 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from ftgov import __version__
+
+if TYPE_CHECKING:
+    from ftgov.repo import Repository
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -45,15 +48,27 @@ def _fail_input(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _discover_for(repo_root: Path | None, paths: Sequence[Path] | None) -> Repository:
+    """--repo-root, else the repository around the current directory (DESIGN); only outside any, the first PATH's."""
+    from ftgov.repo import InputError, Repository
+
+    try:
+        return Repository.discover(repo_root)
+    except InputError:
+        if repo_root is not None or not paths:
+            raise
+        return Repository.discover(None, start=paths[0].parent)
+
+
 def _run_validation(
     repo_root: Path | None, paths: Sequence[Path] | None, fmt: str, jobs: int | None, out: Path | None, base: str | None = None
 ) -> None:
     from ftgov.render import FINDING_FORMATS
-    from ftgov.repo import InputError, Repository
+    from ftgov.repo import InputError
     from ftgov.validate import validate
 
     try:
-        repo = Repository.discover(repo_root, start=paths[0].parent if paths else None)
+        repo = _discover_for(repo_root, paths)
         since = None
         if base is not None:
             from ftgov.history import GitBase, check_since

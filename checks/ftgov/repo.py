@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,18 +78,18 @@ class Repository:
         """Every YAML document of the repository, in a stable order."""
         found: list[Path] = []
         for folder in DOCUMENT_DIRS:
-            found.extend(_yaml_under(self.root / folder))
+            found.extend(_yaml_under(self.root / folder, self.root))
         return sorted(found)
 
     def objectives(self) -> list[Path]:
-        return sorted(_yaml_under(self.root / "objectives"))
+        return sorted(_yaml_under(self.root / "objectives", self.root))
 
     def expand(self, paths: Sequence[Path]) -> list[Path]:
         """Files named on the command line; directories stand for the YAML files under them."""
         files: list[Path] = []
         for path in paths:
             if path.is_dir():
-                files.extend(sorted(_yaml_under(path)))
+                files.extend(sorted(_yaml_under(path, self.root)))
             elif path.exists():
                 files.append(path)
             else:
@@ -97,15 +97,48 @@ class Repository:
         return _unique(files)
 
 
-def _yaml_under(folder: Path) -> Iterable[Path]:
+def _yaml_under(folder: Path, root: Path) -> list[Path]:
+    """The YAML documents under `folder`, or an InputError for what must not be skipped silently.
+
+    A directory named like a document (`registers/m.yaml/`) would otherwise vanish from the
+    check, and a symbolic link inside the repository that resolves outside it would make
+    `ftgov check` read (and echo) a file the repository does not hold.
+    """
     if not folder.is_dir():
         return []
-    return (
-        Path(dirpath) / name
-        for dirpath, dirnames, filenames in os.walk(folder)
-        for name in filenames
-        if name.endswith(YAML_SUFFIXES) and not name.startswith(".")
-    )
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        for name in dirnames:
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                raise InputError(f"{_shown(here / name, root)}/: a directory where a document is expected; rename or remove it")
+        for name in filenames:
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                file = here / name
+                _refuse_escaping_link(file, root)
+                found.append(file)
+    return found
+
+
+def _refuse_escaping_link(file: Path, root: Path) -> None:
+    if not file.is_symlink() or not _inside(file.parent.resolve(), root):
+        return
+    target = file.resolve()
+    if not _inside(target, root):
+        raise InputError(
+            f"{_shown(file, root)}: a symbolic link to {target}, outside the repository; ftgov reads only the repository's files"
+        )
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root.resolve())
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.parent.resolve().relative_to(root.resolve()).joinpath(path.name).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _unique(files: list[Path]) -> list[Path]:
