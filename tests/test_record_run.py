@@ -147,7 +147,7 @@ def test_record_run_appends_and_leaves_every_other_byte_unchanged(ledger: Path) 
     run = r3_run(ledger)["run"]
     assert isinstance(run, dict)
     assert run["started_at"] == "2026-02-10T08:00:00Z" and "finished_at" not in run
-    assert run["evidence"] == [{"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in (ADAPTER, ARGS, DEVICES)]
+    assert run["evidence"] == [{"path": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in (ADAPTER, ARGS, DEVICES)]
     assert check(ledger)[0] == 0
     # Finishing the run adds finished_at after started_at and moves it to trained.
     code, out, err = record(

@@ -6,6 +6,7 @@ the command as a user does (`run_ftgov`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -174,3 +175,41 @@ def test_validate_finds_the_policy_from_the_current_directory(ledger: Path, tmp_
     done = run_ftgov("validate", str(draft), "--format", "json", cwd=ledger / "objectives")
     assert done.returncode == 1, done.stderr
     assert any(f["rule"] == "FTG201" for f in json.loads(done.stdout)["findings"])
+
+
+# 5. record-run -------------------------------------------------------------------------------
+
+RUNCONFIG = FIXTURES / "runconfig"
+
+
+def test_a_run_with_no_batch_size_is_told_so_in_a_sentence(ledger: Path, tmp_path: Path) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text("method: lora\nlearning_rate: 1.0e-4\nepochs: 2\n")
+    done = run_ftgov("record-run", "ledger-r3", "--config", str(config), "--started-at", "2026-02-10T08:00:00Z", "--repo-root", str(ledger))
+    assert done.returncode == 2
+    message = done.stderr.strip()
+    assert "do not state the batch size" in message and "`batch_size`" in message
+    assert "state nothing" not in message and "but not" not in message
+
+
+def test_evidence_paths_are_relative_to_the_repository_or_just_the_file_name(ledger: Path, tmp_path: Path) -> None:
+    inside = ledger / "runs" / "ledger-r3" / "adapter_config.json"
+    inside.parent.mkdir(parents=True)
+    shutil.copy(RUNCONFIG / "adapter_config.json", inside)
+    outside = tmp_path / "elsewhere" / "training_args.json"
+    outside.parent.mkdir()
+    shutil.copy(RUNCONFIG / "training_args.json", outside)
+    done = run_ftgov(
+        "record-run",
+        "ledger-r3",
+        *("--config", str(inside), "--config", str(outside), "--config", str(RUNCONFIG / "devices.yaml")),
+        *("--started-at", "2026-02-10T08:00:00Z", "--repo-root", str(ledger)),
+    )
+    assert done.returncode == 0, done.stderr
+    from ruamel.yaml import YAML
+
+    register = YAML(typ="safe").load((ledger / "registers/ledger.yaml").read_text())
+    evidence = register["rounds"][2]["run"]["evidence"]
+    assert [e["path"] for e in evidence] == ["runs/ledger-r3/adapter_config.json", "training_args.json", "devices.yaml"]
+    assert evidence[1]["sha256"] == hashlib.sha256(outside.read_bytes()).hexdigest()
+    assert str(tmp_path) not in (ledger / "registers/ledger.yaml").read_text()

@@ -88,7 +88,7 @@ def record_run(
         )
     ops.refuse_before(entry, started, "--started-at", objective_id)
     try:
-        actual = read_configurations(configs)
+        actual = read_configurations(configs, repo.root)
     except ConfigError as exc:
         raise InputError(str(exc)) from exc
     plan = mapping(objective, "configuration_plan")

@@ -45,15 +45,30 @@ class RunConfiguration:
     readings: tuple[Reading, ...]
 
 
-def read_configurations(files: Sequence[Path]) -> RunConfiguration:
+def read_configurations(files: Sequence[Path], root: Path | None = None) -> RunConfiguration:
+    """The run as the files state it; each file pinned by sha256 under `evidence_path(file, root)`."""
     readings: list[Reading] = []
     evidence: list[Evidence] = []
     for file in files:
         source = str(file)
         raw = _read_guarded(file, source)
-        evidence.append(Evidence(source, hashlib.sha256(raw).hexdigest()))
+        evidence.append(Evidence(evidence_path(file, root), hashlib.sha256(raw).hexdigest()))
         readings.append(_read_one(raw, file, source))
     return RunConfiguration(_merge(readings), tuple(evidence), tuple(readings))
+
+
+def evidence_path(file: Path, root: Path | None) -> str:
+    """How the register names an evidence file: relative to the repository when inside it, else its name.
+
+    An absolute path (/tmp/run-42/..., a home directory) means nothing on anyone else's
+    machine and leaks local layout into a permanent record; the sha256 is what pins the file.
+    """
+    if root is not None:
+        try:
+            return file.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return file.name
 
 
 def _read_guarded(file: Path, source: str) -> bytes:
@@ -170,10 +185,20 @@ def _batch_size(values: dict[str, Any], stated: dict[str, tuple[Any, str]]) -> i
         return int(values["batch_size"])
     if product is not None:
         return int(product)
-    known = ", ".join(f"{k} {values[k]}" for k in ("per_device_batch_size", "gradient_accumulation_steps") if k in values) or "nothing"
+    known = ", ".join(f"{k} {values[k]}" for k in ("per_device_batch_size", "gradient_accumulation_steps", "devices") if k in values)
+    if not known:
+        raise ConfigError(
+            "the files do not state the batch size; add a plain configuration with the effective `batch_size`, "
+            "or `per_device_batch_size` and `devices: N` (data-parallel ranks)"
+        )
+    missing = [
+        said
+        for key, said in (("per_device_batch_size", "the per-device batch size"), ("devices", "the number of devices"))
+        if key not in values
+    ]
+    devices = "`devices: N` (data-parallel ranks) or " if "devices" not in values else ""
     raise ConfigError(
-        f"the files state {known} about the batch but not the number of devices; add a plain configuration with "
-        "`devices: N` (data-parallel ranks) or the effective `batch_size`"
+        f"the files state {known} but not {' or '.join(missing)}; add a plain configuration with {devices}the effective `batch_size`"
     )
 
 
