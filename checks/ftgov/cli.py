@@ -926,7 +926,11 @@ def evaluate(
 @main.command("new")
 @click.argument("model")
 @click.option(
-    "--parent", "parent", metavar="ID", default=None, help="The round to build on: the register's last live round (the default); another is refused."
+    "--parent",
+    "parent",
+    metavar="ID",
+    default=None,
+    help="The round to build on: the register's last live round (the default); another is refused.",
 )
 @click.option(
     "--base-model", metavar="REPOSITORY@REVISION", default=None, help="Round 1 only: the base checkpoint, e.g. org/model@5206a32."
