@@ -181,6 +181,19 @@ def test_a_later_approved_register_pr_does_not_launder_a_round_change(fake: Fake
     assert tidy.number > revive.number
 
 
+def test_re_creating_a_deleted_register_is_judged_even_under_a_later_pr(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    land(fake, register_text("rejected"))
+    change(fake, {REGISTER: None}, "drop-register", *EVERY_ROLE)
+    again = change(fake, {REGISTER: register_text("approved")}, "re-create", "alice")
+    change(fake, {REGISTER: register_text("approved") + b"# tidy\n"}, "tidy", *EVERY_ROLE)
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons[0] == (
+        f"{REGISTER}: PR #{again.number} (which re-created it) was approved by technical only; "
+        "risk tier high (model support-agent's highest) needs technical, risk, independent"
+    )
+
+
 def test_an_earlier_change_to_another_round_is_not_this_rounds_concern(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     """Only PRs that changed this objective's round entry, or deleted or re-created the register, are judged."""
     land(fake, register_text("approved"))
