@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from ftgov import __version__
+from ftgov.atomic import TempFileError
 
 if TYPE_CHECKING:
     from ftgov.repo import Repository
@@ -102,7 +103,7 @@ def _write_atomically(target: Path, content: str) -> None:
         try:
             _replace(target, content)
             return
-        except _TempFileError as exc:
+        except TempFileError as exc:
             problem = f"cannot create a file in {target.parent} ({exc.reason})"
         except OSError as exc:
             problem = f"cannot write it ({exc.strerror or type(exc).__name__})"
@@ -125,42 +126,10 @@ def _unwritable(target: Path) -> str | None:
     return None
 
 
-class _TempFileError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def _replace(target: Path, content: str) -> None:
-    import os
-    import secrets
+    from ftgov.atomic import write_atomically
 
-    directory = target.parent
-    temp = directory / f".{target.name[:100]}.{secrets.token_hex(6)}.tmp"  # fits NAME_MAX whatever the target's length
-    try:
-        # os.open applies the umask to 0o666, as for any new file (mkstemp would force 0600).
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    except OSError as exc:
-        raise _TempFileError(exc.strerror or type(exc).__name__) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    try:  # the rename itself survives a crash only once the directory is synced
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass  # some filesystems cannot sync a directory; the file itself is written
-    finally:
-        os.close(dir_fd)
+    write_atomically(target, content)
 
 
 class _Commands(click.Group):
@@ -703,8 +672,8 @@ def _write_register(repo_root: Path, path: str, before: str, content: str) -> No
         _fail_input(f"{path}: changed while this command ran; run it again")
     try:
         _replace(target, content)
-    except (_TempFileError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, _TempFileError) else (exc.strerror or type(exc).__name__)
+    except (TempFileError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, TempFileError) else (exc.strerror or type(exc).__name__)
         _fail_input(f"{path}: cannot write it ({reason})")
 
 

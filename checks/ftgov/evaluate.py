@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ftgov import register_ops
+from ftgov.atomic import write_atomically
 from ftgov.compare import RECORDED_FORMAT, Verdict, build_criteria, compare
 from ftgov.inheritance import RoundRecord, ancestry, build_stack
 from ftgov.policy import Policy
@@ -343,6 +342,7 @@ def record(repo: Repository, evaluation: Evaluation, objective_id: str, *, at: s
     new_text = add_keys(ctx.register.text, ("rounds", index), {"evaluation": entry}, after=after)
     new_text = replace_scalar(new_text, ("rounds", index, "status"), "evaluated")
     register_ops.reparsed(register_path, new_text)  # a change that does not parse is never written
+    (repo.root / report_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(repo.root / report_path, report_text)
     write_atomically(repo.root / register_path, new_text)
     findings = register_ops.finding_lines(register_ops.new_findings(ctx.register, new_text, ctx.policy))
@@ -369,20 +369,4 @@ def _may_evaluate(current: Mapping[str, Any], objective_id: str) -> None:
         raise register_ops.PolicyRefusal(f"{objective_id} is {status}; only a trained round can be evaluated")
 
 
-def write_atomically(target: Path, content: str) -> None:
-    """Temporary file beside the target, fsync, rename: a reader sees the old file or the new one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.parent / f".{target.name[:100]}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-__all__ = ["Evaluation", "InputError", "RecordOutcome", "ResultsError", "evaluate", "record", "write_atomically"]
+__all__ = ["Evaluation", "InputError", "RecordOutcome", "ResultsError", "evaluate", "record"]

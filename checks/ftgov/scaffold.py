@@ -13,17 +13,15 @@ gains the round as `proposed`, appended as text so nothing already there changes
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from ftgov import register_ops as ops
+from ftgov.atomic import write_atomically
 from ftgov.inheritance import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
@@ -91,30 +89,12 @@ def write(repo: Repository, result: Scaffold) -> None:
     """Both files atomically: the objective first (a new file), then the register; undo the objective on failure."""
     objective = repo.root / result.objective_path
     objective.parent.mkdir(parents=True, exist_ok=True)
-    _atomic(objective, result.objective_text, exclusive=True)
+    write_atomically(objective, result.objective_text, exclusive=True)
     try:
         (repo.root / "registers").mkdir(exist_ok=True)
-        _atomic(repo.root / result.register_path, result.register_text, exclusive=False)
+        write_atomically(repo.root / result.register_path, result.register_text)
     except BaseException:
         objective.unlink(missing_ok=True)
-        raise
-
-
-def _atomic(target: Path, content: str, *, exclusive: bool) -> None:
-    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exclusive:
-            os.link(temp, target)  # fails if someone created the file meanwhile; never overwrites
-            temp.unlink()
-        else:
-            os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
         raise
 
 
