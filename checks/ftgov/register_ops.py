@@ -25,7 +25,7 @@ from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
 from ftgov.rules import register as register_rules
 from ftgov.rules import schema as schema_rules
-from ftgov.rules._access import mapping, sequence, text
+from ftgov.rules._access import mapping, sequence, text, zoned_time
 from ftgov.schemas import load_schema
 from ftgov.validate import RegisterFiles, locate
 from ftgov.yaml_append import EditError, Pointer
@@ -148,7 +148,7 @@ def load_policy(repo: Repository) -> Policy:
 def parse_time(value: str, option: str) -> dt.datetime:
     """An RFC 3339 time with a zone (what the register schema accepts), or exit 2 naming the option."""
     shape = register_rules._TIME_SHAPE
-    moment = register_rules._time(value) if shape.fullmatch(value.strip()) else None
+    moment = zoned_time(value) if shape.fullmatch(value.strip()) else None
     if moment is None:
         raise InputError(f"{option} {value!r}: give an RFC 3339 time with a time zone, e.g. 2026-03-02T10:04:11Z")
     return moment
@@ -166,7 +166,7 @@ def latest_time(entry: Mapping[str, Any]) -> tuple[dt.datetime, str] | None:
     """The latest timestamp a round records, and its field: what anything appended must not precede."""
     latest: tuple[dt.datetime, str] | None = None
     for section, key in TIMELINE:
-        moment = register_rules._time(mapping(entry, section).get(key))
+        moment = zoned_time(mapping(entry, section).get(key))
         if moment is not None and (latest is None or moment > latest[0]):
             latest = (moment, f"{section}.{key}")
     return latest

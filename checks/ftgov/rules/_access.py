@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 
@@ -28,3 +29,14 @@ def number(value: Any, key: str) -> float | None:
 def text(value: Any, key: str) -> str | None:
     found = value.get(key) if isinstance(value, dict) else None
     return found if isinstance(found, str) else None
+
+
+def zoned_time(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time with a zone, or None (no zone, not a time: the schema reports those)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

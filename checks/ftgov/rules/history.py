@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov.findings import Finding, Pointer, Rule, Severity, dotted
-from ftgov.rules._access import mapping, sequence, text
+from ftgov.rules._access import mapping, sequence, text, zoned_time
 
 E = Severity.ERROR
 _DRIFT = "docs/why.md#drift-across-rounds"
@@ -174,7 +174,7 @@ class Retention:
         status = text(entry, "status")
         if status not in ENDED:
             return f"it is {status or 'without a status'}; only a round retired, rolled back, rejected or abandoned may ever be removed"
-        ended = _time(mapping(entry, "withdrawal").get("at")) or _time(mapping(entry, "decision").get("at"))
+        ended = zoned_time(mapping(entry, "withdrawal").get("at")) or zoned_time(mapping(entry, "decision").get("at"))
         if ended is None:
             return f"it is {status} but records no decision time to count the retention from"
         until = _add_years(ended, self.years)
@@ -370,16 +370,6 @@ def _same(a: Any, b: Any) -> bool:
 def _show(value: Any) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _add_years(moment: dt.datetime, years: int) -> dt.datetime:

@@ -19,7 +19,7 @@ from ftgov.document import Document
 from ftgov.findings import Finding, Pointer, Rule, Severity
 from ftgov.inheritance import RoundRecord, ancestry, build_stack, judge
 from ftgov.policy import Policy
-from ftgov.rules._access import mapping, sequence, text
+from ftgov.rules._access import mapping, sequence, text, zoned_time
 from ftgov.runconfig.deviations import Deviation, beyond, tolerances
 from ftgov.runconfig.deviations import flatten as _flatten
 from ftgov.runconfig.deviations import same as _same
@@ -528,16 +528,6 @@ def _sequence(path: str, current: _Round, parent: _Round) -> Iterator[Finding]:
 _TIME_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None  # no time zone: the schema reports it
-
-
 def _timeline(path: str, current: _Round) -> Iterator[Finding]:
     data, at = current.data, current.pointer
     steps = (
@@ -551,7 +541,7 @@ def _timeline(path: str, current: _Round) -> Iterator[Finding]:
     latest: tuple[dt.datetime, str] | None = None
     for (section, key), label in steps:
         value = mapping(data, section).get(key)
-        moment = _time(value)
+        moment = zoned_time(value)
         if moment is None:
             if isinstance(value, str) and _TIME_SHAPE.fullmatch(value):
                 yield TIMELINE.at(path, (*at, section, key), f"{label} {value} is not a real time")
@@ -567,8 +557,8 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _cross_round_timeline(path: str, current: _Round, parent: _Round) -> Iterator[Finding]:
-    started = _time(mapping(current.data, "run").get("started_at"))
-    finished = _time(mapping(parent.data, "run").get("finished_at"))
+    started = zoned_time(mapping(current.data, "run").get("started_at"))
+    finished = zoned_time(mapping(parent.data, "run").get("finished_at"))
     if started is not None and finished is not None and started < finished:
         yield TIMELINE.at(
             path,
