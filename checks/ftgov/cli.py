@@ -441,9 +441,11 @@ def gate(
         the highest risk tier the objective id ever had: every role the policy
         requires, on the final head, before the merge, each by a different person
         who is not the author and is now an active member of the role's team;
-      - the last PR that changed the policy or a schema was approved for the
-        highest tier under the policy at that PR's base, and the last PR that
-        changed the model's register for the model's highest tier;
+      - every PR that changed the policy or a schema was approved for the highest
+        tier under the policy at that PR's base (the first policy under itself);
+        the last PR that changed the model's register, every earlier one that
+        changed this objective's round, and any that deleted the register, for
+        the model's highest tier;
       - the register, if the model has one, parses, passes its schema and has a
         round for the objective that is not rejected, abandoned, rolled-back or
         retired, and whose objective_sha256 (once recorded) matches the file;
