@@ -172,19 +172,20 @@ def test_an_unevaluated_declaring_round_leaves_the_floor_unknown() -> None:
 
 
 def test_lower_is_better_metrics_floor_upwards() -> None:
-    latency = {"suite": "perf", "name": "p50_seconds", "higher_is_better": False}
+    # A recorded count where fewer is better (hallucinated facts per 100 answers), not a timing.
+    hallucinations = {"suite": "quality", "name": "hallucinations_per_100", "higher_is_better": False}
     r1 = record(
         "m-r1",
         None,
-        [{"id": "fast", "metric": latency, "compare_to": "base", "min_improvement": 1.0}],
-        {"perf/p50_seconds": {"base": 4.8, "candidate": 2.9}},
+        [{"id": "fewer-hallucinations", "metric": hallucinations, "compare_to": "base", "min_improvement": 1.0}],
+        {"quality/hallucinations_per_100": {"base": 4.8, "candidate": 2.9}},
     )
     r2 = record("m-r2", "m-r1", [], {})
     stack = build_stack(ancestry([r1, r2], "m-r2"), 0.1)
-    [fast] = stack.criteria
-    assert fast.floor == pytest.approx(3.0)
-    assert judge(stack, {"perf/p50_seconds": Measurement(candidate=2.95)})[0].status == "pass"
-    assert judge(stack, {"perf/p50_seconds": Measurement(candidate=3.2)})[0].status == "fail"
+    [fewer] = stack.criteria
+    assert fewer.floor == pytest.approx(3.0)
+    assert judge(stack, {"quality/hallucinations_per_100": Measurement(candidate=2.95)})[0].status == "pass"
+    assert judge(stack, {"quality/hallucinations_per_100": Measurement(candidate=3.2)})[0].status == "fail"
 
 
 def test_ancestry_follows_parents_not_list_order() -> None:
