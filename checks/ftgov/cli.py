@@ -679,6 +679,23 @@ def _write_register(repo_root: Path, path: str, before: str, content: str) -> No
         _fail_input(f"{path}: cannot write it ({reason})")
 
 
+@contextlib.contextmanager
+def _register_edit(objective_id: str) -> Iterator[None]:
+    """How a command that edits the register fails: a refused move is exit 1 (nothing written), bad input exit 2."""
+    from ftgov.register_ops import EditError, PolicyRefusal
+    from ftgov.repo import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        _fail_input(str(exc))
+    except PolicyRefusal as exc:
+        click.echo(f"ftgov: refused: {exc}", err=True)
+        sys.exit(1)
+    except EditError as exc:
+        _fail_input(f"{objective_id}: {exc}")
+
+
 @main.command()
 @click.argument("objective_id")
 @click.option("--action", type=click.Choice(("deploy", "reject", "abandon", "rollback", "retire")), required=True)
@@ -703,23 +720,13 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     """
     import os
 
-    from ftgov import register_ops as ops
     from ftgov.decision import decide as record_decision
-    from ftgov.repo import InputError, Repository
+    from ftgov.repo import Repository
 
     moment = _time_option(at, "--at")
-    try:
+    with _register_edit(objective_id):
         repo = Repository.discover(repo_root)
         loaded, change = record_decision(repo, objective_id, action, reason, by or os.environ.get("GITHUB_ACTOR") or None, moment)  # type: ignore[arg-type]
-    except InputError as exc:
-        _fail_input(str(exc))
-        return
-    except ops.PolicyRefusal as exc:
-        click.echo(f"ftgov: refused: {exc}", err=True)
-        sys.exit(1)
-    except ops.EditError as exc:
-        _fail_input(f"{objective_id}: {exc}")
-        return
     _write_register(repo.root, loaded.path, loaded.text, change.file_text)
     click.echo(f"recorded in {loaded.path}: {change.summary}")
 
@@ -766,24 +773,14 @@ def record_run(
     started before the objective was merged: nothing written), or recorded with a deviation
     beyond the policy's tolerance that needs acknowledged_by (FTG914); 2 usage or input error.
     """
-    from ftgov import register_ops as ops
     from ftgov.record_run import record_run as record
-    from ftgov.repo import InputError, Repository
+    from ftgov.repo import Repository
 
     started = _time_option(started_at, "--started-at")
     finished = _time_option(finished_at, "--finished-at")
-    try:
+    with _register_edit(objective_id):
         repo = Repository.discover(repo_root)
         loaded, recorded = record(repo, objective_id, list(configs), started, finished, checkpoint, gate_attestation)  # type: ignore[arg-type]
-    except InputError as exc:
-        _fail_input(str(exc))
-        return
-    except ops.PolicyRefusal as exc:
-        click.echo(f"ftgov: refused: {exc}", err=True)
-        sys.exit(1)
-    except ops.EditError as exc:
-        _fail_input(f"{objective_id}: {exc}")
-        return
     _write_register(repo.root, loaded.path, loaded.text, recorded.file_text)
     click.echo(f"recorded in {loaded.path}:")
     for line in recorded.summary:

@@ -292,26 +292,21 @@ class GitHubForge:
 
     def team_membership(self, team: str, login: str) -> str | None:
         org, _, slug = team.partition("/")
-        url = self._gh._build_url("orgs", org, "teams", slug, "memberships", login)
-        try:
-            data = self._object(f"membership of {login} in {team}", url)
-        except NotFound:
-            return None
-        state = data.get("state")
-        if state not in ("active", "pending"):
-            raise ForgeError(f"membership of {login} in {team}: unexpected state {state!r}")
-        return str(state)
+        return self._membership(f"membership of {login} in {team}", self._gh._build_url("orgs", org, "teams", slug, "memberships", login))
 
     def org_membership(self, org: str, login: str) -> str | None:
         """"active" or "pending" membership of login in org (GET /orgs/{org}/memberships/{username}); None if not a member."""
-        url = self._gh._build_url("orgs", org, "memberships", login)
+        return self._membership(f"membership of {login} in {org}", self._gh._build_url("orgs", org, "memberships", login))
+
+    def _membership(self, what: str, url: str) -> str | None:
+        """A membership's state, as team and organisation memberships both answer it; None when GitHub says 404."""
         try:
-            data = self._object(f"membership of {login} in {org}", url)
+            data = self._object(what, url)
         except NotFound:
             return None
         state = data.get("state")
         if state not in ("active", "pending"):
-            raise ForgeError(f"membership of {login} in {org}: unexpected state {state!r}")
+            raise ForgeError(f"{what}: unexpected state {state!r}")
         return str(state)
 
     def _field(self, what: str, read: Callable[[], T]) -> T:
