@@ -221,13 +221,19 @@ def approval_reason(subject: str, pr: str, count: ApprovalCount, roles: tuple[st
 
 
 @dataclass(frozen=True)
-class Revision:
-    """One commit that changed a path: what it left there (None: it deleted the file)."""
+class Change:
+    """One commit on the branch that changed a governed file: what it left there (None: it deleted the file)."""
 
     path: str
     commit: str
     parents: tuple[str, ...]
     blob: str | None
+
+
+@dataclass(frozen=True)
+class Revision(Change):
+    """A change to an objective, with the risk tier the version it left declares."""
+
     tier: str | None
 
 
@@ -245,18 +251,10 @@ class Lineage:
 
 
 def _revisions(reads: Reads, path: str, start: str) -> list[Revision]:
-    revisions = []
-    for i, (commit, parents) in enumerate(reads.forge.history(path, start)):
-        if i == 0:
-            # The newest change left what `start` holds, and start's tree is already read.
-            blob = reads.sha_at(path, start)
-            tier = reads.tier(blob, path) if blob else None
-        else:
-            found = reads.file_at(path, commit)
-            blob = found[0] if found else None
-            tier = reads.tier(found[0], path, found[1]) if found else None
-        revisions.append(Revision(path, commit, parents, blob, tier))
-    return revisions
+    return [
+        Revision(c.path, c.commit, c.parents, c.blob, reads.tier(c.blob, path) if c.blob else None)
+        for c in changes_of(reads, path, start, reads.sha_at(path, start))  # start's tree is already read
+    ]
 
 
 def _move_sources(reads: Reads, added: Revision, objective_id: str) -> list[str]:
@@ -381,16 +379,6 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
         if bundled is None or tree.get(path) != git_blob_sha(bundled):
             paths.append(path)
     return paths
-
-
-@dataclass(frozen=True)
-class Change:
-    """One commit on the branch that changed a governed file: what it left there (None: it deleted the file)."""
-
-    path: str
-    commit: str
-    parents: tuple[str, ...]
-    blob: str | None
 
 
 def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None, stop: frozenset[str] = frozenset()) -> list[Change]:
