@@ -26,6 +26,14 @@ def build_governance_repo(dest: Path) -> Path:
     return dest
 
 
+def build_ledger_repo(dest: Path) -> Path:
+    """The register fixture at `dest` (model `ledger`: r1 deployed, r2 evaluated, r3 approved), with the product's schemas."""
+    shutil.copytree(FIXTURES / "register", dest, dirs_exist_ok=True)
+    for schema in (ROOT / "policies").glob("*.schema.json"):
+        shutil.copy(schema, dest / "policies")
+    return dest
+
+
 def governance_files() -> dict[str, bytes]:
     """The same repository as `build_governance_repo`, as repository path -> bytes, to seed a fake forge."""
     files = {

@@ -18,7 +18,8 @@ import pytest
 from ftgov.history import GitBase, history_findings
 from ftgov.repo import Repository
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, run_ftgov
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 R1, R2, R3 = (f"objectives/ledger/ledger-r{i}.yaml" for i in (1, 2, 3))
@@ -40,10 +41,7 @@ def commit(repo: Path, message: str) -> str:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    repo = tmp_path / "governance"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
+    repo = build_ledger_repo(tmp_path / "governance")
     # r1 pins its adapter config as run evidence; kept beside the register (sha256 of b"foo").
     (repo / "registers" / "ledger" / "adapter_config.json").write_bytes(b"foo")
     git(repo, "init", "-q", "-b", "main")
@@ -282,10 +280,7 @@ def test_a_new_round_a_forward_move_and_a_recorded_evaluation_pass(ledger: Path)
 
 
 def test_without_base_check_does_not_need_git(tmp_path: Path) -> None:
-    repo = tmp_path / "plain"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
+    repo = build_ledger_repo(tmp_path / "plain")
     done = run_ftgov("check", "--repo-root", str(repo), "--jobs", "1", env={"PATH": "/nonexistent"})
     assert done.returncode == 0, done.stdout + done.stderr
 

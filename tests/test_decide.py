@@ -7,22 +7,19 @@ and checks the file, the exit code and that `ftgov check` still passes on the re
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import run_ftgov
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / "register", tmp_path, dirs_exist_ok=True)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, tmp_path / "policies")
-    return tmp_path
+    return build_ledger_repo(tmp_path)
 
 
 def decide(repo: Path, *args: str) -> tuple[int, str, str]:

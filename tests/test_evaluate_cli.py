@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, run_ftgov
+from .repository import build_ledger_repo
 
 RESULTS = FIXTURES / "evaluate" / "results"
 SETTINGS = {"n_shot": 0, "version": "1"}  # what the fixtures' runs were measured with, kept beside each measured value
@@ -47,11 +48,7 @@ R3_TRAINED = """    objective_sha256: c1f598b08b7ba056ba1e3ec6c3ad3d98bf919e863c
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
-    return repo
+    return build_ledger_repo(tmp_path / "repo")
 
 
 def trained(repo: Path) -> Path:

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import run_ftgov
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    repo = tmp_path / "governance"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
-    return repo
+    return build_ledger_repo(tmp_path / "governance")
 
 
 def check(repo: Path) -> tuple[int, list[dict[str, object]]]:

@@ -13,7 +13,6 @@ import difflib
 import hashlib
 import json
 import pickle
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,7 +22,8 @@ from ftgov.findings import Finding
 from ftgov.loader import parse_document
 from ftgov.runconfig import ConfigError, read_configurations
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, run_ftgov
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 CONFIGS = FIXTURES / "runconfig"
@@ -37,11 +37,7 @@ LORA = {"rank": 8, "alpha": 16, "dropout": 0.05}
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
-    return repo
+    return build_ledger_repo(tmp_path / "repo")
 
 
 def record(repo: Path, *args: str | Path) -> tuple[int, str, str]:

@@ -17,7 +17,8 @@ from ftgov.repo import Repository
 from ftgov.rules import register
 from ftgov.validate import validate
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 R1, R2, R3 = (f"objectives/ledger/ledger-r{i}.yaml" for i in (1, 2, 3))
@@ -27,10 +28,7 @@ R2_ROUND = _FIXTURE_REGISTER[_FIXTURE_REGISTER.index("  - objective: ledger-r2\n
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / "register", tmp_path, dirs_exist_ok=True)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, tmp_path / "policies")
-    return tmp_path
+    return build_ledger_repo(tmp_path)
 
 
 MOVE, DELETE = "<move to>", "<delete>"
@@ -321,4 +319,3 @@ def test_rollback_to_base_is_accepted(ledger: Path) -> None:
     edit(ledger, R1, "  to: base\n", "  to: basis\n")
     _repin(ledger, R1, "ae653905670f23a04b33c5d3faf9560ca977a90a0d6c77138aaeb0a96fbba44e")
     assert found(ledger) == [("FTG405", R1, 42, 7)]
-

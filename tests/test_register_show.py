@@ -7,22 +7,19 @@ approved), copied into a temporary repository.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import run_ftgov
+from .repository import build_ledger_repo
 
 REGISTER = "registers/ledger.yaml"
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / "register", tmp_path, dirs_exist_ok=True)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, tmp_path / "policies")
-    return tmp_path
+    return build_ledger_repo(tmp_path)
 
 
 def show(repo: Path, *args: str) -> tuple[int, str, str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, run_ftgov
+from .conftest import FIXTURES, run_ftgov
+from .repository import build_ledger_repo
 
 R1 = "objectives/ledger/ledger-r1.yaml"
 
@@ -21,11 +22,7 @@ R1 = "objectives/ledger/ledger-r1.yaml"
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
     """The register fixture (model `ledger`: r1 deployed, r2 evaluated, r3 approved) with the product's schemas."""
-    repo = tmp_path / "governance"
-    shutil.copytree(FIXTURES / "register", repo)
-    for schema in (ROOT / "policies").glob("*.schema.json"):
-        shutil.copy(schema, repo / "policies")
-    return repo
+    return build_ledger_repo(tmp_path / "governance")
 
 
 def findings(*args: str) -> tuple[int, list[dict[str, object]]]:
