@@ -298,19 +298,6 @@ def _requirements(reads: Reads, pinned: _Pinned, tier: str) -> Callable[[PullReq
     return roles_for
 
 
-def _default_branch(forge: ProvenanceForge) -> str:
-    """The branch GitHub reports as the repository's default; a repository it does not know is a usage error."""
-    from ftgov.forge.github import NotFound  # only GitHub answers "no such repository" this way
-
-    try:
-        return forge.default_branch()
-    except NotFound:
-        where = forge.describe()
-        raise UnknownRef(
-            f"repository {where.repository} on {where.url} does not exist, or the token cannot read it; check --repo and --github-url"
-        ) from None
-
-
 def _check_branch(forge: ProvenanceForge, branch: str, policy: Policy, default: str | None) -> str:
     """The default branch, or one the policy names under gate.branches that GitHub reports protected.
 
@@ -368,7 +355,7 @@ def decide(
     default: str | None = None
     try:
         if branch is None:
-            default = branch = _default_branch(forge)
+            default = branch = forge.default_branch()
         pinned = _read_pinned(forge, objective_id, branch, facts)
         default = _check_branch(forge, branch, pinned.policy, default)
         reads = Reads(forge, branch, default)

@@ -189,12 +189,8 @@ class GitHubForge:
             data = self._object(f"branch {branch}", self._repo_url("branches", branch))
         except NotFound:
             # The user's mistake (exit 2), not a doubt: say whether the branch or the repository is missing.
-            where = f"{self._owner}/{self._name} on {self._gh.session.base_url}"
-            try:
-                self._object(f"repository {self._owner}/{self._name}", self._repo_url())
-            except NotFound:
-                raise UnknownRef(f"repository {where} does not exist, or the token cannot read it; check --repo and --github-url") from None
-            raise UnknownRef(f"branch {branch!r} does not exist in {where}") from None
+            self._repository()
+            raise UnknownRef(f"branch {branch!r} does not exist in {self._where()}") from None
         return self._field(f"head of {branch}", lambda: _sha(data["commit"]["sha"], f"head of {branch}"))
 
     def tree(self, commit: str) -> dict[str, str]:
@@ -261,8 +257,19 @@ class GitHubForge:
             raise ForgeError(f"{what}: content does not match its sha")
         return sha, content
 
+    def _where(self) -> str:
+        return f"{self._owner}/{self._name} on {self._gh.session.base_url}"
+
+    def _repository(self) -> dict[str, Any]:
+        """The repository object; a 404 is the user's mistake (UnknownRef, exit 2), not a doubt."""
+        try:
+            return self._object(f"repository {self._owner}/{self._name}", self._repo_url())
+        except NotFound:
+            where = self._where()
+            raise UnknownRef(f"repository {where} does not exist, or the token cannot read it; check --repo and --github-url") from None
+
     def default_branch(self) -> str:
-        data = self._object(f"repository {self._owner}/{self._name}", self._repo_url())
+        data = self._repository()
         value = data.get("default_branch")
         if not isinstance(value, str) or not value:
             raise ForgeError(f"repository {self._owner}/{self._name}: GitHub did not name its default branch")
