@@ -557,8 +557,6 @@ def approvals(
     except UnknownRef as exc:
         _forge_usage(str(exc))
     except ForgeError as exc:
-        if _named_pull_request_missing(exc, number):
-            _forge_usage(f"--pr {number}: pull request #{number} does not exist in {repo} (or the token cannot read it)")
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         _report_cost(forge, verbose)
         sys.exit(3)
@@ -570,14 +568,6 @@ def approvals(
         for reason in report.reasons:
             click.echo(f"  - {reason}")
     sys.exit(0 if report.state == "success" else 1)
-
-
-def _named_pull_request_missing(error: Exception, number: int) -> bool:
-    """GitHub answered 404 for the very PR the user named: their mistake (2), not a doubt (3)."""
-    from ftgov.forge.github import NotFound
-
-    cause = error.__cause__
-    return isinstance(cause, NotFound) and str(cause) == f"pull request #{number}"
 
 
 @main.command("audit-repo")

@@ -289,8 +289,10 @@ class GitHubForge:
     def pull(self, number: int) -> PullRequest:
         try:
             data = self._object(f"pull request #{number}", self._repo_url("pulls", str(number)))
-        except NotFound as exc:
-            raise ForgeError(f"pull request #{number} does not exist") from exc
+        except NotFound:
+            # Only `ftgov approvals --pr N` asks for a PR by number: a missing one is the user's mistake (exit 2).
+            where = f"{self._owner}/{self._name}"
+            raise UnknownRef(f"--pr {number}: pull request #{number} does not exist in {where} (or the token cannot read it)") from None
         return self._pull_from_json(data)
 
     def reviews(self, number: int) -> list[Review]:
