@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import pytest
 
 from ftgov.findings import Finding
-from ftgov.loader import MAX_DEPTH, load_document, load_values, needs_hazard_scan, scan_hazards
+from ftgov.loader import MAX_DEPTH, find_hidden_character, load_document, load_values, needs_hazard_scan, scan_hazards
 from ftgov.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for, load_round_trip, plain
 
 from .conftest import FIXTURES, REPO_FIXTURE, run_ftgov
@@ -144,6 +144,10 @@ def _both_paths() -> Iterator[tuple[str, str, Any, Any]]:
     files = sorted(FIXTURES.glob("**/*.yaml"))
     for file in files:
         text = file.read_bytes().decode("utf-8", errors="replace")
+        # FTG010's screen comes first: on a line hidden behind U+2028 the two parsers even
+        # disagree (libyaml reads the line, ruamel refuses it), so no reader sees such text.
+        if find_hidden_character(text, file.name) is not None:
+            continue
         if needs_hazard_scan(text) and scan_hazards(text, file.name) is not None:
             continue
         yield file.name, text, load_values(text, file.name), load_round_trip(text, file.name)
@@ -311,6 +315,8 @@ def test_ambiguous_scalars_in_a_large_file_still_validate(governance_repo: Path)
 
 
 def test_cr_only_line_endings_keep_positions(tmp_path: Path) -> None:
+    # Invalid UTF-8 is refused before any other screen, its place counted as an editor counts
+    # CR-only lines; valid CR-only text is FTG010 at line 1 (tests/test_invisible_characters.py).
     raw = (FIXTURES / "rules" / "FTG001.yaml").read_bytes().replace(b"\n", b"\r")
     target = tmp_path / "cr.yaml"
     target.write_bytes(raw)

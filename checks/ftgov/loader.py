@@ -8,13 +8,15 @@ Two parsers, one meaning (YAML 1.2):
   of every key and value. It runs only for files that have findings (to place them)
   or that the fast path refused.
 Both paths see the same text and a fresh loader per file: a `%YAML 1.1` directive in
-one file can never change how the next one is read.
+one file can never change how the next one is read. Before either, the text is screened
+for characters that make it read differently in a diff than to the parser (FTG010).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +178,69 @@ def decode(raw: bytes, path: str) -> str | Finding:
     return text.removeprefix("\ufeff")
 
 
+# What reviewers see must be what the parser reads (FTG010). git, grep and diffs split lines
+# at "\n" only; YAML also breaks them at these, and at a CR that no LF follows (CRLF is one
+# break to both, so it stays accepted).
+_YAML_ONLY_BREAKS = "\x85\u2028\u2029"
+# Trojan Source (CVE-2021-42574): these reorder how the text around them is displayed.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode category Cf (invisible format characters; the bidi controls are among them) as of
+# Unicode 14 (Python 3.11). The ranges also cover code points still unassigned there (U+2065,
+# U+13439-U+1343F, the rest of the tag block) so format characters a newer Unicode adds in
+# them are refused too. Left out: U+200C ZWNJ and U+200D ZWJ, which Persian, Indic scripts
+# and emoji sequences need in ordinary text and which neither break a line nor change
+# direction. tests/test_invisible_characters.py compares this list with unicodedata.
+_FORMAT_CHARACTERS = (
+    "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e007f"
+)
+HIDDEN_CHARACTERS = re.compile(f"[{_YAML_ONLY_BREAKS}{_FORMAT_CHARACTERS}]|\r(?!\n)")
+# Of all the above only the CR is ASCII, and the full class costs ~20 ms per MiB against
+# ~0.5 ms for this literal search: ASCII texts (str.isascii() is O(1)) need only this one.
+_LONE_CR = re.compile("\r(?!\n)")
+_UNNAMED = {"\r": "CARRIAGE RETURN", "\x85": "NEXT LINE (NEL)"}  # controls have no Unicode name
+
+
+def find_hidden_character(text: str, path: str) -> Finding | None:
+    """FTG010 at the first character that makes git and YAML read different documents.
+
+    Placed as git counts lines, so the line a reviewer is sent to is the line the diff shows.
+    """
+    pattern = _LONE_CR if text.isascii() else HIDDEN_CHARACTERS
+    found = pattern.search(text)
+    if found is None:
+        return None
+    more = len(pattern.findall(text, found.end()))
+    line, column = _git_line_and_column(text, found.start())
+    return R.HIDDEN_CHARACTER.at_line(path, line, column, _hidden_message(found.group(), more))
+
+
+def _git_line_and_column(text: str, index: int) -> tuple[int, int]:
+    """1-based place of text[index] with lines split at "\n" only, as git, grep and diffs count them."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _hidden_message(character: str, more: int) -> str:
+    name = _UNNAMED.get(character) or unicodedata.name(character, "")
+    described = f"U+{ord(character):04X} {name}".rstrip()
+    if character == "\r":
+        why = f"{described} without a line feed after it: git and diffs show this as one line, YAML reads two; remove it or make it CRLF"
+    elif character in _YAML_ONLY_BREAKS:
+        why = f"{described}: git and diffs show this as one line, YAML reads two; remove it"
+    elif character in _BIDI_CONTROLS:
+        why = (
+            f"{described} reorders how the text around it is displayed, so a reviewer reads it in another order than the parser"
+            " (Trojan Source, CVE-2021-42574); remove it"
+        )
+    elif character == "\ufeff":
+        why = f"{described} (a byte order mark) is invisible here and only allowed as the file's first character; remove it"
+    else:
+        why = f"{described} is invisible in a diff but part of what the parser reads; remove it"
+    return why + (f" ({more} more such character{'s' if more > 1 else ''} in this file)" if more else "")
+
+
 def _mark(error: yaml.MarkedYAMLError) -> tuple[int, int]:
     mark = error.problem_mark or error.context_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -327,6 +392,9 @@ def load_document(file: Path, path: str) -> Document | Finding:
 
 def parse_document(text: str, path: str) -> Document | Finding:
     """Screen and parse a document's text (from disk or from a forge)."""
+    hidden = find_hidden_character(text, path)
+    if hidden is not None:
+        return hidden
     hazard = scan_hazards(text, path) if needs_hazard_scan(text) else None
     if hazard is not None:
         return hazard

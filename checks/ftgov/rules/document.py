@@ -164,4 +164,39 @@ Fix: set `kind:` to FineTuneObjective (objectives/), CumulativeRegister (registe
     waivable=False,
 )
 
-RULES = (UNREADABLE, SYNTAX, DUPLICATE_KEY, ANCHOR_ALIAS, EXPLICIT_TAG, TOO_DEEP, TOO_LARGE, NOT_A_MAPPING, UNKNOWN_KIND)
+HIDDEN_CHARACTER = Rule(
+    "FTG010",
+    "hidden-character",
+    E,
+    """
+The file holds a line break git does not see, a bidirectional control or an invisible format character.
+
+Why this matters: reviewers approve what git, grep and the pull request's diff show, and
+those split lines at "\\n" only. YAML also breaks lines at U+2028 LINE SEPARATOR, U+2029
+PARAGRAPH SEPARATOR, U+0085 NEXT LINE and a carriage return not followed by a line feed,
+so a line hidden behind one reads as part of a comment in the diff and as a key to the
+parser. Bidirectional controls (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F,
+U+061C) reorder how the text around them is displayed (Trojan Source, CVE-2021-42574).
+Invisible format characters (Unicode category Cf: U+200B ZERO WIDTH SPACE, U+2060 WORD
+JOINER, U+00AD SOFT HYPHEN, U+FEFF anywhere but as the file's leading byte order mark, the
+tag characters U+E0000 to U+E007F and the rest) make two ids that look alike differ, or
+carry text no one sees. All of them are refused anywhere in the file, quoted strings and
+comments included: reviewers read those in the diff too.
+
+Allowed: U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER, which ordinary text in
+Persian, Arabic and Indic scripts and emoji sequences needs, and which can neither break a
+line nor change the direction text is displayed in; and CRLF line endings, which git and
+YAML both read as one line break.
+
+Example: a comment that hides a line,
+    # threshold as agreed with raj-risk<U+2028>    max_drop: 0.50
+is one comment line in the diff; YAML reads a second line, `max_drop: 0.50`.
+
+Fix: delete the character at the line and column given (counted as git counts lines; the
+message says how many more the file holds). Editors hide most of them: `cat -v FILE` shows
+them as M- sequences. Save files with LF or CRLF line endings.
+""",
+    waivable=False,
+)
+
+RULES = (UNREADABLE, SYNTAX, DUPLICATE_KEY, ANCHOR_ALIAS, EXPLICIT_TAG, TOO_DEEP, TOO_LARGE, NOT_A_MAPPING, UNKNOWN_KIND, HIDDEN_CHARACTER)
