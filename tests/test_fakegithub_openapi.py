@@ -196,6 +196,8 @@ CASES = [
     Case("commit-pulls-squash", "GET", REPO + "/commits/{pr2_head}/pulls", TPL + "/commits/{commit_sha}/pulls"),
     Case("commit-pulls-rebase", "GET", REPO + "/commits/{pr3_merge}/pulls", TPL + "/commits/{commit_sha}/pulls"),
     Case("commit-pulls-open", "GET", REPO + "/commits/{pr4_head}/pulls", TPL + "/commits/{commit_sha}/pulls"),
+    Case("compare-ahead", "GET", REPO + "/compare/{direct}...{pr1_merge}?per_page=1", TPL + "/compare/{basehead}"),
+    Case("compare-404", "GET", REPO + "/compare/" + "0" * 40 + "...main", TPL + "/compare/{basehead}", 404),
     Case("commit-status", "GET", REPO + "/commits/{direct}/status", TPL + "/commits/{ref}/status"),
     Case("commit-statuses", "GET", REPO + "/commits/{direct}/statuses", TPL + "/commits/{ref}/statuses"),
     Case("statuses-legacy", "GET", REPO + "/statuses/{direct}", TPL + "/commits/{ref}/statuses"),

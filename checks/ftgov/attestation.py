@@ -39,6 +39,8 @@ class Attestation:
     risk_tier: str | None = None
     required_roles: tuple[str, ...] = ()
     started_at: dt.datetime | None = None
+    trust_root: str | None = None  # the commit the operator pinned: history at or before it was accepted as given
+    stage: str = "train"
     stats: ForgeStats | None = field(default=None, compare=False)
 
     @property
@@ -60,6 +62,7 @@ class Attestation:
         payload: dict[str, Any] = {
             "decision": self.decision,
             "objective": self.objective,
+            "stage": self.stage,
             "reasons": list(self.reasons),
             "blob_sha": self.blob_sha,
             "pull_request": self.pull_request,
@@ -74,6 +77,7 @@ class Attestation:
             "register_blob_sha": self.register_blob_sha,
             "schemas": dict(self.schemas),
             "started_at": iso(self.started_at),
+            "trust_root": self.trust_root,
             "forge": self.forge.to_json(),
             "checked_at": iso(self.checked_at),
         }
@@ -92,6 +96,8 @@ class Attestation:
         lines = [f"{self.decision.upper()}: objective {self.objective} on {self.branch or 'the default branch'} ({self.forge})"]
         if self.head_sha:
             lines.append(f"  branch head {self.head_sha}")
+        if self.trust_root:
+            lines.append(f"  trust root {self.trust_root}: history at or before it accepted as given")
         if self.pull_request is not None:
             lines.append(f"  merged by PR #{self.pull_request} at {iso(self.merged_at)}; objective blob {self.blob_sha}")
         if not self.approvals_verified:

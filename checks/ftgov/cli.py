@@ -394,6 +394,21 @@ def _report_cost(forge: object, verbose: bool) -> None:
     "(--forge git: main). Another branch only if the policy lists it under gate.branches and GitHub reports it protected.",
 )
 @click.option("--started-at", metavar="ISO8601", help="When the training run starts, with a time zone (e.g. 2026-11-22T09:30:00Z).")
+@click.option(
+    "--trust-root",
+    metavar="SHA",
+    default=None,
+    help="The commit the operator trusts as given (env FTGOV_TRUST_ROOT; a full 40-hex sha): the one that installed the "
+    "reviewed policy. History at or before it is accepted; everything after it must meet every rule. Keep it in the "
+    "launcher's configuration, never in the governance repository.",
+)
+@click.option(
+    "--stage",
+    type=click.Choice(("train",)),
+    default="train",
+    show_default=True,
+    help="What the gate is asked: train allows only a round not yet trained (proposed, approved, training).",
+)
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @out_option
 @click.option(
@@ -415,6 +430,8 @@ def gate(
     github_url: str | None,
     branch: str | None,
     started_at: str | None,
+    trust_root: str | None,
+    stage: str,
     fmt: str,
     out: Path | None,
     forge_kind: str,
@@ -471,10 +488,13 @@ def gate(
       ftgov gate support-agent-r3 --forge git --git-dir ./governance   # development only
     Python: ftgov.gate.require_approved("support-agent-r3", repo="acme/governance")
     """
-    from ftgov.gate import GateUsageError, decide, decide_offline, parse_started_at
+    import os
+
+    from ftgov.gate import GateUsageError, decide, decide_offline, parse_started_at, trust_root_from
 
     try:
         moment = parse_started_at(started_at) if started_at else None
+        root = trust_root_from(trust_root, os.environ)
     except GateUsageError as exc:
         _forge_usage(str(exc))
         return
@@ -485,6 +505,9 @@ def gate(
 
         if git_dir is None:
             _forge_usage("--forge git needs --git-dir PATH (a clone of the governance repository)")
+            return
+        if root is not None:
+            _forge_usage("--trust-root (or FTGOV_TRUST_ROOT) is read by the GitHub gate; a local clone shows no reviews to trust after it")
             return
         try:
             local = LocalGitForge(git_dir)
@@ -499,7 +522,7 @@ def gate(
             _forge_usage("--git-dir is read only with --forge git; add --forge git (or give --repo OWNER/NAME to ask GitHub)")
         github = _github(repo, github_url, cache_dir, no_cache)
         try:
-            attestation = decide(github, objective_id, branch=branch, started_at=moment)  # type: ignore[arg-type]
+            attestation = decide(github, objective_id, branch=branch, started_at=moment, trust_root=root, stage=stage)  # type: ignore[arg-type]
         except UnknownRef as exc:
             _forge_usage(f"{exc}; name the branch with --branch")
         forge = github

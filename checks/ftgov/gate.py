@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -38,8 +38,18 @@ from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.provenance import POLICY_PATH as POLICY_PATH
 from ftgov.provenance import TIERS as TIERS
+from ftgov.provenance import (
+    Change,
+    ProvenanceForge,
+    Reads,
+    approved_bytes_reasons,
+    governance_reasons,
+    is_objective_path,
+    judge_chain,
+    register_reasons,
+    trace_objective,
+)
 from ftgov.provenance import Denied as Denied
-from ftgov.provenance import ProvenanceForge, Reads, governance_reasons, is_objective_path, judge_chain, register_reasons, trace_objective
 from ftgov.provenance import risk_tier as risk_tier
 from ftgov.repo import InputError
 from ftgov.rules import domain
@@ -50,7 +60,11 @@ from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.validate import FileChecker, locate
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+_SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
+STAGES = ("train",)  # --stage deploy comes with the deployment gate
+TRAINABLE = ("proposed", "approved", "training")  # --stage train: rounds not yet trained
 _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
 ENDED = DEAD | WITHDRAWN  # a round in one of these states never trains again
@@ -86,6 +100,8 @@ class _Pinned:
     register_blob_sha: str | None
     register_reasons: tuple[str, ...]
     schemas: tuple[tuple[str, str], ...]
+    objective_sha256: str
+    register_pin: str | None = None  # the round's objective_sha256 in the register at the pinned commit
 
 
 def schema_source(tree: dict[str, str], name: str) -> str:
@@ -193,19 +209,34 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
     register_path = f"registers/{model}.yaml"
     schema_names = ["objective", "policy"]
     register_reasons: tuple[str, ...] = ()
+    register_pin: str | None = None
     if register_path in tree:
         schema_names.append("register")
         facts["register_blob_sha"] = tree[register_path]
         checker = FileChecker(objective_schema, policy_schema, None, register_schema=_schema(forge, tree, "register"))
-        register_reasons = _round_reasons(forge, tree, checker, objective_id, path, objective_raw)
+        register_reasons, register_pin = _round_reasons(forge, tree, checker, objective_id, path, objective_raw)
     schemas = tuple((name, schema_source(tree, name)) for name in schema_names)
     facts["schemas"] = schemas
-    return _Pinned(head, path, tree[path], objective, policy, tree[POLICY_PATH], tree, tree.get(register_path), register_reasons, schemas)
+    sha256 = hashlib.sha256(objective_raw).hexdigest()
+    return _Pinned(
+        head,
+        path,
+        tree[path],
+        objective,
+        policy,
+        tree[POLICY_PATH],
+        tree,
+        tree.get(register_path),
+        register_reasons,
+        schemas,
+        sha256,
+        register_pin,
+    )
 
 
 def _round_reasons(
     forge: TreeReader, tree: dict[str, str], checker: FileChecker, objective_id: str, path: str, objective_raw: bytes
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], str | None]:
     """What the model's register at the pinned commit says against training this round; empty: nothing.
 
     The register is read as `ftgov validate` reads it (loader, then the register schema);
@@ -216,22 +247,22 @@ def _round_reasons(
     try:
         register, register_text = parse_blob(forge, register_path, tree[register_path])
     except Denied as denied:
-        return denied.reasons
+        return denied.reasons, None
     if register.kind != "CumulativeRegister":
-        return (f"{register_path} is a {register.kind}, not a CumulativeRegister",)
+        return (f"{register_path} is a {register.kind}, not a CumulativeRegister",), None
     problems = _errors(list(checker.check_document(register).findings), {register_path: register_text})
     if problems:
-        return (f"{register_path} does not validate at the pinned commit", *problems)
+        return (f"{register_path} does not validate at the pinned commit", *problems), None
     if text(register.data, "model") != model:
-        return (f"{register_path} says model {text(register.data, 'model')}, not {model} (FTG901)",)
+        return (f"{register_path} says model {text(register.data, 'model')}, not {model} (FTG901)",), None
     rounds = [entry for entry in sequence(register.data, "rounds") if isinstance(entry, dict) and entry.get("objective") == objective_id]
     if not rounds:
         return (
             f"{register_path} has no round for objective {objective_id}; add it (`ftgov new {model}` writes it as proposed) "
             "and merge it through a reviewed PR",
-        )
+        ), None
     if len(rounds) > 1:
-        return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",)
+        return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",), None
     entry = rounds[0]
     reasons = []
     status = text(entry, "status")
@@ -239,6 +270,11 @@ def _round_reasons(
         reasons.append(
             f"{register_path} records round {objective_id} as {status}: it may not train again; "
             f"start a new round with `ftgov new {model} --parent {objective_id}` (or the round before it)"
+        )
+    elif status not in TRAINABLE:
+        reasons.append(
+            f"{register_path} records round {objective_id} as {status}: --stage train allows only a round not yet trained "
+            f"({', '.join(TRAINABLE)}); a retrain is a new round: `ftgov new {model}` (its --parent is the latest live round)"
         )
     pinned = text(entry, "objective_sha256")
     actual = hashlib.sha256(objective_raw).hexdigest()
@@ -248,7 +284,7 @@ def _round_reasons(
             f"has sha256 {actual[:16]}: the objective changed after the register recorded it (FTG905); "
             "restore the approved file, or write the change as a new round"
         )
-    return tuple(reasons)
+    return tuple(reasons), pinned
 
 
 def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
@@ -266,21 +302,25 @@ def _missing_links(objective: Document, tree: dict[str, str], model: str | None)
     return missing
 
 
-def _requirements(reads: Reads, pinned: _Pinned, tier: str) -> Callable[[PullRequest, bool], tuple[tuple[str, ...], dict[str, str]]]:
+def _requirements(
+    reads: Reads, pinned: _Pinned, tier: str
+) -> Callable[[PullRequest, Change, bool], tuple[tuple[str, ...], dict[str, str]]]:
     """Roles each PR of the objective's chain needs for `tier`.
 
-    The newest PR is judged by the stricter of the policy now and the policy at its base,
-    so relaxing the policy in the same change, or by a later push, cannot lower its bar
+    The newest PR is judged by the stricter of the policy now and the policy the branch
+    had just before it merged (never its recorded base, which GitHub does not move), so
+    relaxing the policy in the same change, or by a later push, cannot lower its bar
     (the policy's own provenance is checked as well). Earlier PRs are judged by the
     policy now, whose last change was approved under the one before it.
     """
 
-    def roles_for(pr: PullRequest, newest: bool) -> tuple[tuple[str, ...], dict[str, str]]:
+    def roles_for(pr: PullRequest, change: Change, newest: bool) -> tuple[tuple[str, ...], dict[str, str]]:
         policies = [pinned.policy]
-        base_tree = reads.tree(pr.base_sha) if newest else {}
-        if newest and base_tree.get(POLICY_PATH) != pinned.policy_blob_sha:
-            base_policy, _ = policy_at(reads.forge, base_tree, f"the base of PR #{pr.number} ({pr.base_sha[:12]})")
-            policies.append(base_policy)
+        before = reads.branch_before(pr, change) if newest else None
+        before_tree = reads.tree(before) if before is not None else {}
+        if before is not None and POLICY_PATH in before_tree and before_tree[POLICY_PATH] != pinned.policy_blob_sha:
+            where = f"{reads.branch} just before PR #{pr.number} merged ({before[:12]})"
+            policies.append(policy_at(reads.forge, before_tree, where)[0])
         roles: list[str] = []
         teams: dict[str, str] = {}
         for policy in policies:
@@ -288,7 +328,10 @@ def _requirements(reads: Reads, pinned: _Pinned, tier: str) -> Callable[[PullReq
                 if role not in roles:
                     roles.append(role)
                 if role in teams and policy.teams.get(role) != teams[role]:
-                    raise Denied(f"the policy maps role {role} to {teams[role]} at the PR's base but to {policy.teams.get(role)} now")
+                    raise Denied(
+                        f"the policy maps role {role} to {teams[role]} now but to {policy.teams.get(role)} on {reads.branch} "
+                        f"just before PR #{pr.number} merged"
+                    )
                 if role in policy.teams:
                     teams[role] = policy.teams[role]
         if not roles:
@@ -345,44 +388,66 @@ def decide(
     branch: str | None = None,
     started_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    trust_root: str | None = None,
+    stage: str = "train",
 ) -> Attestation:
     """Allow only if every change to the objective, and to what the gate trusts, came through an approved PR.
 
     `branch` None: the repository's default branch, as the forge reports it.
+    `trust_root`: a commit the operator pinned (40 hex digits); history at or before it is
+    accepted as given, everything after it must meet every rule. It must be the pinned
+    head or one of its ancestors, else the gate denies.
     """
     now = now or dt.datetime.now(dt.UTC)
-    facts: dict[str, Any] = {"started_at": started_at}
+    facts: dict[str, Any] = {"started_at": started_at, "trust_root": trust_root, "stage": stage}
     default: str | None = None
+    reads: Reads | None = None
     try:
+        if stage not in STAGES:
+            raise Denied(f"--stage {stage} is not a stage this gate decides ({', '.join(STAGES)})")
+        if trust_root is not None and not _SHA.fullmatch(trust_root):
+            raise Denied(f"trust root {trust_root!r} is not a full commit sha (40 lower-case hex digits)")
         if branch is None:
             default = branch = forge.default_branch()
         pinned = _read_pinned(forge, objective_id, branch, facts)
+        if trust_root is not None and trust_root != pinned.head and not forge.is_ancestor(trust_root, pinned.head):
+            raise Denied(
+                f"trust root {trust_root} is not {branch}'s head {pinned.head[:12]} nor one of its ancestors (GitHub's compare API): "
+                "the operator must pin a commit on the branch, the one that installed the reviewed policy"
+            )
         default = _check_branch(forge, branch, pinned.policy, default)
-        reads = Reads(forge, branch, default)
+        reads = Reads(forge, branch, default, head=pinned.head, trust_root=trust_root)
         reads.remember_tree(pinned.head, pinned.tree)
         reads.remember_tier(pinned.blob_sha, risk_tier(pinned.objective))
         lineage = trace_objective(reads, objective_id, pinned.path, pinned.head, pinned.tree)
         tier = max(lineage.tier, risk_tier(pinned.objective), key=TIERS.index)
         judged = judge_chain(reads, lineage, risk_tier(pinned.objective), _requirements(reads, pinned, tier))
         pr = judged.pr
-        facts.update(pull_request=pr.number, merged_at=pr.merged_at, risk_tier=tier, required_roles=judged.roles)
-        facts["approvals"] = judged.count.approvals
+        facts.update(risk_tier=tier, required_roles=judged.roles)
         reasons: list[str] = []
-        if started_at is not None and pr.merged_at is not None and started_at < pr.merged_at:
-            reasons.append(
-                f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
-            )
+        if pr is not None and judged.count is not None:
+            facts.update(pull_request=pr.number, merged_at=pr.merged_at, approvals=judged.count.approvals)
+            if started_at is not None and pr.merged_at is not None and started_at < pr.merged_at:
+                reasons.append(
+                    f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
+                )
         reasons.extend(judged.reasons)
         reasons.extend(pinned.register_reasons)
         model = PurePosixPath(pinned.path).parent.name
         read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
         reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
         reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, objective_id))
+        reasons.extend(
+            approved_bytes_reasons(
+                reads, pinned.head, pinned.tree, model, objective_id, pinned.path, pinned.objective_sha256, pinned.register_pin
+            )
+        )
         if reasons:
-            return _attest("deny", objective_id, forge, branch, now, facts, tuple(reasons))
+            return _attest("deny", objective_id, forge, branch, now, facts, (*reasons, *_trust_root_hint(reads)))
         return _attest("allow", objective_id, forge, branch, now, facts, ())
     except Denied as denied:
-        return _attest("deny", objective_id, forge, branch, now, facts, denied.reasons)
+        hint = _trust_root_hint(reads) if reads is not None else ()
+        return _attest("deny", objective_id, forge, branch, now, facts, (*denied.reasons, *hint))
     except ForgeError as exc:
         return _attest("deny", objective_id, forge, branch, now, facts, (f"could not decide: {exc}",), undecided=True)
     except UnknownRef:
@@ -390,6 +455,18 @@ def decide(
     except Exception as exc:
         reason = f"could not decide: unexpected {type(exc).__name__} in ftgov (a bug; please report it)"
         return _attest("deny", objective_id, forge, branch, now, facts, (reason,), undecided=True)
+
+
+def _trust_root_hint(reads: Reads) -> tuple[str, ...]:
+    """Without a trust root, a deny caused by a direct push names the operator's way to pin the adoption point."""
+    if reads.trust_root is not None or not reads.unmerged:
+        return ()
+    return (
+        f"{len(set(reads.unmerged))} commit(s) the gate judged came from no pull request; if they predate the repository's "
+        "adoption of ftgov, the launcher's operator pins the adoption commit (the one that installed the reviewed policy) with "
+        f"--trust-root SHA or {TRUST_ROOT_VARIABLE}: history at or before it is accepted as given, everything after it must "
+        "meet every rule",
+    )
 
 
 def decide_offline(
@@ -455,6 +532,18 @@ def check_token(token: str, source: str = "the token") -> str:
     return token
 
 
+def trust_root_from(value: str | None, environ: Mapping[str, str]) -> str | None:
+    """The trust root given, else FTGOV_TRUST_ROOT; it must be a full commit sha (a usage error otherwise)."""
+    root = value if value is not None else (environ.get(TRUST_ROOT_VARIABLE) or None)
+    if root is None:
+        return None
+    root = root.strip().lower()
+    if not _SHA.fullmatch(root):
+        source = "--trust-root" if value is not None else TRUST_ROOT_VARIABLE
+        raise GateUsageError(f"{source} must be a full 40-hex commit sha (the commit that installed the reviewed policy), not {root!r}")
+    return root
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "ftgov" / "github"
@@ -469,10 +558,14 @@ def require_approved(
     started_at: dt.datetime | str | None = None,
     token: str | None = None,
     cache_dir: Path | None = None,
+    trust_root: str | None = None,
 ) -> Attestation:
     """Return the attestation if training for objective_id may start; raise GateDenied if not.
 
     `branch` None (the default) is the repository's default branch as GitHub reports it.
+    `trust_root` None reads FTGOV_TRUST_ROOT from the environment (unset: the whole
+    history is judged); keep it where the launcher's operator controls it, never in the
+    governance repository.
 
     A forge failure raises GateDenied too (its attestation has `undecided` set): a
     launcher never starts a run on doubt.
@@ -485,7 +578,8 @@ def require_approved(
     forge = GitHubForge(
         repo, check_token(token) if token else token_from_environment(), github_url=github_url, cache_dir=cache_dir or default_cache_dir()
     )
-    attestation = decide(forge, objective_id, branch=branch, started_at=moment)
+    root = trust_root_from(trust_root, os.environ)
+    attestation = decide(forge, objective_id, branch=branch, started_at=moment, trust_root=root)
     if not attestation.allowed:
         raise GateDenied(attestation)
     return attestation

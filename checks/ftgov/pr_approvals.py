@@ -21,7 +21,7 @@ from typing import Any
 
 import pathspec
 
-from ftgov.approvals import ApprovalCount, count_approvals
+from ftgov.approvals import ApprovalCount, count_approvals, independence_of
 from ftgov.forge import PullRequest
 from ftgov.gate import TIERS, Denied, parse_blob, policy_at, risk_tier
 from ftgov.policy import Policy
@@ -159,7 +159,9 @@ def check_pull_request(forge: Any, number: int) -> ApprovalsReport:
     roles = _roles(policy, [j.tier for j in judged])
     if not roles:
         return report((), None, ("the base policy requires no role for these changes; every tier must name at least one role",))
-    count = count_approvals(pr, forge.reviews(number), roles, policy.teams, forge.team_membership)
+    # As the gate counts: nobody who wrote any commit of the PR approves it.
+    independence = independence_of(pr, forge.pull_commits(number))
+    count = count_approvals(pr, forge.reviews(number), roles, policy.teams, forge.team_membership, independence)
     return report(roles, count, count.reasons)
 
 

@@ -50,22 +50,24 @@ What this does not see (residual limits, stated so nobody relies on them):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from ftgov.approvals import ApprovalCount, count_approvals
+from ftgov.approvals import ApprovalCount, Independence, count_approvals, independence_of
 from ftgov.document import Document
 from ftgov.findings import Finding
-from ftgov.forge import Forge, PullRequest, Review, git_blob_sha
+from ftgov.forge import Forge, PullCommit, PullRequest, Review, git_blob_sha
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.schemas import packaged_schema
 
 TIERS = ("low", "medium", "high")
 HIGHEST = TIERS[-1]
+MAX_REPLAYED = 250  # a rebase merge replays at most as many commits as GitHub lists for a PR
 
 
 class Denied(Exception):
@@ -125,9 +127,21 @@ def model_dirs(tree: dict[str, str]) -> set[str]:
 class Reads:
     """One decision's questions to the forge, each asked once (trees, files, PRs, reviews, teams)."""
 
-    def __init__(self, forge: ProvenanceForge, branch: str, default_branch: str | None = None) -> None:
+    def __init__(
+        self, forge: ProvenanceForge, branch: str, default_branch: str | None = None, *, head: str = "", trust_root: str | None = None
+    ) -> None:
         self.forge = forge
         self.branch = branch
+        self.head = head  # the pinned commit every question is asked below
+        # History at or before the trust root is accepted as given (the operator pinned it).
+        self.trust_root = trust_root
+        self._given: dict[str, frozenset[str]] = {}
+        self._history: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = {}
+        self._parents: dict[str, tuple[str, ...]] = {}
+        self._on_branch: dict[str, bool] = {}
+        self._before: dict[int, str | None] = {}
+        self._independence: dict[int, Independence] = {}
+        self.unmerged: list[str] = []  # commits that came from no merged PR (for the trust-root hint)
         # What was merged into the default branch was approved there; a protected release
         # branch the policy names receives it from there, so those merges count for it too.
         self.bases = {branch, default_branch or branch}
@@ -139,6 +153,73 @@ class Reads:
         self._blobs: dict[str, bytes] = {}
         self._tiers: dict[str, str] = {}
         self._counts: dict[tuple[int, tuple[str, ...], tuple[tuple[str, str], ...]], ApprovalCount] = {}
+
+    def history(self, path: str, start: str) -> list[tuple[str, tuple[str, ...]]]:
+        if (path, start) not in self._history:
+            self._history[(path, start)] = self.forge.history(path, start)
+        return self._history[(path, start)]
+
+    def given(self, path: str) -> frozenset[str]:
+        """The commits at or before the trust root that changed `path` (one history read per path); none without a root."""
+        if self.trust_root is None:
+            return frozenset()
+        if path not in self._given:
+            self._given[path] = frozenset(commit for commit, _ in self.history(path, self.trust_root))
+        return self._given[path]
+
+    def parents(self, commit: str) -> tuple[str, ...]:
+        if commit not in self._parents:
+            self._parents[commit] = self.forge.commit_parents(commit)
+        return self._parents[commit]
+
+    def on_branch(self, commit: str) -> bool:
+        """`commit` is the pinned head or one of its ancestors (GitHub's compare API)."""
+        if commit == self.head:
+            return True
+        if commit not in self._on_branch:
+            self._on_branch[commit] = self.forge.is_ancestor(commit, self.head)
+        return self._on_branch[commit]
+
+    def _merged_prs(self, commit: str) -> list[PullRequest]:
+        if commit not in self._pulls:
+            self._pulls[commit] = self.forge.pulls_for_commit(commit)
+        return [pr for pr in self._pulls[commit] if pr.merged_at is not None and pr.base_ref in self.bases]
+
+    def branch_before(self, pr: PullRequest, change: Change) -> str | None:
+        """The branch's commit just before `pr` merged; None when the PR's changes start the branch.
+
+        That is the first parent of its merge or squash commit, and for a rebase merge the
+        parent of the first commit it replayed (walking back over commits of the same PR).
+        A PR's recorded `base.sha` is never used: GitHub does not move it when the branch
+        moves, so it can name a policy the branch had long before the merge.
+        """
+        if pr.number in self._before:
+            return self._before[pr.number]
+        merge = pr.merge_commit_sha
+        if not merge:
+            raise Denied(f"PR #{pr.number} reports no merge commit: which policy the branch had when it merged cannot be read")
+        if merge == change.commit:
+            parents = change.parents
+        elif self.on_branch(merge):
+            parents = self.parents(merge)
+        else:
+            raise Denied(f"PR #{pr.number}'s merge commit {merge[:12]} is not on {self.branch}: how it reached the branch cannot be read")
+        for _ in range(MAX_REPLAYED):
+            if len(parents) != 1 or pr.number not in {p.number for p in self._merged_prs(parents[0])}:
+                break
+            parents = self.parents(parents[0])  # a commit the rebase replayed: the branch is further back
+        else:
+            raise Denied(f"PR #{pr.number} replayed more than {MAX_REPLAYED} commits: the branch before it cannot be found")
+        before = parents[0] if parents else None
+        self._before[pr.number] = before
+        return before
+
+    def independence(self, pr: PullRequest) -> Independence:
+        """Who wrote the PR (its commits' accounts and co-authors): they may not approve it."""
+        if pr.number not in self._independence:
+            commits: list[PullCommit] = self.forge.pull_commits(pr.number)
+            self._independence[pr.number] = independence_of(pr, commits)
+        return self._independence[pr.number]
 
     def tree(self, commit: str) -> dict[str, str]:
         if commit not in self._trees:
@@ -189,10 +270,9 @@ class Reads:
 
     def merged_pr(self, commit: str, what: str) -> PullRequest:
         """The one PR merged into the branch that brought `commit`; anything else denies."""
-        if commit not in self._pulls:
-            self._pulls[commit] = self.forge.pulls_for_commit(commit)
-        merged = [pr for pr in self._pulls[commit] if pr.merged_at is not None and pr.base_ref in self.bases]
+        merged = self._merged_prs(commit)
         if not merged:
+            self.unmerged.append(commit)
             raise Denied(
                 f"{what} ({commit[:12]}) did not come from a pull request merged into {self.branch} "
                 "(a direct push, a force push, or an unmerged or closed pull request)"
@@ -206,13 +286,18 @@ class Reads:
         if key not in self._counts:
             if pr.number not in self._reviews:
                 self._reviews[pr.number] = self.forge.reviews(pr.number)
-            self._counts[key] = count_approvals(pr, self._reviews[pr.number], roles, teams, self.membership)
+            self._counts[key] = count_approvals(pr, self._reviews[pr.number], roles, teams, self.membership, self.independence(pr))
         return self._counts[key]
 
 
 def approval_reason(subject: str, pr: str, count: ApprovalCount, roles: tuple[str, ...], need: str) -> str:
     """'<subject>: PR #7 was approved by technical only; <need> needs technical, risk'."""
     filled = [a.role for a in count.approvals]
+    if not count.missing and count.doubts:
+        return (
+            f"{subject}: {pr} was approved by {', '.join(filled)}, but that its approvers wrote none of it cannot be shown; "
+            f"{need} needs independent approvers"
+        )
     by = f"{', '.join(filled)} only" if filled else "none of the roles it needs"
     return f"{subject}: {pr} was approved by {by}; {need} needs {', '.join(roles)}"
 
@@ -228,6 +313,7 @@ class Change:
     commit: str
     parents: tuple[str, ...]
     blob: str | None
+    given: bool = field(default=False, kw_only=True)  # at or before the trust root: accepted as it is, judged by no rule
 
 
 @dataclass(frozen=True)
@@ -252,21 +338,28 @@ class Lineage:
 
 def _revisions(reads: Reads, path: str, start: str) -> list[Revision]:
     return [
-        Revision(c.path, c.commit, c.parents, c.blob, reads.tier(c.blob, path) if c.blob else None)
+        Revision(c.path, c.commit, c.parents, c.blob, reads.tier(c.blob, path) if c.blob else None, given=c.given)
         for c in changes_of(reads, path, start, reads.sha_at(path, start))  # start's tree is already read
     ]
 
 
 def _move_sources(reads: Reads, added: Revision, objective_id: str) -> list[str]:
-    """Paths in the parent commit the added file may have come from: named like it, or the same blob."""
+    """Objective paths in the parent commit the added file may have come from: objectives/<model>/<id>.yaml or .yml.
+
+    Nothing else is part of an objective's history: a test fixture or an evaluation
+    report named for the id is another file, whatever its name or content.
+    """
     if not added.parents:
         return []
+    names = (f"{objective_id}.yaml", f"{objective_id}.yml")
     before = reads.tree(added.parents[0])
-    return sorted(
-        path
-        for path, blob in before.items()
-        if path != added.path and (PurePosixPath(path).name.startswith(f"{objective_id}.") or blob == added.blob)
-    )
+    return sorted(path for path in before if path != added.path and _objective_place(path) and PurePosixPath(path).name in names)
+
+
+def _objective_place(path: str) -> bool:
+    """objectives/<model>/<file>: where an objective is, or was before a rename to .yml the gate refuses."""
+    parts = path.split("/")
+    return len(parts) == 3 and parts[0] == "objectives" and bool(parts[1])
 
 
 def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinned_tree: dict[str, str]) -> Lineage:
@@ -284,6 +377,8 @@ def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinne
             revisions = _revisions(reads, where, start)
             for i, revision in enumerate(revisions):
                 lineage.see(revision)
+                if revision.given:
+                    break  # the trust root's version: accepted as given, and so is everything before it
                 if chained:
                     lineage.chain.append(revision)
                 older = revisions[i + 1] if i + 1 < len(revisions) else None
@@ -301,15 +396,15 @@ def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinne
             return lineage
 
 
-Requirements = Callable[[PullRequest, bool], tuple[tuple[str, ...], dict[str, str]]]
+Requirements = Callable[[PullRequest, Change, bool], tuple[tuple[str, ...], dict[str, str]]]
 
 
 @dataclass(frozen=True)
 class Judgement:
     """The verdict on a chain of changes: the newest PR, its approvals, and what is wrong."""
 
-    pr: PullRequest
-    count: ApprovalCount
+    pr: PullRequest | None  # None: the objective is as the trust root has it, accepted as given
+    count: ApprovalCount | None
     roles: tuple[str, ...]
     reasons: tuple[str, ...]
 
@@ -317,6 +412,8 @@ class Judgement:
 def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements: Requirements) -> Judgement:
     """Each PR of the chain: merged here, unchanged since its final head, approved for the lineage's tier."""
     if not lineage.chain:
+        if reads.trust_root is not None:
+            return Judgement(None, None, (), ())  # unchanged since the trust root
         raise Denied(f"no commit on {reads.branch} touches the objective")
     newest = lineage.chain[0]
     note = ""
@@ -345,7 +442,7 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
                 f"{label} approved at its final head {pr.head_sha[:12]} (blob {(reviewed or 'absent')[:12]}): "
                 "it changed in the merge or after it"
             )
-        roles, teams = requirements(pr, is_newest)
+        roles, teams = requirements(pr, revision, is_newest)
         count = reads.count(pr, roles, teams)
         if first is None:
             first = (pr, count, roles)
@@ -381,22 +478,25 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
     return paths
 
 
-def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None, stop: frozenset[str] = frozenset()) -> list[Change]:
+def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None) -> list[Change]:
     """Every commit below `head` that changed `path`, newest first, each with the blob it left.
 
+    With a trust root, the walk ends at the first change at or before it, which is
+    returned marked `given`: what the file was when the operator's trust began.
     The history and each file at a commit are pinned by sha, so a warm decision reads
-    them from the cache alone. `stop`: commits at and below a trusted commit, not walked.
+    them from the cache alone.
     """
+    given = reads.given(path)
     changes = []
-    for i, (commit, parents) in enumerate(reads.forge.history(path, head)):
-        if commit in stop:
-            break
+    for i, (commit, parents) in enumerate(reads.history(path, head)):
         if i == 0:
             blob = blob_at_head  # the newest change left what the pinned tree holds
         else:
             found = reads.file_at(path, commit)
             blob = found[0] if found else None
-        changes.append(Change(path, commit, parents, blob))
+        changes.append(Change(path, commit, parents, blob, given=commit in given))
+        if commit in given:
+            break
     return changes
 
 
@@ -431,17 +531,21 @@ class _GovernancePR:
 def _judging_policy(
     reads: Reads, item: _GovernancePR, pinned: tuple[Policy, str | None], policy_of: PolicyReader, read: dict[str, Policy | None]
 ) -> tuple[Policy, str, str]:
-    """(policy, label suffix, need) a governance PR is judged under: its base's, else the branch's before it, else its own.
+    """(policy, label suffix, need) a governance PR is judged under: the branch's just before it merged, else its own.
 
+    The branch's is read at the first parent of the PR's merge or squash commit (before
+    the first replayed commit of a rebase), never at the PR's recorded base, so a PR opened
+    under a weaker policy and merged after it was strengthened meets the stronger one.
     Its own is the bootstrap: the PR that first added the policy has nothing earlier to be
     judged under, so it is judged under the policy it adds (and so is one re-adding a policy
     after an approved deletion, when no earlier policy is on the branch before it).
     """
     pr = item.pr
-    tried = [(pr.base_sha, f"the base of PR #{pr.number} ({pr.base_sha[:12]})", "", "the policy at its base")]
-    if item.change.parents:
-        parent = item.change.parents[0]
-        tried.append((parent, f"{reads.branch} before PR #{pr.number} ({parent[:12]})", "", f"the policy on {reads.branch} before it"))
+    tried = []
+    before = reads.branch_before(pr, item.change)
+    if before is not None:
+        where = f"{reads.branch} just before PR #{pr.number} merged ({before[:12]})"
+        tried.append((before, where, "", f"the policy on {reads.branch} when it merged"))
     own = f" (the first policy on {reads.branch}, judged under itself)"
     tried.append((pr.head_sha, f"the final head of PR #{pr.number} ({pr.head_sha[:12]})", own, "the policy it adds"))
     for commit, where, label, under in tried:
@@ -462,12 +566,11 @@ def _judging_policy(
     return pinned[0], "", "the policy now"
 
 
-def governance_reasons(
-    reads: Reads, head: str, tree: dict[str, str], model: str, pinned: Policy, policy_of: PolicyReader, stop: frozenset[str] = frozenset()
-) -> list[str]:
+def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, pinned: Policy, policy_of: PolicyReader) -> list[str]:
     """Every PR in the history of the policy and of each schema the gate reads from the repository.
 
-    Each is approved for the highest tier under the policy at its base, so no chain of PRs
+    Changes at or before the trust root are accepted as given. Each PR after it is
+    approved for the highest tier under the policy the branch had when it merged, so no chain of PRs
     relaxes the rules link by link: a relaxing PR stays judged under the rules it relaxed.
     Approvals are counted by membership now, like the objective's: an approver of a past
     governance PR who has left the role's team makes the gate deny, naming that PR.
@@ -478,11 +581,13 @@ def governance_reasons(
         if path == POLICY_PATH and path not in tree:
             reasons.append(f"{path} is missing at the pinned commit")
             continue
-        changes = changes_of(reads, path, head, tree.get(path), stop)
-        if not changes and path in tree and not stop:
+        changes = changes_of(reads, path, head, tree.get(path))
+        if not changes and path in tree:
             reasons.append(f"no commit on {reads.branch} touches {path}")
         seen: set[int] = set()
         for i, change in enumerate(changes):
+            if change.given:
+                break
             try:
                 pr = reads.merged_pr(change.commit, _what(change, i == 0))
             except Denied as denied:
@@ -498,7 +603,11 @@ def governance_reasons(
                 item.paths.append(path)
     read: dict[str, Policy | None] = {}
     for item in sorted(prs.values(), key=lambda it: -it.pr.number):
-        policy, own, under = _judging_policy(reads, item, (pinned, tree.get(POLICY_PATH)), policy_of, read)
+        try:
+            policy, own, under = _judging_policy(reads, item, (pinned, tree.get(POLICY_PATH)), policy_of, read)
+        except Denied as denied:
+            reasons.extend(f"{', '.join(item.paths)}: {reason}" for reason in denied.reasons)
+            continue
         label = f"PR #{item.pr.number}" + (own or ("" if item.newest else " (an earlier change)"))
         roles = policy.required.get(HIGHEST, ())
         if not roles:
@@ -527,6 +636,18 @@ def _model_tier(reads: Reads, tree: dict[str, str], model: str) -> str:
     return strictest(found)
 
 
+def _round_entries(reads: Reads, path: str, blob: str | None, objective_id: str) -> list[dict[str, object]] | None:
+    """The objective's round entries in a version of the register; None: no register there, or one the loader cannot read."""
+    if blob is None:
+        return None
+    text = decode(reads.blob(blob), path)
+    loaded = parse_document(text, path) if not isinstance(text, Finding) else text
+    if isinstance(loaded, Finding):
+        return None
+    rounds = loaded.data.get("rounds")
+    return [e for e in rounds if isinstance(e, dict) and e.get("objective") == objective_id] if isinstance(rounds, list) else []
+
+
 def _round_entry(reads: Reads, path: str, blob: str | None, objective_id: str) -> str | None:
     """The objective's round entry in a version of the register, canonically; None: no register there.
 
@@ -534,13 +655,9 @@ def _round_entry(reads: Reads, path: str, blob: str | None, objective_id: str) -
     """
     if blob is None:
         return None
-    raw = reads.blob(blob)
-    text = decode(raw, path)
-    loaded = parse_document(text, path) if not isinstance(text, Finding) else text
-    if isinstance(loaded, Finding):
+    entries = _round_entries(reads, path, blob, objective_id)
+    if entries is None:
         return f"unreadable {blob}"
-    rounds = loaded.data.get("rounds")
-    entries = [e for e in rounds if isinstance(e, dict) and e.get("objective") == objective_id] if isinstance(rounds, list) else []
     return json.dumps(entries, sort_keys=True, default=str)
 
 
@@ -579,6 +696,8 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
     tiers: list[str] = []
     seen: set[int] = set()
     for i, (change, label) in enumerate(_register_changes(reads, changes, objective_id)):
+        if change.given:
+            continue  # at or before the trust root
         try:
             pr = reads.merged_pr(change.commit, _what(change, i == 0))
         except Denied as denied:
@@ -621,3 +740,66 @@ def _register_approval(
     if count.satisfied:
         return []
     return [approval_reason(path, label, count, roles, f"risk tier {tier} (model {model}'s highest)"), *count.reasons]
+
+
+# -- the objective's bytes since its round was approved ----------------------------------
+
+UNAPPROVED = frozenset({"proposed"})  # a round may still be edited in this state; from approved on it is sealed
+
+
+def approved_bytes_reasons(
+    reads: Reads,
+    head: str,
+    tree: dict[str, str],
+    model: str,
+    objective_id: str,
+    objective_path: str,
+    actual_sha256: str,
+    current_pin: str | None = None,
+) -> list[str]:
+    """The objective is byte for byte what its round held when the register first recorded it approved (or later).
+
+    The gate does not assume `check --base` ran in CI, so a PR that changed an approved
+    objective and re-pinned objective_sha256 in the same change is caught here: the
+    reference is the oldest version of the register (after the trust root, or the one at
+    it) that records the round past `proposed`, its objective_sha256, or failing that the
+    objective's bytes at that commit. A mismatch the register's current pin already shows
+    (`current_pin`, FTG905) is not said twice, nor is a current register the gate cannot read.
+    """
+    path = f"registers/{model}.yaml"
+    if path not in tree:
+        return []
+    changes = changes_of(reads, path, head, tree[path])
+    for change in reversed(changes):
+        entries = _round_entries(reads, path, change.blob, objective_id)
+        if change.blob is not None and entries is None:
+            if change is changes[0]:
+                return []  # the register at the pinned commit cannot be read: the gate denies on that already
+            return [
+                f"{path} as {change.commit[:12]} left it cannot be read, so when round {objective_id} was first approved, "
+                "and what it approved, cannot be shown"
+            ]
+        approved = [e for e in entries or () if e.get("status") not in UNAPPROVED]
+        if not approved:
+            continue
+        pinned = approved[0].get("objective_sha256")
+        if isinstance(pinned, str):
+            reference, source = pinned, f"its objective_sha256 there ({pinned[:16]})"
+        else:
+            found = reads.file_at(objective_path, change.commit)
+            if found is None:
+                return [
+                    f"{path} first records round {objective_id} as {approved[0].get('status')} at {change.commit[:12]}, "
+                    f"where {objective_path} does not exist: what was approved cannot be shown"
+                ]
+            reference = hashlib.sha256(found[1]).hexdigest()
+            source = f"{objective_path} at that commit ({reference[:16]})"
+        if reference == actual_sha256 or reference == current_pin != actual_sha256:
+            return []
+        return [
+            f"{objective_path} has sha256 {actual_sha256[:16]} at the pinned commit, but when {path} first recorded round "
+            f"{objective_id} as {approved[0].get('status')} ({change.commit[:12]}) it was {source}: an approved objective is "
+            "immutable, even if a later change re-pinned objective_sha256; restore the approved file, or write the change as a "
+            f"new round (`ftgov new {model}`)"
+        ]
+    return []

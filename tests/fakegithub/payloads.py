@@ -274,6 +274,28 @@ def commit(
     return obj
 
 
+def comparison(
+    api: str, web: str, full_name: str, base: JSON, head: JSON, merge_base: JSON, status: str, ahead: list[JSON], behind_by: int
+) -> JSON:
+    """A ``commit-comparison`` (``GET /compare/{base}...{head}``); ``ahead`` are the commits listed (this page)."""
+    basehead = f"{base['sha']}...{head['sha']}"
+    return {
+        "url": f"{api}/repos/{full_name}/compare/{basehead}",
+        "html_url": f"{web}/{full_name}/compare/{basehead}",
+        "permalink_url": f"{web}/{full_name}/compare/{full_name.split('/')[0]}:{basehead}",
+        "diff_url": f"{web}/{full_name}/compare/{basehead}.diff",
+        "patch_url": f"{web}/{full_name}/compare/{basehead}.patch",
+        "base_commit": base,
+        "merge_base_commit": merge_base,
+        "status": status,
+        "ahead_by": len(ahead),
+        "behind_by": behind_by,
+        "total_commits": len(ahead),
+        "commits": ahead,
+        "files": [],
+    }
+
+
 def diff_entry(api: str, web: str, full_name: str, ref: str, change: Any) -> JSON:
     """A ``diff-entry`` for a :class:`gitrepo.FileChange` seen at commit ``ref``."""
     path = quote(change.path)

@@ -1096,6 +1096,34 @@ def get_commit(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str,
 
 
 @repo_route
+def compare_commits(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    base_ref, sep, head_ref = m["basehead"].partition("...")
+    base, head = (repo.git.resolve(base_ref), repo.git.resolve(head_ref)) if sep else (None, None)
+    if base is None or head is None:
+        return _nf()
+    merge_base = repo.git.merge_base(base, head)
+    if merge_base is None:
+        return _Resp(404, P.error(f"No common ancestor between {base_ref} and {head_ref}."))
+    ahead = repo.git.rev_list(head, base)
+    behind = repo.git.rev_list(base, head)
+    status = "identical" if base == head else "ahead" if not behind else "behind" if not ahead else "diverged"
+    chunk, link = fake._paginate(list(reversed(ahead)), f"/repos/{repo.full_name}/compare/{m['basehead']}", q)  # oldest first
+    body = P.comparison(
+        fake.api,
+        fake.web,
+        repo.full_name,
+        fake._commit_json(repo, base),
+        fake._commit_json(repo, head),
+        fake._commit_json(repo, merge_base),
+        status,
+        [fake._commit_json(repo, sha) for sha in chunk],
+        len(behind),
+    )
+    body["ahead_by"], body["total_commits"] = len(ahead), len(ahead)
+    return _Resp(200, body, link)
+
+
+@repo_route
 def list_commit_pulls(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
     sha = repo.git.resolve(m["ref"])
     if sha is None:
@@ -1376,6 +1404,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", _REPO + r"/commits/(?P<ref>[^/]+)/status$", get_combined_status),
         ("GET", _REPO + r"/commits/(?P<ref>[^/]+)/statuses$", list_statuses),
         ("GET", _REPO + r"/commits/(?P<ref>.+)$", get_commit),
+        ("GET", _REPO + r"/compare/(?P<basehead>[^/]+)$", compare_commits),
         ("GET", _REPO + r"/statuses/(?P<ref>[^/]+)$", list_statuses),  # legacy alias (github3 Repository.statuses)
         ("POST", _REPO + r"/statuses/(?P<sha>[^/]+)$", create_status),
         ("GET", _REPO + r"/contents(?:/(?P<path>.*))?$", get_contents),

@@ -71,6 +71,23 @@ class Review:
 
 
 @dataclass(frozen=True)
+class PullCommit:
+    """One commit of a pull request, as far as the people behind it go.
+
+    `author_login` / `committer_login` are the GitHub accounts the forge links the
+    commit's emails to; None when no account is linked (the email is unknown to it).
+    `message` carries any `Co-authored-by:` trailers.
+    """
+
+    sha: str
+    author_login: str | None
+    author_email: str
+    committer_login: str | None
+    committer_email: str
+    message: str
+
+
+@dataclass(frozen=True)
 class ForgeStats:
     """What a decision cost: HTTP requests made, and how many a cache answered."""
 
@@ -105,6 +122,16 @@ class Forge(TreeReader, Protocol):
     def pulls_for_commit(self, commit: str) -> list[PullRequest]: ...
 
     def pull(self, number: int) -> PullRequest: ...
+
+    def pull_commits(self, number: int) -> list[PullCommit]:
+        """The PR's commits, oldest first (GitHub lists at most 250)."""
+        ...
+
+    def commit_parents(self, commit: str) -> tuple[str, ...]: ...
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when `ancestor` is `descendant` or one of its ancestors; False also when the forge has no such commit."""
+        ...
 
     def reviews(self, number: int) -> list[Review]: ...
 

@@ -46,6 +46,8 @@ _IMMUTABLE = (
     re.compile(rf"/git/(?:blobs|trees)/{_SHA}(?:\?|$)"),
     re.compile(rf"/contents/[^?]*\?(?:.*&)?ref={_SHA}(?:&|$)"),
     re.compile(rf"/commits\?(?:.*&)?sha={_SHA}(?:&|$)"),
+    re.compile(rf"/commits/{_SHA}(?:\?|$)"),  # one commit (its parents) by sha
+    re.compile(rf"/compare/{_SHA}\.\.\.{_SHA}(?:\?|$)"),  # ancestry of two shas never changes
 )
 _BLOB = re.compile(rf"/git/blobs/({_SHA})$")
 _KEPT_HEADERS = ("Content-Type", "ETag", "Link")

@@ -24,7 +24,7 @@ from github3 import exceptions as gh_errors
 from requests.adapters import BaseAdapter
 from urllib3.util.retry import Retry
 
-from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, PullRequest, Review, UnknownRef, git_blob_sha, parse_time
+from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, PullCommit, PullRequest, Review, UnknownRef, git_blob_sha, parse_time
 from ftgov.forge.cache import CachingAdapter
 
 T = TypeVar("T")
@@ -295,6 +295,32 @@ class GitHubForge:
             raise UnknownRef(f"--pr {number}: pull request #{number} does not exist in {where} (or the token cannot read it)") from None
         return self._pull_from_json(data)
 
+    def pull_commits(self, number: int) -> list[PullCommit]:
+        """The PR's commits, oldest first; GitHub lists at most 250 (three pages of 100 are asked for)."""
+        what = f"commits of #{number}"
+        items = self._pages(what, self._repo_url("pulls", str(number), "commits"), max_pages=3)
+        return self._field(what, lambda: [_pull_commit_from_json(item, what) for item in items])
+
+    def commit_parents(self, commit: str) -> tuple[str, ...]:
+        what = f"commit {commit[:12]}"
+        data = self._object(what, self._repo_url("commits", commit))
+        return self._field(what, lambda: tuple(_sha(p["sha"], what) for p in data["parents"]))
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """GitHub's compare API: `descendant` is ahead of or identical to `ancestor`.
+
+        A 404 (no such commit, or no common history) is a definite no.
+        """
+        what = f"compare {ancestor[:12]}...{descendant[:12]}"
+        try:
+            data = self._object(what, self._repo_url("compare", f"{ancestor}...{descendant}"), {"per_page": 1})
+        except NotFound:
+            return False
+        status = data.get("status")
+        if status not in ("ahead", "identical", "behind", "diverged"):
+            raise ForgeError(f"{what}: unexpected status {status!r}")
+        return status in ("ahead", "identical")
+
     def reviews(self, number: int) -> list[Review]:
         """Every review in GitHub's (chronological) order, across pages."""
         return [_review_from_json(item) for item in self._pages(f"reviews of #{number}", self._repo_url("pulls", str(number), "reviews"))]
@@ -350,6 +376,23 @@ def _review_from_json(item: Any) -> Review:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ForgeError(f"malformed review in GitHub's response ({type(exc).__name__}: {exc})") from exc
+
+
+def _pull_commit_from_json(item: Any, what: str) -> PullCommit:
+    """A PR commit's people: the accounts GitHub links (null when none) and the git identities."""
+
+    def login(user: Any) -> str | None:
+        return str(user["login"]) if isinstance(user, dict) else None
+
+    commit = item["commit"]
+    return PullCommit(
+        sha=_sha(item["sha"], what),
+        author_login=login(item.get("author")),
+        author_email=str((commit.get("author") or {}).get("email") or ""),
+        committer_login=login(item.get("committer")),
+        committer_email=str((commit.get("committer") or {}).get("email") or ""),
+        message=str(commit.get("message") or ""),
+    )
 
 
 def _sha(value: Any, what: str) -> str:
