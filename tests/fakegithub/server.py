@@ -193,6 +193,8 @@ class PullRequest:
         self._frozen_base: str | None = None
         self._frozen_commits: list[str] | None = None
         self._last_head = repo.git.branch_sha(head_ref) or ""
+        # GitHub records base.sha when the PR is opened or its head is pushed, and does not move it when the base moves.
+        self._recorded_base = repo.git.branch_sha(base_ref) or ""
 
     # ---------------------------------------------------------------- derived state
     @property
@@ -207,15 +209,20 @@ class PullRequest:
 
     @property
     def base_sha(self) -> str:
+        """``base.sha``: the base branch's tip when the PR was opened or its head last pushed, not moved with the branch."""
         if self._frozen_base is not None:
             return self._frozen_base
-        return self.repo.git.branch_sha(self.base_ref) or ""
+        return self._recorded_base or self.repo.git.branch_sha(self.base_ref) or ""
 
     def commit_shas(self) -> list[str]:
         """Commits of the PR (``base..head``), newest first."""
         if self._frozen_commits is not None:
             return list(self._frozen_commits)
-        return self.repo.git.rev_list(self.head_sha, self.base_sha)
+        return self.repo.git.rev_list(self.head_sha, self._live_base())
+
+    def _live_base(self) -> str:
+        """The base branch's tip now: what GitHub compares the PR's commits and files against."""
+        return self.repo.git.branch_sha(self.base_ref) or self.base_sha
 
     def associated_commits(self) -> set[str]:
         """Every commit ``GET commits/{sha}/pulls`` should map to this PR."""
@@ -227,7 +234,9 @@ class PullRequest:
     # ---------------------------------------------------------------- scenario verbs
     def commit(self, files: Mapping[str, bytes | str | None], message: str | None = None, **kwargs: Any) -> str:
         """Push one more commit to the head branch (same arguments as :meth:`FakeRepo.commit`)."""
-        return self.repo.commit(self.head_ref, files, message, **kwargs)
+        sha = self.repo.commit(self.head_ref, files, message, **kwargs)
+        self._recorded_base = self.repo.git.branch_sha(self.base_ref) or self._recorded_base
+        return sha
 
     def review(
         self,
@@ -258,8 +267,8 @@ class PullRequest:
 
     def _freeze(self, when: str) -> None:
         self._frozen_head = self.head_sha
+        self._frozen_commits = self.repo.git.rev_list(self._frozen_head, self._live_base())
         self._frozen_base = self.base_sha
-        self._frozen_commits = self.repo.git.rev_list(self._frozen_head, self._frozen_base)
         self.repo.git.set_ref(f"refs/pull/{self.number}/head", self._frozen_head)
         self.state = "closed"
         self.closed_at = when
@@ -281,7 +290,7 @@ class PullRequest:
                 raise RuntimeError(f"PR #{self.number} is {self.state}")
             when = fake._stamp(merged_at)
             merger = fake.user(merged_by)
-            head, base = self.head_sha, self.base_sha
+            head, base = self.head_sha, git.branch_sha(self.base_ref) or ""  # GitHub merges onto the branch as it is now
             if not base:
                 raise RuntimeError(f"base branch {self.base_ref!r} does not exist")
             if method == "merge":
