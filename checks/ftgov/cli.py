@@ -453,20 +453,35 @@ def gate(
       - the objective exists on the branch and validates, and the policy passes its
         own checks;
       - every PR in the objective's history (every commit that changed it, at any
-        path it has had) was merged into the branch with the content on its final
-        head (no direct push, force push or change in the merge), and approved for
-        the highest risk tier the objective id ever had: every role the policy
-        requires, on the final head, before the merge, each by a different person
-        who is not the author and is now an active member of the role's team;
+        objectives/<model>/ path it has had) was merged into the branch with the
+        content on its final head (no direct push, force push or change in the merge),
+        and approved for the highest risk tier the objective id ever had: every role
+        the policy requires, on the final head, before the merge, each by a different
+        person who is now an active member of the role's team and wrote none of the
+        PR (not its author, nor any commit's author, committer or linked co-author; an
+        author GitHub links to no account makes that unprovable: deny);
       - every PR that changed the policy or a schema was approved for the highest
-        tier under the policy at that PR's base (the first policy under itself);
-        the last PR that changed the model's register, every earlier one that
-        changed this objective's round, and any that deleted the register, for
+        tier under the policy the branch had just before it merged (its merge
+        commit's first parent, never the PR's recorded base; the first policy under
+        itself); the last PR that changed the model's register, every earlier one
+        that changed this objective's round, and any that deleted the register, for
         the model's highest tier;
       - the register, if the model has one, parses, passes its schema and has a
-        round for the objective that is not rejected, abandoned, rolled-back or
-        retired, and whose objective_sha256 (once recorded) matches the file;
+        round for the objective not yet trained (proposed, approved, training;
+        --stage train), whose objective_sha256 (once recorded) matches the file, and
+        whose objective is byte for byte what the round held when first recorded
+        past proposed (a later re-pin does not count);
       - --started-at, if given, is not before the merge.
+
+    \b
+    Trust root: a repository's history starts with direct pushes, so without one the
+    gate denies them and says so. --trust-root SHA (or FTGOV_TRUST_ROOT) is the
+    commit the operator accepts as given, the one that installed the reviewed
+    policy: history at or before it is not judged, everything after it is. It must
+    be the branch head or an ancestor (GitHub's compare API), else deny. Keep it in
+    the launcher's configuration (a ConfigMap, the Slurm environment), never in the
+    governance repository; `ftgov audit-repo --trust-root SHA` lists direct pushes
+    after it.
 
     \b
     Token: GITHUB_TOKEN (or GH_TOKEN), read access to the repository and its org's teams.
@@ -476,15 +491,16 @@ def gate(
     --format json prints one object even on exit 3:
       {"decision": "allow"|"deny", "objective", "reasons": [...], "blob_sha",
        "pull_request", "merged_at", "approvals": [{"login", "role", "team", "submitted_at"}],
-       "branch", "head_sha", "objective_path", "policy_blob_sha", "register_blob_sha",
-       "schemas": {name: blob sha | "packaged"}, "started_at", "forge", "checked_at",
-       "api_calls"}
+       "stage", "branch", "head_sha", "objective_path", "policy_blob_sha",
+       "register_blob_sha", "schemas": {name: blob sha | "packaged"}, "started_at",
+       "trust_root", "forge", "checked_at", "api_calls"}
     Store it with the run: it names the exact commit and content that was approved.
 
     \b
     Examples:
       ftgov gate support-agent-r3 --repo acme/governance --format json --out /run/attestation.json
       ftgov gate support-agent-r3 --repo acme/governance --started-at "$(date -u +%FT%TZ)"
+      FTGOV_TRUST_ROOT=<40-hex sha> ftgov gate support-agent-r3 --repo acme/governance
       ftgov gate support-agent-r3 --forge git --git-dir ./governance   # development only
     Python: ftgov.gate.require_approved("support-agent-r3", repo="acme/governance")
     """

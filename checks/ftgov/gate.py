@@ -8,11 +8,12 @@ checkout. A schema the repository does not hold is the one packaged with ftgov, 
 How each of those inputs reached the branch is checked too (ftgov.provenance): every
 change to the objective, policy and schemas, and every change to the register that
 touched the objective's round (or its last change), came through a PR approved as the
-policy demands.
+policy demands, after the operator's trust root when one is given.
 
 The register (registers/<model>.yaml), when the model has one, must parse, pass its
-schema, and hold a live round for the objective whose objective_sha256, once recorded,
-is the sha256 of the objective's bytes. A model without a register is allowed as before
+schema, and hold a round for the objective not yet trained (--stage train) whose
+objective_sha256, once recorded, is the sha256 of the objective's bytes, as it was when
+the register first recorded the round approved. A model without a register is allowed as before
 registers existed; a register without the objective's round denies, naming the fix.
 
 Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`,

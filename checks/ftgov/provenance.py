@@ -5,14 +5,16 @@ The gate trusts three kinds of file at the pinned commit, and checks how each go
 - The objective (objectives/<model>/<id>.yaml): every PR in its lineage merged into the
   branch, each approved for the highest risk tier the id has ever had, at any path. The
   lineage is the file's history at its path, newest first, back to the change that added
-  it; when that change moved the file from elsewhere (a file named <id>.* or one with
-  the same blob in the parent commit's tree), the history of the old path continues it.
+  it; when that change moved the file from another objectives/<model>/<id>.yaml or .yml
+  in the parent commit's tree, the history of the old path continues it (nothing outside
+  objectives/ is ever part of it: a fixture or a report named for the id is another file).
   A fresh addition ends it: its reviewers saw the whole file. Every commit must belong to
   exactly one merged PR whose final head holds the blob the commit put there.
 - The policy and the schemas the gate reads (policies/<name>.schema.json): every PR in
-  the history of each was approved for the highest tier under the policy at that PR's
-  base, so no PR relaxes its own requirement and no later PR launders a relaxing one; a
-  direct push denies. Bootstrap: the PR that first added the policy has no policy before
+  the history of each was approved for the highest tier under the policy the branch had
+  just before that PR merged (Reads.branch_before: never the PR's recorded base.sha), so
+  no PR relaxes its own requirement and no later PR launders a relaxing one; a direct
+  push denies. Bootstrap: the PR that first added the policy has no policy before
   it and is judged under the policy it adds. A schema identical
   to the one ftgov was released with is trusted as ftgov's own, and so is a schema the
   repository never held (the gate uses the packaged one, as `ftgov check` does); one the
@@ -37,10 +39,15 @@ What this does not see (residual limits, stated so nobody relies on them):
   directory still exists).
 - Approvals count people who are members of the role's team now; someone who has left
   the team no longer counts for any PR in the lineage, old or new, including every
-  governance PR back to the one that added the policy (the gate then denies naming it).
-  The way out planned for operators is a launcher-side trusted policy commit (never read
-  from the repository) passed as `stop` to governance_reasons, once its ancestry of the
-  pinned head is checked through GitHub's compare API; not wired to the CLI yet.
+  governance PR back to the one that added the policy (the gate then denies naming it),
+  until the operator moves the trust root past that PR.
+
+Trust root: a commit the launcher's operator pins (never read from the repository).
+Every walk stops at the first change at or before it (`Reads.given`: the commits that
+changed the path below the root), which stands as given: its version's risk tier still
+counts, its PR is not asked for.
+
+Independence: approvals are counted without anyone who wrote the PR (ftgov.approvals).
 - Bootstrap: the PR that first added the policy is judged under the policy it adds, and
   so is one that re-adds a policy when the branch before it held none (after an approved
   deletion, during which the gate denied everything).

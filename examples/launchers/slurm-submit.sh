@@ -28,6 +28,8 @@ mkdir -p "$run_dir"
 attestation="$run_dir/ftgov-attestation.json"
 
 # GITHUB_TOKEN (or GH_TOKEN) comes from the cluster's secret store, never from a script.
+# FTGOV_TRUST_ROOT (the commit that installed the reviewed policy) comes from the login
+# node's environment module the platform team owns, never from the governance repository.
 status=0
 ftgov gate "$objective" --repo acme/governance --branch main \
   --started-at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
