@@ -576,8 +576,9 @@ def approvals(
     is a governance change needing the highest tier, unless the policy at the PR's
     base lists it in approvals.ungoverned_paths (policies/, .github/ and CODEOWNERS
     stay governed whatever it lists). Each role needs a different
-    approver, not the author, whose latest review approves the PR's current head and
-    who is an active member of the role's team. Run on pull_request and
+    approver, not the author nor anyone who authored, committed or co-authored one of
+    its commits, whose latest review approves the PR's current head and who is an
+    active member of the role's team. Run on pull_request and
     pull_request_review events with --set-status, and make ftgov/approvals required.
 
     Exit codes: 0 every role approved, 1 missing approvals, 2 usage error, 3 GitHub
