@@ -2,7 +2,9 @@
 
 Reads branch protection, the rules that apply to the branch (rulesets), CODEOWNERS and
 GitHub's own CODEOWNERS errors, and reports findings with FTG8xx codes. A setting counts
-as enforced when either classic protection or an active ruleset enforces it.
+as enforced when either classic protection or an active ruleset enforces it. Given the
+operator's trust root, it also lists the commits after it that came from no merged pull
+request (FTG812): what the gate, pinned to the same root, would refuse to trust.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ REQUIRED_CHECKS = (APPROVALS_CHECK, "ftgov validate")
 GITHUB_ACTIONS_APP_ID = 15368
 _ANY_SOURCE = (None, -1, GITHUB_ACTIONS_APP_ID)
 CATCH_ALL_PATTERNS = ("*", "**", "/**")
+# Direct pushes listed one finding each; the rest are counted in one more.
+MAX_LISTED_PUSHES = 20
+_SUBJECT_CHARS = 72
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 def _enabled(section: Any) -> bool:
@@ -38,7 +44,12 @@ def _at(rule: Rule, where: str, message: str, line: int = 1) -> Finding:
     return rule.at_line(where, line, 1, message)
 
 
-def audit(forge: Any, branch: str = "main", required_checks: tuple[str, ...] = REQUIRED_CHECKS) -> ValidationResult:
+def audit(
+    forge: Any, branch: str = "main", required_checks: tuple[str, ...] = REQUIRED_CHECKS, trust_root: str | None = None
+) -> ValidationResult:
+    """The FTG8xx findings for `branch`; with `trust_root` (a full commit sha), also the commits after it that no PR merged."""
+    if trust_root is not None and not _FULL_SHA.fullmatch(trust_root):
+        raise ValueError(f"trust root {trust_root!r} is not a full commit sha (40 lower-case hex digits)")
     setting = f"github:branch-protection/{branch}"
     protection = forge.protection(branch)
     rules = forge.branch_rules(branch)
@@ -47,7 +58,13 @@ def audit(forge: Any, branch: str = "main", required_checks: tuple[str, ...] = R
     tree = forge.tree(head)
     findings.extend(_codeowners_findings(forge, tree, head))
     findings.extend(_orphaned_owner_findings(forge, tree))
-    return ValidationResult(tuple(sorted(findings, key=Finding.sort_key)), (setting, *[p for p in CODEOWNERS_LOCATIONS if p in tree]))
+    paths = (setting, *[p for p in CODEOWNERS_LOCATIONS if p in tree])
+    if trust_root is not None:
+        history = f"github:history/{branch}"
+        findings.extend(_direct_push_findings(forge, history, branch, trust_root, head))
+        paths = (*paths, history)
+    # A stable sort: FTG812's findings share one place and stay oldest first.
+    return ValidationResult(tuple(sorted(findings, key=Finding.sort_key)), paths)
 
 
 def _protection_findings(
@@ -180,6 +197,71 @@ def _orphaned_owner_findings(forge: Any, tree: dict[str, str]) -> Iterator[Findi
                     message = f"{objective_id} is deployed, but its {role} {login} is {why} of {org}"
                     found.append(B.OWNER_GONE.at(path, ("owners", role), message))
             yield from locate(found, _text_of(objective[0]))
+
+
+def _direct_push_findings(forge: Any, where: str, branch: str, root: str, head: str) -> Iterator[Finding]:
+    """FTG812: the commits on the branch after the trust root that came from no pull request merged into it.
+
+    Cost: one compare request for the ancestry, one per 100 commits after the root, and one
+    `commits/{sha}/pulls` per commit after it. GitHub associates a merged PR's merge commit,
+    squash commit and rebased commits (and the commits a merge commit brings) with the PR.
+    """
+    if root == head:
+        return
+    if not forge.is_ancestor(root, head):
+        yield _at(
+            B.DIRECT_PUSH,
+            where,
+            f"trust root {root} is not {branch}'s head {head[:12]} nor one of its ancestors (GitHub's compare API): "
+            "the gate pinned to it denies every objective; pin a commit the branch contains, the one that installed the reviewed policy",
+        )
+        return
+    listed = forge.commits_between(root, head)
+    if not listed.complete:
+        # Judging the commits GitHub did list would pass off part of the history as the whole.
+        yield _at(
+            B.DIRECT_PUSH,
+            where,
+            f"GitHub's compare API listed {len(listed.commits)} of the {listed.total} commits on {branch} after the trust root "
+            f"{root[:12]}; the audit judges none of them rather than a part as the whole (list them with "
+            f"`git log {root[:12]}..{branch}` in a clone, or pin a trust root nearer the head after reviewing them)",
+        )
+        return
+    direct = [commit for commit in listed.commits if not _merged_into(forge, commit.sha, branch)]
+    for commit in direct[:MAX_LISTED_PUSHES]:
+        who = commit.author_login or commit.author_email or "an unknown author"
+        yield _at(
+            B.DIRECT_PUSH,
+            where,
+            f"commit {commit.sha[:12]} ({_subject(commit.message)}, by {_printable(who)}) reached {branch} after the trust root "
+            "without a merged pull request",
+        )
+    if len(direct) > MAX_LISTED_PUSHES:
+        yield _at(
+            B.DIRECT_PUSH,
+            where,
+            f"... and {len(direct) - MAX_LISTED_PUSHES} more commit(s) reached {branch} after the trust root without a merged "
+            f"pull request (the first {MAX_LISTED_PUSHES} are listed above, oldest first)",
+        )
+
+
+def _merged_into(forge: Any, commit: str, branch: str) -> bool:
+    """Some pull request merged into `branch` brought `commit` (GitHub: `GET /commits/{sha}/pulls`)."""
+    return any(pr.merged_at is not None and pr.base_ref == branch for pr in forge.pulls_for_commit(commit))
+
+
+def _subject(message: str) -> str:
+    """A commit message's first line, as a finding can quote it: printable, and short."""
+    lines = message.strip().splitlines()
+    subject = _printable(lines[0].strip() if lines else "")
+    if len(subject) > _SUBJECT_CHARS:
+        return subject[: _SUBJECT_CHARS - 1].rstrip() + "…"
+    return subject or "no message"
+
+
+def _printable(text: str) -> str:
+    # Commit messages and emails are anyone's text: no terminal escapes or other controls in a report.
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 def _text_of(content: str) -> Callable[[str], str | None]:

@@ -614,29 +614,75 @@ def approvals(
 @click.option("--repo", metavar="OWNER/NAME", required=True, help="The governance repository on GitHub.")
 @github_url_option
 @click.option("--branch", default="main", show_default=True)
+@click.option(
+    "--trust-root",
+    metavar="SHA",
+    envvar="FTGOV_TRUST_ROOT",
+    show_envvar=True,
+    default=None,
+    help="The commit the gate's operator pinned (a full 40-hex sha; the gate reads the same variable): list every "
+    "commit on the branch after it that no merged pull request brought (FTG812).",
+)
 @format_option
 @out_option
 @verbose_option
 @repo_root_option
-def audit_repo(repo: str, github_url: str | None, branch: str, fmt: str, out: Path | None, verbose: bool, repo_root: Path | None) -> None:
-    """Report every repository setting that would let a change around the gate (FTG8xx).
+def audit_repo(
+    repo: str,
+    github_url: str | None,
+    branch: str,
+    trust_root: str | None,
+    fmt: str,
+    out: Path | None,
+    verbose: bool,
+    repo_root: Path | None,
+) -> None:
+    """Report every repository setting, and every commit after the trust root, that let a change around the gate (FTG8xx).
 
     Reads branch protection and the rulesets that apply to the branch (needs a token
-    with admin read on the repository), CODEOWNERS, and GitHub's CODEOWNERS errors.
-    Exit codes: 0 no bypass found, 1 bypasses found, 2 usage error, 3 GitHub could not answer.
+    with admin read on the repository), CODEOWNERS, GitHub's CODEOWNERS errors, and
+    the owners of deployed rounds.
+
+    With --trust-root SHA (or FTGOV_TRUST_ROOT, the variable the gate reads): the gate
+    pinned to that commit accepts the history at or before it as given and judges
+    everything after it, so the audit lists each commit on the branch after it that
+    no merged pull request brought (FTG812: the first 20, and a count of the rest),
+    or reports a root that is not on the branch. That costs one request per commit
+    after the root, plus one per 100 of them. Without a trust root the gate judges the
+    whole history; the audit reads none of it, and says so on stderr.
+
+    Exit codes: 0 no bypass found, 1 bypasses found, 2 usage error (a trust root that
+    is not a full 40-hex sha), 3 GitHub could not answer.
     """
+    import os
+
     from ftgov.audit import audit
     from ftgov.forge import ForgeError, UnknownRef
+    from ftgov.gate import TRUST_ROOT_VARIABLE, GateUsageError, trust_root_from
     from ftgov.render import FINDING_FORMATS
 
+    # click already read the variable; hand it back as unset so a bad value is reported under its own name.
+    from_environment = click.get_current_context().get_parameter_source("trust_root") is click.core.ParameterSource.ENVIRONMENT
+    try:
+        root = trust_root_from(None if from_environment else trust_root, os.environ)
+    except GateUsageError as exc:
+        _forge_usage(str(exc))
     forge = _github(repo, github_url, None, True, admin=True)
     try:
-        result = audit(forge, branch)
+        result = audit(forge, branch, trust_root=root)
     except UnknownRef as exc:
         _forge_usage(f"{exc}; name the branch with --branch")
     except ForgeError as exc:
         click.echo(f"ftgov: could not decide: {exc}", err=True)
         sys.exit(3)
+    if root is None:
+        # Not a finding: the settings may be flawless, and pinning is the launcher operator's call, not the repository's.
+        click.echo(
+            f"ftgov: note: no trust root pinned: the gate judges {branch}'s whole history, so any commit that came from no "
+            f"pull request denies what it touched; once the operator pins the adoption commit (--trust-root SHA or "
+            f"{TRUST_ROOT_VARIABLE}), `ftgov audit-repo --trust-root SHA` lists the direct pushes after it",
+            err=True,
+        )
     _report_cost(forge, verbose)
     _emit(FINDING_FORMATS[fmt](result), out)
     sys.exit(result.exit_code)

@@ -88,6 +88,22 @@ class PullCommit:
 
 
 @dataclass(frozen=True)
+class CommitRange:
+    """The commits a comparison lists, oldest first, and how many the forge says the range holds.
+
+    Each commit is read as a PullCommit (the compare API serves the same commit objects).
+    """
+
+    commits: tuple[PullCommit, ...]
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        """Every commit of the range was listed: the forge did not cut it short."""
+        return len(self.commits) >= self.total
+
+
+@dataclass(frozen=True)
 class ForgeStats:
     """What a decision cost: HTTP requests made, and how many a cache answered."""
 

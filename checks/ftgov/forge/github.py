@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -24,11 +24,24 @@ from github3 import exceptions as gh_errors
 from requests.adapters import BaseAdapter
 from urllib3.util.retry import Retry
 
-from ftgov.forge import ForgeError, ForgeIdentity, ForgeStats, PullCommit, PullRequest, Review, UnknownRef, git_blob_sha, parse_time
+from ftgov.forge import (
+    CommitRange,
+    ForgeError,
+    ForgeIdentity,
+    ForgeStats,
+    PullCommit,
+    PullRequest,
+    Review,
+    UnknownRef,
+    git_blob_sha,
+    parse_time,
+)
 from ftgov.forge.cache import CachingAdapter
 
 T = TypeVar("T")
 _RETRY_STATUSES = (500, 502, 503, 504)
+# GitHub's compare API lists at most 10,000 commits: 100 pages of 100.
+COMPARE_MAX_PAGES = 100
 
 
 class NotFound(Exception):
@@ -161,24 +174,34 @@ class GitHubForge:
             raise ForgeError(f"{what}: expected a JSON object from GitHub")
         return data
 
-    def _pages(self, what: str, url: str, params: dict[str, Any] | None = None, max_pages: int = 100) -> list[Any]:
-        """Every item of a paginated list, following GitHub's Link headers."""
-        items: list[Any] = []
+    def _each_page(self, what: str, url: str, params: dict[str, Any] | None, max_pages: int) -> Iterator[Any]:
+        """Each page's parsed body, following GitHub's Link headers, for up to max_pages pages."""
         next_url: str | None = url
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         for _ in range(max_pages):
             if next_url is None:
-                return items
+                return
             data, response = self._get_json(what, next_url, query)
-            if not isinstance(data, list):
-                raise ForgeError(f"{what}: expected a list from GitHub")
-            items.extend(data)
             next_url = response.links.get("next", {}).get("url")
             if next_url is not None and origin(next_url) != self._origin:
                 # Checked here too, for the clearer message: the transport would refuse it anyway.
                 raise ForgeError(f"{what}: GitHub's next-page link points to {origin(next_url)}, not {self._origin}; not followed")
+            yield data
             query = None  # the next link carries the query
-        raise ForgeError(f"{what}: more than {max_pages} pages")
+
+    def _pages(self, what: str, url: str, params: dict[str, Any] | None = None, max_pages: int = 100) -> list[Any]:
+        """Every item of a paginated list, following GitHub's Link headers."""
+        items: list[Any] = []
+        pages = 0
+        for data in self._each_page(what, url, params, max_pages):
+            if not isinstance(data, list):
+                raise ForgeError(f"{what}: expected a list from GitHub")
+            items.extend(data)
+            pages += 1
+        if pages == max_pages:
+            # A list that fills max_pages may be one GitHub cut short (it caps a PR's commits at 250): refused.
+            raise ForgeError(f"{what}: more than {max_pages} pages")
+        return items
 
     # -- the questions ------------------------------------------------------------
     # Raw routes on github3's session (auth, timeouts, error mapping): github3's models
@@ -395,6 +418,21 @@ def _pull_commit_from_json(item: Any, what: str) -> PullCommit:
     )
 
 
+def _comparison_page(data: Any, what: str) -> CommitRange:
+    """One page of a comparison whose head is `base` or ahead of it (anything else is not a range of the branch)."""
+    if not isinstance(data, dict):
+        raise ForgeError(f"{what}: expected a JSON object from GitHub")
+    if data.get("status") not in ("ahead", "identical"):
+        raise ForgeError(f"{what}: the head is not ahead of the base (status {data.get('status')!r})")
+    total, items = data.get("total_commits"), data.get("commits")
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0 or not isinstance(items, list):
+        raise ForgeError(f"{what}: GitHub's comparison lacks total_commits or commits")
+    try:
+        return CommitRange(tuple(_pull_commit_from_json(item, what) for item in items), total)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ForgeError(f"{what}: malformed commit in GitHub's comparison ({type(exc).__name__})") from exc
+
+
 def _sha(value: Any, what: str) -> str:
     if not isinstance(value, str) or len(value) != 40:
         raise ForgeError(f"{what}: not a commit or blob sha: {value!r}")
@@ -447,6 +485,25 @@ class GitHubAdmin(GitHubForge):
         except NotFound:
             return []
         return [rule for rule in rules if isinstance(rule, dict)]
+
+    def commits_between(self, base: str, head: str, *, per_page: int = 100, max_pages: int = COMPARE_MAX_PAGES) -> CommitRange:
+        """The commits on `head` after its ancestor `base` (`git log base..head`), oldest first: GitHub's compare API.
+
+        Costs one request per `per_page` commits (at least one). Unpaged, GitHub stops at 250
+        commits; paged (at most 100 a page) it lists 10,000 at most. `total` is its own count
+        (`total_commits`), so a caller can tell a complete listing from a cut one.
+        """
+        what = f"commits {base[:12]}...{head[:12]}"
+        commits: list[PullCommit] = []
+        total: int | None = None
+        try:
+            for data in self._each_page(what, self._repo_url("compare", f"{base}...{head}"), {"per_page": per_page}, max_pages):
+                page = _comparison_page(data, what)
+                total = page.total if total is None else total
+                commits.extend(page.commits)
+        except NotFound:
+            raise ForgeError(f"{what}: GitHub answered 404 (no such commit, or no common history)") from None
+        return CommitRange(tuple(commits), total or 0)
 
     def codeowners_errors(self, ref: str) -> list[dict[str, Any]] | None:
         """GitHub's own parse errors of CODEOWNERS at ref; None when there is no CODEOWNERS file."""

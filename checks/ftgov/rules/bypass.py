@@ -1,4 +1,4 @@
-"""FTG8xx: ways around the gate that `ftgov audit-repo` finds in the repository's settings."""
+"""FTG8xx: ways around the gate that `ftgov audit-repo` finds in the repository's settings and history."""
 
 from __future__ import annotations
 
@@ -224,6 +224,39 @@ amendment (`supersedes:`) naming current owners, or retire the round
     waivable=False,
 )
 
+DIRECT_PUSH = Rule(
+    "FTG812",
+    "direct-push-after-trust-root",
+    E,
+    """
+A commit reached the branch after the operator's trust root without a merged pull request.
+
+Why this matters: the gate (`ftgov gate --trust-root SHA`, or FTGOV_TRUST_ROOT) accepts
+the history at or before the trust root as given, and everything after it must have come
+through approved pull requests. A commit pushed straight to the branch (by an
+administrator, through a ruleset bypass, or while protection was off) was reviewed by
+nobody. When it touches an objective, the policy, a schema or a register, the gate
+denies every launch that depends on it, and until then nothing says it is there. The
+audit lists these commits first, so the operator finds them before a training run does.
+It also reports here when it cannot list them: a trust root that is not on the branch
+(the gate denies every objective then), or more commits after the root than GitHub's
+compare API lists (10,000).
+
+Example: `ftgov audit-repo --repo acme/governance --trust-root 3f2a...` reports
+`commit 9c41d07e5b2a (Relax the policy, by mallory) reached main after the trust root
+without a merged pull request`: `GET /repos/{o}/{r}/commits/9c41d07e.../pulls` lists no
+merged pull request into main.
+
+Fix: find out who pushed the commit and why, carry what should stay through a pull
+request the roles the policy requires approve (or revert it in one), and close the way it
+came in (FTG801, FTG804, FTG805). The commit itself stays in the history the gate judges:
+once what it changed has been reviewed, the operator may pin a later trust root past it.
+A trust root not on the branch: pin a commit the branch contains. Too long a history:
+review the commits in a clone (`git log ROOT..main`) and pin a later root.
+""",
+    waivable=False,
+)
+
 RULES = (
     UNPROTECTED,
     NO_CODEOWNER_REVIEW,
@@ -236,4 +269,5 @@ RULES = (
     CODEOWNERS_INVALID,
     CHECK_NOT_PINNED,
     OWNER_GONE,
+    DIRECT_PUSH,
 )
