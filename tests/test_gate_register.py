@@ -412,7 +412,9 @@ def test_naming_main_where_trunk_is_the_default_is_refused(trunk: tuple[FakeGitH
 
 def test_help_describes_the_rules_as_they_are() -> None:
     gate = " ".join(run_ftgov("gate", "--help").stdout.split())
-    for phrase in ("default branch", "every PR", "highest", "register", "gate.branches", "rejected"):
+    for phrase in ("default branch", "every PR", "highest", "register", "gate.branches", "rejected", "not yet trained", "wrote none"):
+        assert phrase in gate, phrase
+    for phrase in ("--trust-root SHA (or FTGOV_TRUST_ROOT)", "never in the governance repository", "just before it merged"):
         assert phrase in gate, phrase
     approvals = " ".join(run_ftgov("approvals", "--help").stdout.split())
     for phrase in ("outside objectives/ and registers/", "ungoverned_paths", "highest"):

@@ -468,9 +468,11 @@ def gate(
         the model's highest tier;
       - the register, if the model has one, parses, passes its schema and has a
         round for the objective not yet trained (proposed, approved, training;
-        --stage train), whose objective_sha256 (once recorded) matches the file, and
-        whose objective is byte for byte what the round held when first recorded
-        past proposed (a later re-pin does not count);
+        --stage train: a rejected, abandoned, rolled-back or retired round never
+        trains again, a trained one is retrained as a new round), whose
+        objective_sha256 (once recorded) matches the file, and whose objective is
+        byte for byte what the round held when first recorded past proposed (a
+        later re-pin does not count);
       - --started-at, if given, is not before the merge.
 
     \b
