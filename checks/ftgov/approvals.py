@@ -27,7 +27,7 @@ Membership = Callable[[str, str], "str | None"]  # (org/team, login) -> active |
 _DECIDING = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
 _CO_AUTHOR = re.compile(r"^[ \t]*co-authored-by:[ \t]*(?P<name>[^<\n]*?)[ \t]*<(?P<email>[^<>\s]+)>[ \t]*$", re.IGNORECASE | re.MULTILINE)
 # GitHub's noreply addresses name the account: 12345+login@… (and the older login@…).
-_NOREPLY = re.compile(r"(?:\d+\+)?(?P<login>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)@users\.noreply\.github\.com", re.IGNORECASE)
+_NOREPLY = re.compile(r"(?:\d+\+)?(?P<login>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\[bot\])?)@users\.noreply\.github\.com", re.IGNORECASE)
 _GITHUB_COMMITTER = "noreply@github.com"  # GitHub's own web-flow identity on merges, rebases and web edits
 MAX_LISTED_COMMITS = 250  # GitHub lists no more of a PR's commits
 
