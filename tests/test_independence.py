@@ -10,7 +10,9 @@ from ftgov.forge import PullCommit, PullRequest
 PR = PullRequest(7, "Bob", "main", "a" * 40, "b" * 40, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), "c" * 40, "closed")
 
 
-def commit(message: str = "Change", author: str | None = "bob", committer: str | None = "bob", email: str = "bob@example.com") -> PullCommit:
+def commit(
+    message: str = "Change", author: str | None = "bob", committer: str | None = "bob", email: str = "bob@example.com"
+) -> PullCommit:
     return PullCommit("d" * 40, author, email, committer, email if committer != "web-flow" else "noreply@github.com", message)
 
 
