@@ -35,6 +35,7 @@ from ftgov.attestation import Attestation
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
 from ftgov.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
+from ftgov.lifecycle import ENDED, FORWARD, TRAINABLE
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.provenance import POLICY_PATH as POLICY_PATH
@@ -56,7 +57,6 @@ from ftgov.repo import InputError
 from ftgov.rules import domain
 from ftgov.rules import schema as schema_rules
 from ftgov.rules._access import sequence, text
-from ftgov.rules.register import DEAD, WITHDRAWN
 from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.validate import FileChecker, locate
 
@@ -65,10 +65,8 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
 STAGES = ("train",)  # --stage deploy comes with the deployment gate
-TRAINABLE = ("proposed", "approved", "training")  # --stage train: rounds not yet trained
 _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
-ENDED = DEAD | WITHDRAWN  # a round in one of these states never trains again
 
 
 class GateDenied(Exception):
@@ -275,7 +273,8 @@ def _round_reasons(
     elif status not in TRAINABLE:
         reasons.append(
             f"{register_path} records round {objective_id} as {status}: --stage train allows only a round not yet trained "
-            f"({', '.join(TRAINABLE)}); a retrain is a new round: `ftgov new {model}` (its --parent is the latest live round)"
+            f"({', '.join(s for s in FORWARD if s in TRAINABLE)}); a retrain is a new round: "
+            f"`ftgov new {model}` (its --parent is the latest live round)"
         )
     pinned = text(entry, "objective_sha256")
     actual = hashlib.sha256(objective_raw).hexdigest()

@@ -68,6 +68,7 @@ from ftgov.approvals import ApprovalCount, Independence, count_approvals, indepe
 from ftgov.document import Document
 from ftgov.findings import Finding
 from ftgov.forge import Forge, PullCommit, PullRequest, Review, git_blob_sha
+from ftgov.lifecycle import UNAPPROVED
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.schemas import packaged_schema
@@ -750,8 +751,6 @@ def _register_approval(
 
 
 # -- the objective's bytes since its round was approved ----------------------------------
-
-UNAPPROVED = frozenset({"proposed"})  # a round may still be edited in this state; from approved on it is sealed
 
 
 def approved_bytes_reasons(
