@@ -218,6 +218,16 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
         [(REGISTER, "learning_rate: 8.0e-5", "learning_rate: 3.0e-4"), (REGISTER, "actual: 8.0e-5", "actual: 3.0e-4")],
         [("FTG914", REGISTER, 54, 11)],
     ),
+    (
+        "FTG925 round approved unreviewed (local sandbox)",
+        [(REGISTER, "      pull_request: 7\n", "      unreviewed: true\n      forge: git\n")],
+        [("FTG925", REGISTER, 40, 19)],
+    ),
+    (
+        "FTG926 unreviewed round recorded deployed",
+        [(REGISTER, "      pull_request: 3\n", "      unreviewed: true\n      forge: git\n")],
+        [("FTG925", REGISTER, 10, 19), ("FTG926", REGISTER, 8, 13)],
+    ),
 ]
 
 

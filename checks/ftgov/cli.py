@@ -791,6 +791,7 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     rollback  deployed                            -> rolled-back  (withdrawal)
     retire    deployed                            -> retired      (withdrawal)
 
+    A round approved unreviewed (approval.unreviewed: the local sandbox) is never deployed.
     The register is appended to (comments, key order and every other byte kept) and written
     atomically; commit it in a PR like any other change. Exit codes: 0 recorded, 1 the move
     is not allowed from the round's status or would break the register's timeline (nothing
@@ -844,7 +845,11 @@ def record_run(
     Batch size is per device x gradient accumulation x devices. Each file is pinned by
     sha256 in run.evidence; each difference from configuration_plan is listed in
     run.deviations. --gate-attestation fills approval (a deny, or one for another
-    objective, is exit 2). Status: approved -> training, or trained with --finished-at;
+    objective, is exit 2), under a comment naming what the register PR's reviewers must
+    check on GitHub: the attestation is unsigned, a claim until they do. The offline
+    gate's attestation (--forge git) is recorded as approval {unreviewed: true} only where
+    the policy sets gate.allow_unreviewed_local (the local sandbox: never deployed,
+    FTG925/FTG926), else exit 2. Status: approved -> training, or trained with --finished-at;
     a later call with --finished-at completes a run recorded as training.
 
     Exit codes: 0 recorded; 1 refused (the round's status does not allow it, or the run

@@ -1,6 +1,7 @@
 """`ftgov decide`: record a decision on a round and move its status along the status machine.
 
-deploy:   evaluated with evaluation.verdict pass -> deployed (records `decision`)
+deploy:   evaluated with evaluation.verdict pass -> deployed (records `decision`); never a round
+          approved unreviewed through a local clone (`approval.unreviewed`, the local sandbox)
 reject:   any status before deployed -> rejected (records `decision`)
 abandon:  any status before deployed -> abandoned (records `decision`)
 rollback: deployed -> rolled-back (records `withdrawal`)
@@ -72,6 +73,12 @@ def _check_move(objective_id: str, status: str, action: str, entry: dict[str, ob
     target = TARGET[action]
     if action == "deploy":
         verdict = text(mapping(entry, "evaluation"), "verdict")
+        if mapping(entry, "approval").get("unreviewed") is True:
+            raise ops.PolicyRefusal(
+                f"{objective_id} cannot move from {status} to {target}: it was approved unreviewed, through a local clone "
+                "(gate.allow_unreviewed_local), a sandbox round for practice that is never deployed (FTG926); "
+                "reject or abandon it, and deploy a round approved through a reviewed PR"
+            )
         if status != "evaluated":
             raise ops.PolicyRefusal(f"{objective_id} cannot move from {status} to {target}: deploy needs an evaluated round")
         if verdict != "pass":

@@ -17,17 +17,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.nodes import MappingNode
+
 from ftgov import register_ops as ops
+from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
 from ftgov.rules._access import mapping, text
 from ftgov.runconfig import ConfigError, read_configurations
 from ftgov.runconfig.deviations import beyond, differences, tolerances
-from ftgov.yaml_append import Flow, Time, add_keys, replace_scalar
+from ftgov.yaml_append import Flow, Pointer, Time, add_keys, compose, node_at, replace_scalar
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,15 @@ def record_run(
     if not configs:
         raise InputError("--config FILE is required: the files the run was configured with (adapter_config.json, training args JSON, ...)")
     additions: dict[str, Any] = {}
+    note: str | None = None
     if attestation_file is not None:
-        approval = _approval(attestation_file, objective_id, objective_bytes)
+        approval = _approval(attestation_file, objective_id, objective_bytes, policy)
         existing = mapping(entry, "approval")
         if existing:
             _same_approval(existing, approval, attestation_file)
         else:
             additions["approval"] = approval
+            note = _approval_note(approval)
     elif status == "proposed":
         raise InputError(
             f"{objective_id} is proposed: pass --gate-attestation FILE (the JSON `ftgov gate {objective_id} --format json` wrote) "
@@ -108,6 +114,8 @@ def record_run(
     if "objective_sha256" in additions:  # pinned next to the objective it pins, where DESIGN writes it
         new_text = add_keys(new_text, ops.round_pointer(index), {"objective_sha256": additions.pop("objective_sha256")}, after="objective")
     new_text = add_keys(new_text, ops.round_pointer(index), additions)
+    if note is not None:  # what the register PR's reviewers must know about the approval, in their diff
+        new_text = _comment_first(new_text, ops.round_pointer(index, "approval"), note)
     new_text = replace_scalar(new_text, ops.round_pointer(index, "status"), target)
     fresh = ops.new_findings(register, new_text, policy, ignore=("FTG914",))
     if fresh:
@@ -116,6 +124,8 @@ def record_run(
         )
     ops.reparsed(register.path, new_text)
     summary = [f"{objective_id}: {status} -> {target}"]
+    if note is not None:
+        summary.append("approval" + note.removeprefix("#"))
     summary.append("configuration: " + json.dumps(actual.configuration, separators=(", ", ": ")))
     summary.extend(f"evidence: {e.path} sha256 {e.sha256}" for e in actual.evidence)
     summary.extend(f"deviation: {d.field} planned {d.planned!r}, actual {d.actual!r}" for d in deviations)
@@ -168,8 +178,15 @@ def _complete(
     return Recorded(register.path, new_text, [f"{objective_id}: training -> trained (finished {ops.iso(finished_at)})"], [])
 
 
-def _approval(file: Path, objective_id: str, objective_bytes: bytes) -> dict[str, Any]:
-    """The register's approval from the JSON `ftgov gate --format json` wrote; anything else is an input error."""
+def _approval(file: Path, objective_id: str, objective_bytes: bytes, policy: Policy) -> dict[str, Any]:
+    """The register's approval from the JSON `ftgov gate --format json` wrote; anything else is an input error.
+
+    The attestation is unsigned: whatever it says (PR, merge time, approvers) is a claim the
+    register PR's reviewers check on GitHub, and record-run writes a comment saying so.
+    One from the offline gate (`--forge git`: a local clone, approvals unverified) is
+    accepted only where the policy sets gate.allow_unreviewed_local, and is recorded as
+    `approval: {unreviewed: true, forge: git, commit}`: practice only, never deployed.
+    """
     try:
         raw = file.read_bytes()
         data = json.loads(raw.decode("utf-8"))
@@ -192,6 +209,16 @@ def _approval(file: Path, objective_id: str, objective_bytes: bytes) -> dict[str
             "record the run from the approved commit"
         )
     merged_at, commit, number = data.get("merged_at"), data.get("head_sha"), data.get("pull_request")
+    if _offline(data, file):
+        if not policy.allow_unreviewed_local:
+            raise InputError(
+                f"--gate-attestation {file}: is from the offline gate (--forge git: a local clone, approvals unverified), and the "
+                f"policy ({policy.path}) does not set gate.allow_unreviewed_local: true, the local sandbox; pass the attestation of "
+                "`ftgov gate` against GitHub"
+            )
+        if not isinstance(commit, str) or not _COMMIT.fullmatch(commit):
+            raise InputError(f"--gate-attestation {file}: has no head_sha (the commit the offline gate pinned)")
+        return {"unreviewed": True, "forge": "git", "commit": commit}
     if not isinstance(merged_at, str) or not isinstance(commit, str):
         raise InputError(f"--gate-attestation {file}: has no merged_at or head_sha")
     ops.parse_time(merged_at, f"--gate-attestation {file}: merged_at")
@@ -206,7 +233,47 @@ def _approval(file: Path, objective_id: str, objective_bytes: bytes) -> dict[str
     return approval
 
 
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def _offline(data: dict[str, Any], file: Path) -> bool:
+    """Whether the attestation comes from the offline gate: forge kind git, or approvals it could not verify."""
+    forge = data.get("forge")
+    kind = forge.get("kind") if isinstance(forge, dict) else None
+    if forge is not None and kind not in ("github", "git"):
+        raise InputError(f"--gate-attestation {file}: forge kind {kind!r}; the gate writes github or git")
+    return kind == "git" or data.get("approvals") == "unverified"
+
+
+def _approval_note(approval: dict[str, Any]) -> str:
+    """The comment above a recorded approval: what it is, and what the register PR's reviewers must check."""
+    if approval.get("unreviewed"):
+        return "# unreviewed: approved through a local clone (gate.allow_unreviewed_local), practice only; never deployed (FTG925)"
+    number = approval.get("pull_request")
+    what = f"PR #{number}" if number is not None else f"the PR bringing commit {str(approval.get('commit'))[:12]}"
+    approvers = [item.value for item in approval.get("approvers") or [] if isinstance(item, Flow) and isinstance(item.value, Mapping)]
+    by = ", ".join(f"{a.get('login')} ({a.get('role')})" for a in approvers) or "nobody named"
+    return (
+        f"# from an unsigned gate attestation: reviewers of this change check on GitHub that {what} "
+        f"merged at {approval.get('merged_at')}, approved by {by}"
+    )
+
+
+def _comment_first(text: str, pointer: Pointer, comment: str) -> str:
+    """Insert a comment line as the first line of the block mapping at `pointer`, at its keys' indentation."""
+    mapping_node = node_at(compose(text), pointer)
+    assert isinstance(mapping_node, MappingNode) and mapping_node.value  # record-run has just written it
+    first = mapping_node.value[0][0]
+    lines = text.splitlines(keepends=True)
+    at = first.start_mark.line
+    newline = "\r\n" if lines[at].endswith("\r\n") else "\n"
+    return "".join([*lines[:at], " " * first.start_mark.column + comment + newline, *lines[at:]])
+
+
 def _same_approval(existing: dict[str, Any], new: dict[str, Any], file: Path) -> None:
+    if bool(existing.get("unreviewed")) != bool(new.get("unreviewed")):
+        said = "unreviewed (a local clone)" if new.get("unreviewed") else "reviewed"
+        raise InputError(f"--gate-attestation {file}: is {said}, unlike the approval the register records")
     for key in ("pull_request", "merged_at", "commit"):
         if key in existing and key in new and str(existing[key]) != str(new[key]):
             raise InputError(

@@ -296,6 +296,50 @@ approvals.teams) and a `reason` to the deviation; or reject the round and train 
 """,
 )
 
+UNREVIEWED = Rule(
+    "FTG925",
+    "round-approved-unreviewed",
+    Severity.WARNING,
+    f"""
+A round was approved unreviewed, through a local clone: a local sandbox round.
+
+Why this matters: `ftgov gate --forge git` sees merges but not reviews; where the policy
+sets gate.allow_unreviewed_local it allows a round nobody approved, so that a team can
+practise the chain (record-run, evaluate --record, decide) offline. Such a round is
+recorded as `approval: {{unreviewed: true, forge: git, commit}}`; it may be trained and
+evaluated for practice, but it was never reviewed and is never deployed (FTG926) ({_UNDOCUMENTED}).
+
+Example: `approval: {{unreviewed: true, forge: git, commit: 71c151d3...}}` in
+registers/support-agent.yaml.
+
+Fix: nothing, in a sandbox. For a real round, merge the objective through a reviewed PR and
+record the approval from `ftgov gate` against GitHub, as a new round; never copy a sandbox
+register into the governance repository.
+""",
+)
+
+UNREVIEWED_DEPLOYED = Rule(
+    "FTG926",
+    "unreviewed-round-deployed",
+    E,
+    f"""
+A round approved unreviewed (through a local clone) is recorded as deployed.
+
+Why this matters: an unreviewed approval (FTG925) comes from a clone that shows no reviews:
+nobody in a policy role approved the objective, so the model it trained must never serve
+users. `ftgov decide --action deploy` refuses such a round; a register that says it was
+deployed anyway (status deployed, retired or rolled-back, or a deploy decision) records a
+deployment no review allowed ({_UNDOCUMENTED}).
+
+Example: `status: deployed` and `decision: {{action: deploy, ...}}` on a round whose
+`approval` says `unreviewed: true`.
+
+Fix: take the model out of service, and record the round as it is (reject or abandon it
+before deployment); train the change again as a new, reviewed round.
+""",
+    waivable=False,
+)
+
 RULES = (
     MISPLACED,
     OBJECTIVE_MISSING,
@@ -311,6 +355,8 @@ RULES = (
     MEASUREMENT_MISSING,
     VERDICT,
     UNACKNOWLEDGED,
+    UNREVIEWED,
+    UNREVIEWED_DEPLOYED,
 )
 
 # The status machine, as ranks along the forward path; rejected and abandoned leave it.
@@ -372,6 +418,7 @@ def check(register: Document, policy: Policy | None, files: RegisterFiles) -> It
         yield from _report(path, current, files)
         yield from _deviations(path, current)
         yield from _unacknowledged(path, current, policy)
+        yield from _unreviewed(path, current)
     yield from _chain(path, rounds)
     yield from _stack_findings(path, rounds, policy)
 
@@ -690,3 +737,27 @@ def _unacknowledged(path: str, current: _Round, policy: Policy | None) -> Iterat
             yield UNACKNOWLEDGED.at(path, (*where, "acknowledged_by"), f"{role} is not a policy role ({', '.join(sorted(roles))})")
         elif text(entry, "reason") is None:
             yield UNACKNOWLEDGED.at(path, where, f"{why}; acknowledged by {role} without a reason", at_key=True)
+
+def _unreviewed(path: str, current: _Round) -> Iterator[Finding]:
+    """FTG925: a round approved unreviewed (local sandbox); FTG926: such a round recorded as deployed."""
+    approval = mapping(current.data, "approval")
+    if approval.get("unreviewed") is not True:
+        return
+    yield UNREVIEWED.at(
+        path,
+        (*current.pointer, "approval", "unreviewed"),
+        f"round {current.objective_id} was approved unreviewed, through a local clone (gate.allow_unreviewed_local): "
+        "a local sandbox round, for practice only; it is never deployed",
+    )
+    deploy = text(mapping(current.data, "decision"), "action") == "deploy"
+    if current.status in ("deployed", *WITHDRAWN):
+        where: Pointer = (*current.pointer, "status")
+    elif deploy:
+        where = (*current.pointer, "decision", "action")
+    else:
+        return
+    yield UNREVIEWED_DEPLOYED.at(
+        path,
+        where,
+        f"round {current.objective_id} is {current.status}, but its approval is unreviewed (a local clone); it was never deployable",
+    )
