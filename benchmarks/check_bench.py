@@ -43,6 +43,17 @@ def objective(model: str, k: int) -> str:
     return text.replace("parent: ledger-r1", f"parent: {model}-r{k - 1}").replace("to: ledger-r1", f"to: {model}-r{k - 1}")
 
 
+def report_of(model: str, k: int, raw: bytes) -> dict[str, object]:
+    """The report the round pins, bound to it as `ftgov check` requires (FTG915-917): its objective, verdict and measured values."""
+    measured: dict[str, dict[str, float]] = {
+        f"lm-eval/task{j}/acc": {"base": 0.5, "parent": 0.5 if j == k else 0.7, "candidate": 0.7} for j in range(1, k + 1)
+    }
+    measured["lm-eval/mmlu/acc"] = {"base": 0.7, "parent": 0.7, "candidate": 0.7}
+    measured["safety/refusal_rate"] = {"base": 0.95, "parent": 0.95, "candidate": 0.95}
+    sha = hashlib.sha256(raw).hexdigest()
+    return {"objective": f"{model}-r{k}", "objective_sha256": sha, "verdict": "pass", "criteria": [], "measured": measured}
+
+
 def round_entry(model: str, k: int, raw: bytes, report: bytes | None) -> str:
     lines = [f"  - objective: {model}-r{k}"]
     if report is None:
@@ -95,7 +106,7 @@ def generate(root: Path, models: int, rounds: int) -> None:
             (root / "objectives" / model / f"{model}-r{k}.yaml").write_bytes(raw)
             report = None
             if k < rounds:
-                report = json.dumps({"objective": f"{model}-r{k}", "verdict": "pass"}).encode()
+                report = json.dumps(report_of(model, k, raw)).encode()
                 (root / "registers" / model / f"{model}-r{k}.evaluation.json").write_bytes(report)
             register += round_entry(model, k, raw, report)
         (root / "registers" / f"{model}.yaml").write_text(register, encoding="utf-8")

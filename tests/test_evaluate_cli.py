@@ -105,8 +105,9 @@ def test_json_carries_designs_shape_and_the_inputs_sha256(ledger: Path) -> None:
     assert {"objective", "verdict", "criteria"} <= found.keys() and found["objective"] == "ledger-r3"
     for criterion in found["criteria"]:
         assert {"id", "kind", "origin", "metric", "baseline", "candidate", "delta", "ci", "status"} <= criterion.keys()
-    for source in found["inputs"]:
-        assert source["sha256"] == hashlib.sha256(Path(source["path"]).read_bytes()).hexdigest()
+    given = {"candidate": RESULTS / "r3-good", "base": RESULTS / "base", "parent": RESULTS / "r2"}
+    for source in found["inputs"]:  # outside the repository: named by file name, pinned by sha256
+        assert source["sha256"] == hashlib.sha256((given[source["role"]] / source["path"]).read_bytes()).hexdigest()
     roles = {source["role"] for source in found["inputs"]}
     assert roles == {"candidate", "base", "parent"}
     assert found["measured"]["lm-eval/reconcile/acc"] == {"base": 0.6, "parent": 0.695, "candidate": 0.7, "settings": SETTINGS}

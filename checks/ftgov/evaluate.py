@@ -44,13 +44,15 @@ class Evaluation:
     chain: tuple[str, ...]  # the rounds whose criteria apply, round 1 first
     references: Mapping[str, str]  # base | parent -> where its values came from
     measured: Mapping[str, Mapping[str, Any]]  # metric key -> {base, parent, candidate, settings}: what the register pins
+    objective_sha256: str | None = None  # the objective file's bytes as judged; `ftgov check` binds it to the round's pin (FTG917)
 
     @property
     def passed(self) -> bool:
         return self.verdict.verdict == "pass"
 
     def to_json(self) -> dict[str, Any]:
-        report = self.verdict.to_json()
+        judged = self.verdict.to_json()
+        report = {"objective": judged.pop("objective"), "objective_sha256": self.objective_sha256, **judged}
         report["model"] = self.model
         report["stack"] = list(self.chain)
         report["references"] = dict(self.references)
@@ -94,7 +96,7 @@ def evaluate(
         given = tables.get(role)
         if given is not None:
             reference_tables[role] = given
-            references[role] = "given: " + ", ".join(str(p) for p in (baseline if role == "base" else parent))
+            references[role] = "given: " + ", ".join(_portable(repo, p) for p in (baseline if role == "base" else parent))
             continue
         recorded = _recorded(ctx, earlier, role)
         reference_tables[role] = recorded
@@ -116,7 +118,23 @@ def evaluate(
         progress=(lambda done, total: progress("judged", done, total)) if progress is not None else None,
         **options,
     )
-    return Evaluation(verdict, ctx.model, stack.chain, references, _measured(verdict, tables["candidate"], reference_tables))
+    inputs = tuple(i if i.get("format") == REGISTER_FORMAT else {**i, "path": _portable(repo, Path(i["path"]))} for i in verdict.inputs)
+    verdict = replace(verdict, inputs=inputs)
+    measured = _measured(verdict, tables["candidate"], reference_tables)
+    return Evaluation(verdict, ctx.model, stack.chain, references, measured, hashlib.sha256(ctx.objective_raw).hexdigest())
+
+
+def _portable(repo: Repository, path: Path) -> str:
+    """A results path as the report keeps it: relative to the repository root when inside it, else its name.
+
+    The report is committed and read on other machines, where a local path such as
+    /tmp/run-42/results.json means nothing; each input is pinned by sha256 beside its name.
+    """
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        return absolute.name
 
 
 def _context(repo: Repository, objective_id: str) -> _Context:

@@ -257,6 +257,9 @@ def _details(report: Mapping[str, Any]) -> str:
             )
         out.append("</table></details>")
     out.append("<details><summary>Method and inputs</summary><ul>")
+    if report.get("objective_sha256"):
+        named, sha = escape(str(report.get("objective"))), escape(str(report["objective_sha256"]))
+        out.append(f"<li>objective: <code>{named}</code> sha256 <code>{sha}</code></li>")
     out.extend(f"<li>{escape(str(k))}: {escape(str(v))}</li>" for k, v in (report.get("method") or {}).items())
     out.append("</ul><table><tr><th>role</th><th>file</th><th>format</th><th>sha256</th></tr>")
     for s in report.get("inputs") or []:

@@ -72,6 +72,8 @@ def render(report: Mapping[str, Any]) -> str:
         out.extend(["", "</details>", ""])
     method = report.get("method") or {}
     out.extend(["<details><summary>Method and inputs</summary>", ""])
+    if report.get("objective_sha256"):
+        out.append(f"- objective: `{_cell(objective)}` sha256 `{_cell(report['objective_sha256'])}`")
     out.extend(f"- {name}: {_cell(value)}" for name, value in method.items())
     out.append("")
     out.append("| role | file | format | sha256 |")
