@@ -4,7 +4,9 @@ approved -> training (started, not finished) or trained (finished); a round stil
 moves to approved first when the gate's allow attestation is passed. A later call with
 --finished-at completes a run recorded as training. Every --config file is pinned by sha256
 in run.evidence; each field where the run differs from the objective's configuration_plan is
-listed in run.deviations as {field, planned, actual}.
+listed in run.deviations as {field, planned, actual}, a value stated as off (weight_decay 0.0
+against a planned 0.01) included, and each planned field no file states is listed by name in
+run.unverified: nothing planned is silently skipped.
 
 A start before the objective was merged is refused with exit 1, as the gate denies it: the
 inputs are each well-formed, together they describe training before approval, a policy
@@ -30,7 +32,7 @@ from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
 from ftgov.rules._access import mapping, text
 from ftgov.runconfig import ConfigError, read_configurations
-from ftgov.runconfig.deviations import beyond, differences, tolerances
+from ftgov.runconfig.deviations import beyond, differences, tolerances, unverified
 from ftgov.yaml_append import Flow, Pointer, Time, add_keys, compose, node_at, replace_scalar
 
 
@@ -93,12 +95,13 @@ def record_run(
             "a policy violation to escalate (FTG908), not a record to write; nothing was written"
         )
     ops.refuse_before(entry, started, "--started-at", objective_id)
+    plan = mapping(objective, "configuration_plan")
     try:
-        actual = read_configurations(configs, repo.root)
+        actual = read_configurations(configs, repo.root, plan)
     except ConfigError as exc:
         raise InputError(str(exc)) from exc
-    plan = mapping(objective, "configuration_plan")
     deviations = differences(plan, actual.configuration)
+    unstated = unverified(plan, actual.configuration)
     allowed = tolerances(policy.defaults.deviation_tolerance)
     run: dict[str, Any] = {"started_at": Time(ops.iso(started))}
     if finished_at is not None:
@@ -108,6 +111,8 @@ def record_run(
     run["configuration"] = _configuration(actual.configuration)
     run["evidence"] = [Flow({"path": e.path, "sha256": e.sha256}) for e in actual.evidence]
     run["deviations"] = [Flow({"field": d.field, "planned": d.planned, "actual": d.actual}) for d in deviations]
+    if unstated:
+        run["unverified"] = Flow(unstated)
     additions["run"] = run
     target = "trained" if finished_at is not None else "training"
     new_text = register.text
@@ -129,6 +134,7 @@ def record_run(
     summary.append("configuration: " + json.dumps(actual.configuration, separators=(", ", ": ")))
     summary.extend(f"evidence: {e.path} sha256 {e.sha256}" for e in actual.evidence)
     summary.extend(f"deviation: {d.field} planned {d.planned!r}, actual {d.actual!r}" for d in deviations)
+    summary.extend(f"unverified: {name} (no file states it)" for name in unstated)
     unacknowledged = [why for d in deviations if (why := beyond(d, allowed)) is not None]
     return register, Recorded(register.path, new_text, summary, unacknowledged)
 

@@ -13,7 +13,7 @@ from ftgov import register_ops as ops
 from ftgov.document import Document
 from ftgov.inheritance import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.repo import InputError, Repository
-from ftgov.rules._access import mapping, text
+from ftgov.rules._access import mapping, sequence, text
 from ftgov.validate import RegisterFiles
 
 
@@ -83,6 +83,8 @@ def show(repo: Repository, model: str) -> RegisterView:
             "verdict": text(mapping(e, "evaluation"), "verdict"),
             "decision": text(mapping(e, "decision"), "action"),
             "withdrawal": text(mapping(e, "withdrawal"), "action"),
+            # planned fields no file of the run stated (record-run); shown, since nothing shows they were as planned
+            "unverified": [str(name) for name in sequence(mapping(e, "run"), "unverified")],
         }
         for e in entries
     )

@@ -46,6 +46,9 @@ def render_text(view: RegisterView) -> str:
     for entry in view.rounds:
         extra = ", ".join(f"{k} {entry[k]}" for k in ("verdict", "decision", "withdrawal") if entry[k])
         lines.append(f"  {entry['objective']:<28} {entry['status']:<12} {extra}".rstrip())
+    unverified = [entry for entry in view.rounds if entry["unverified"]]
+    for entry in unverified:
+        lines.append(f"  {entry['objective']}: unverified (no run file states it): {', '.join(entry['unverified'])}")
     lines.append("")
     lines.append(f"criteria {view.latest} must meet ({len(view.criteria)}):")
     for c in view.criteria:
@@ -86,6 +89,12 @@ def render_markdown(view: RegisterView) -> str:
     for entry in view.rounds:
         decision = " / ".join(x for x in (entry["decision"], entry["withdrawal"]) if x) or "-"
         lines.append("| " + " | ".join(_cell(v) for v in (entry["objective"], entry["status"], entry["verdict"] or "-", decision)) + " |")
+    unverified = [entry for entry in view.rounds if entry["unverified"]]
+    if unverified:
+        lines += ["", "### Unverified run fields", "", "Planned, but no configuration file of the run states them.", ""]
+        lines += ["| round | fields |", "| --- | --- |"]
+        for entry in unverified:
+            lines.append(f"| {_cell(entry['objective'])} | " + ", ".join(f"`{_cell(name)}`" for name in entry["unverified"]) + " |")
     if view.missing_objectives:
         lines += ["", f"Objectives missing (the chain stops there): {', '.join(view.missing_objectives)}."]
     return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ from ftgov.findings import Finding, Pointer, Rule, Severity
 from ftgov.inheritance import RoundRecord, ancestry, build_stack, judge
 from ftgov.policy import Policy
 from ftgov.rules._access import mapping, sequence, text, zoned_time
-from ftgov.runconfig.deviations import Deviation, beyond, tolerances
+from ftgov.runconfig.deviations import beyond, differences, tolerances, unverified
 from ftgov.runconfig.deviations import flatten as _flatten
 from ftgov.runconfig.deviations import same as _same
 
@@ -231,6 +231,9 @@ Example: plan `learning_rate: 2.0e-4`, run `learning_rate: 3.0e-4`, `deviations:
 
 Fix: list each differing field as {{field, planned, actual}} with the values the objective
 and run.configuration hold (null where one is silent), and remove entries that do not differ.
+Regularisation is compared per setting (regularisation.weight_decay); a value stated as off
+(0) is a difference. Where run.unverified is recorded, it names exactly the planned fields
+run.configuration does not state.
 """,
 )
 
@@ -656,11 +659,26 @@ def _deviations(path: str, current: _Round) -> Iterator[Finding]:
                 where,
                 f"{name}: plan {planned!r} and run.configuration {recorded!r}, not {entry.get('planned')!r} -> {entry.get('actual')!r}",
             )
-    for name, planned in plan.items():
-        if name in actual and name not in listed and not _same(planned, actual[name]):
+    for deviation in differences(mapping(current.objective.data, "configuration_plan"), configuration):
+        name = deviation.field
+        if name not in listed:
             head, _, tail = name.partition(".")
-            where = (*current.pointer, "run", "configuration", head, *((tail,) if tail else ()))
-            yield DEVIATIONS.at(path, where, f"{name} is {actual[name]!r}, planned {planned!r}; list it in run.deviations")
+            where = (*current.pointer, "run", "configuration", head, *((tail,) if tail and head == "lora" else ()))
+            yield DEVIATIONS.at(
+                path, where, f"{name} is {deviation.actual!r}, planned {deviation.planned!r}; list it in run.deviations"
+            )
+    if "unverified" in run:  # registers recorded before run.unverified existed have none
+        expected = unverified(mapping(current.objective.data, "configuration_plan"), configuration)
+        said = [str(name) for name in sequence(run, "unverified")]
+        wrong = [name for name in said if name not in expected]
+        unsaid = [name for name in expected if name not in said]
+        if wrong or unsaid:
+            detail = "; ".join(
+                [f"run.configuration states {', '.join(wrong)}"] * bool(wrong) + [f"no file states {', '.join(unsaid)}"] * bool(unsaid)
+            )
+            where = (*current.pointer, "run", "unverified")
+            yield DEVIATIONS.at(path, where, f"run.unverified is not the planned fields no file states: {detail}")
+
 
 
 def _stack_findings(path: str, rounds: list[_Round], policy: Policy | None) -> Iterator[Finding]:
@@ -718,15 +736,14 @@ def _unacknowledged(path: str, current: _Round, policy: Policy | None) -> Iterat
     run = mapping(current.data, "run")
     if not run or current.objective is None:
         return
-    plan = _flatten(mapping(current.objective.data, "configuration_plan"))
-    actual = _flatten(mapping(run, "configuration"))
+    expected = {d.field: d for d in differences(mapping(current.objective.data, "configuration_plan"), mapping(run, "configuration"))}
     allowed = tolerances(policy.defaults.deviation_tolerance if policy is not None else None)
     roles = set(policy.teams) if policy is not None else None
     for k, entry in enumerate(sequence(run, "deviations")):
         name = text(entry, "field")
-        if name is None or name not in plan or name not in actual or _same(plan[name], actual[name]):
+        if name is None or name not in expected:
             continue  # FTG911's finding, not this one
-        why = beyond(Deviation(name, plan[name], actual[name]), allowed)
+        why = beyond(expected[name], allowed)
         if why is None:
             continue
         where = (*current.pointer, "run", "deviations", k)

@@ -3,6 +3,13 @@
     files --guard (bytes only; never unpickled)--> JSON / YAML values --reader--> Reading
     Readings --merge--> run.configuration, run.evidence
 
+A file states how the model was trained (`method`: full, dpo, kto ...; a TRL config, an
+Axolotl `rl:`), which adapter was trained (`adapter`: lora ...; adapter_config.json), or
+both; a run that states both is recorded as `method: dpo` with `adapter: lora`, one with an
+adapter only as `method: lora`, as configuration_plan writes it. A regularisation setting a
+file states as off (`weight_decay: 0.0`) is recorded when the plan names it, so that it is
+compared, never dropped.
+
 A file is refused before it is parsed when its bytes say it is not text: a pickle (what
 `torch.save` and transformers' training_args.bin are), a ZIP archive (torch.save's default
 format), NUL bytes or invalid UTF-8. Two files that state different values for one field
@@ -13,14 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ftgov.runconfig import axolotl, peft, plain, torchtune, transformers
+from ftgov.runconfig import axolotl, peft, plain, torchtune, transformers, trl
+from ftgov.runconfig.deviations import flatten
 from ftgov.runconfig.reading import ConfigError, Reading
 
 __all__ = ["ConfigError", "Evidence", "RunConfiguration", "read_configurations"]
@@ -45,8 +53,12 @@ class RunConfiguration:
     readings: tuple[Reading, ...]
 
 
-def read_configurations(files: Sequence[Path], root: Path | None = None) -> RunConfiguration:
-    """The run as the files state it; each file pinned by sha256 under `evidence_path(file, root)`."""
+def read_configurations(files: Sequence[Path], root: Path | None = None, plan: Mapping[str, Any] | None = None) -> RunConfiguration:
+    """The run as the files state it; each file pinned by sha256 under `evidence_path(file, root)`.
+
+    `plan` (the objective's configuration_plan) decides only which settings stated as off are
+    recorded: those it names, so that `weight_decay: 0.0` against a planned 0.01 is compared.
+    """
     readings: list[Reading] = []
     evidence: list[Evidence] = []
     for file in files:
@@ -54,7 +66,7 @@ def read_configurations(files: Sequence[Path], root: Path | None = None) -> RunC
         raw = _read_guarded(file, source)
         evidence.append(Evidence(evidence_path(file, root), hashlib.sha256(raw).hexdigest()))
         readings.append(_read_one(raw, file, source))
-    return RunConfiguration(_merge(readings), tuple(evidence), tuple(readings))
+    return RunConfiguration(_merge(readings, plan or {}), tuple(evidence), tuple(readings))
 
 
 def evidence_path(file: Path, root: Path | None) -> str:
@@ -126,7 +138,9 @@ def _read_one(raw: bytes, file: Path, source: str) -> Reading:
     if transformers.is_trainer_state(data):
         return transformers.read_state(data, source)
     if transformers.is_training_args(data):
-        return transformers.read_args(data, source)
+        reading = transformers.read_args(data, source)
+        trl.read(data, reading)  # DPOConfig, KTOConfig ... are TrainingArguments with more fields
+        return reading
     if torchtune.recognises(data):
         return torchtune.read(data, source)
     if axolotl.recognises(data):
@@ -139,7 +153,7 @@ def _read_one(raw: bytes, file: Path, source: str) -> Reading:
     )
 
 
-def _merge(readings: Sequence[Reading]) -> dict[str, Any]:
+def _merge(readings: Sequence[Reading], plan: Mapping[str, Any]) -> dict[str, Any]:
     stated: dict[str, tuple[Any, str]] = {}
     for reading in readings:
         for key, value in reading.values.items():
@@ -150,12 +164,19 @@ def _merge(readings: Sequence[Reading]) -> dict[str, Any]:
     for reading in readings:
         for key, value in reading.hints.items():
             values.setdefault(key, value)
+    if values.get("method") == "full" and "adapter" in values:
+        raise ConfigError(
+            f"{stated['method'][1]} says method is 'full' (every weight), {stated['adapter'][1]} says adapter "
+            f"{values['adapter']!r}; which is it?"
+        )
     values["batch_size"] = _batch_size(values, stated)
-    missing = [name for name in ("method", "learning_rate", "epochs") if name not in values]
+    missing = [name for name in ("learning_rate", "epochs") if name not in values]
+    if "method" not in values and "adapter" not in values:
+        missing.insert(0, "method")
     if missing:
         names = ", ".join(r.source for r in readings)
         raise ConfigError(f"{names}: none states {' or '.join(missing)}; add a plain configuration file that does (e.g. method: full)")
-    return _shape(values, readings)
+    return _shape(values, readings, plan)
 
 
 def _agree(first: Any, second: Any) -> bool:
@@ -202,10 +223,14 @@ def _batch_size(values: dict[str, Any], stated: dict[str, tuple[Any, str]]) -> i
     )
 
 
-def _shape(values: dict[str, Any], readings: Sequence[Reading]) -> dict[str, Any]:
+def _shape(values: dict[str, Any], readings: Sequence[Reading], plan: Mapping[str, Any]) -> dict[str, Any]:
     """The register's configuration, in DESIGN's key order."""
     out: dict[str, Any] = {}
-    for name in ("method", "learning_rate", "epochs", "batch_size", "per_device_batch_size", "gradient_accumulation_steps", "devices"):
+    adapter = values.get("adapter")
+    out["method"] = values.get("method", adapter)
+    if adapter is not None and out["method"] != adapter:
+        out["adapter"] = adapter  # both apply: DPO on LoRA
+    for name in ("learning_rate", "epochs", "batch_size", "per_device_batch_size", "gradient_accumulation_steps", "devices"):
         if name in values:
             value = values[name]
             out[name] = int(value) if name == "epochs" and float(value).is_integer() else value
@@ -214,10 +239,11 @@ def _shape(values: dict[str, Any], readings: Sequence[Reading]) -> dict[str, Any
         if "alpha" in lora and float(lora["alpha"]).is_integer():
             lora["alpha"] = int(lora["alpha"])
         out["lora"] = lora
+    planned = flatten(plan)
     regularisation = [
         f"{key.split('.', 1)[1]}={_plain(value)}" if value is not True else key.split(".", 1)[1]
         for key, value in values.items()
-        if key.startswith("regularisation.")
+        if key.startswith("regularisation.") and (value or key in planned)
     ]
     if regularisation:
         out["regularisation"] = regularisation

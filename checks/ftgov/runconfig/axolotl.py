@@ -20,10 +20,11 @@ def read(data: dict[str, Any], source: str) -> Reading:
     rl = str(data.get("rl") or "").lower()
     if rl in ("dpo", "ipo", "kto", "orpo", "grpo"):
         values["method"] = rl
-    elif adapter in ("lora", "qlora"):
-        values["method"] = "dora" if data.get("peft_use_dora") is True else adapter
+        regularise(values, "beta", number(data.get("rl_beta"), "rl_beta", source))
     elif not adapter:
         values["method"] = "full"
+    if adapter in ("lora", "qlora"):
+        values["adapter"] = "dora" if data.get("peft_use_dora") is True else adapter
     if adapter in ("lora", "qlora"):
         put(values, "lora.rank", integer(data.get("lora_r"), "lora_r", source))
         put(values, "lora.alpha", number(data.get("lora_alpha"), "lora_alpha", source))

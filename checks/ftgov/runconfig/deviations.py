@@ -27,7 +27,11 @@ class Deviation:
 
 
 def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The compared fields, one level of nesting as dotted names (lora.rank)."""
+    """The compared fields as dotted names: lora.rank, and one regularisation.<name> per setting.
+
+    A regularisation entry `weight_decay=0.01` is `regularisation.weight_decay: 0.01`; one
+    without a value (`early_stopping`) is `regularisation.early_stopping: true`.
+    """
     out: dict[str, Any] = {}
     for name in COMPARED_FIELDS:
         if name not in values:
@@ -35,9 +39,29 @@ def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
         value = values[name]
         if isinstance(value, Mapping):
             out.update({f"{name}.{key}": inner for key, inner in value.items()})
+        elif name == "regularisation" and isinstance(value, list):
+            out.update(_settings(value))
         else:
             out[name] = value
     return out
+
+
+def _settings(entries: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in entries:
+        name, sep, raw = str(entry).partition("=")
+        value: Any = True
+        if sep:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = raw.strip()
+        out[f"regularisation.{name.strip()}"] = value
+    return out
+
+
+def _off(value: Any) -> bool:
+    return value is False or value is None or (_is_number(value) and float(value) == 0.0)
 
 
 def _is_number(value: Any) -> bool:
@@ -62,9 +86,27 @@ def same(planned: Any, actual: Any) -> bool:
 
 
 def differences(plan: Mapping[str, Any], configuration: Mapping[str, Any]) -> list[Deviation]:
-    """Each field both the plan and the run state, where they differ, in the plan's order."""
+    """Each planned field the run states otherwise (a zero or `false` included), in the plan's order.
+
+    Where the plan lists its regularisation, a setting the run has on and the plan does not
+    name is a deviation too (planned null): the plan's list is the regularisation approved.
+    A planned field no file states is not a deviation but unverified (`unverified`).
+    """
     planned, actual = flatten(plan), flatten(configuration)
-    return [Deviation(name, value, actual[name]) for name, value in planned.items() if name in actual and not same(value, actual[name])]
+    found = [Deviation(name, value, actual[name]) for name, value in planned.items() if name in actual and not same(value, actual[name])]
+    if "regularisation" in plan:
+        found += [
+            Deviation(name, None, value)
+            for name, value in actual.items()
+            if name.startswith("regularisation.") and name not in planned and not _off(value)
+        ]
+    return found
+
+
+def unverified(plan: Mapping[str, Any], configuration: Mapping[str, Any]) -> list[str]:
+    """The planned fields run.configuration does not state, in the plan's order: no file said what they were."""
+    actual = flatten(configuration)
+    return [name for name in flatten(plan) if name not in actual]
 
 
 def tolerances(policy_tolerance: Mapping[str, float] | None) -> dict[str, float]:

@@ -1,4 +1,8 @@
-"""PEFT's adapter_config.json (`PeftConfig.save_pretrained`): the adapter method and its settings."""
+"""PEFT's adapter_config.json (`PeftConfig.save_pretrained`): the adapter and its settings.
+
+It states the adapter, not how it was trained: with a TRL DPOConfig beside it the run is
+method dpo with adapter lora; alone, the adapter is the method (lora).
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,11 @@ def read(data: dict[str, Any], source: str) -> Reading:
     reading = Reading(source, "PEFT adapter_config.json")
     values = reading.values
     peft_type = str(data["peft_type"]).upper()
-    method = METHODS.get(peft_type, "other")
-    if method == "lora" and data.get("use_dora") is True:
-        method = "dora"
-    values["method"] = method
-    if method in ("lora", "dora"):
+    adapter = METHODS.get(peft_type, "other")
+    if adapter == "lora" and data.get("use_dora") is True:
+        adapter = "dora"
+    values["adapter"] = adapter
+    if adapter in ("lora", "dora"):
         put(values, "lora.rank", integer(data.get("r"), "r", source))
         put(values, "lora.alpha", number(data.get("lora_alpha"), "lora_alpha", source))
         put(values, "lora.dropout", number(data.get("lora_dropout"), "lora_dropout", source))

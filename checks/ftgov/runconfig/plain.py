@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgov.runconfig.reading import ConfigError, Reading, integer, modules, number, put
+from ftgov.runconfig.reading import ADAPTERS, ConfigError, Reading, integer, modules, number, put
 
 FIELDS = (
     "method",
+    "adapter",
     "learning_rate",
     "epochs",
     "batch_size",
@@ -33,8 +34,11 @@ def read(data: dict[str, Any], source: str) -> Reading:
     inner = data["configuration"] if isinstance(data.get("configuration"), dict) else data
     reading = Reading(source, "configuration")
     values = reading.values
-    if "method" in inner:
-        values["method"] = str(inner["method"])
+    if "method" in inner:  # `method: lora` names the adapter, `method: dpo` how it was trained
+        method = str(inner["method"])
+        values["adapter" if method in ADAPTERS else "method"] = method
+    if "adapter" in inner:
+        values["adapter"] = str(inner["adapter"])
     put(values, "learning_rate", number(inner.get("learning_rate"), "learning_rate", source))
     put(values, "epochs", number(inner.get("epochs"), "epochs", source))
     for name in ("batch_size", "per_device_batch_size", "gradient_accumulation_steps", "devices"):

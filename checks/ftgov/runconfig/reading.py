@@ -1,7 +1,8 @@
 """What one configuration file says about a run: fields in the register's configuration shape.
 
 Each reader returns a Reading: `values` the file states (learning_rate, epochs,
-per_device_batch_size, gradient_accumulation_steps, devices, batch_size, method, lora.*,
+per_device_batch_size, gradient_accumulation_steps, devices, batch_size, method (how the
+model is trained: full, dpo, kto ...), adapter (lora, qlora, dora, ia3, prefix), lora.*,
 regularisation.<name>, data) and `hints`, values it only implies (the peak learning rate
 logged by a trainer), used when no file states the field.
 """
@@ -11,6 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+# Methods of configuration_plan that are adapters: what is trained, not how (dpo, kto ... are how).
+ADAPTERS = ("lora", "qlora", "dora", "ia3", "prefix")
 
 
 class ConfigError(Exception):
@@ -66,6 +70,10 @@ def modules(value: Any) -> list[str] | None:
 
 
 def regularise(values: dict[str, Any], name: str, value: float | None) -> None:
-    """A regularisation setting that is on (non-zero)."""
-    if value:
+    """A regularisation setting the file states, on or off: `weight_decay: 0.0` is stated, never dropped.
+
+    Whether an off setting reaches run.configuration depends on the plan (runconfig._shape):
+    one the plan names is recorded, and is a deviation; one it does not name was simply not used.
+    """
+    if value is not None:
         values[f"regularisation.{name}"] = value

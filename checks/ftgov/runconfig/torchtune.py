@@ -17,12 +17,12 @@ def read(data: dict[str, Any], source: str) -> Reading:
     model = data["model"]
     component = str(model.get("_component_", "")).rsplit(".", 1)[-1].lower()
     if component.startswith("qlora_"):
-        values["method"] = "qlora"
+        values["adapter"] = "qlora"
     elif component.startswith("lora_"):
-        values["method"] = "dora" if model.get("use_dora") is True else "lora"
+        values["adapter"] = "dora" if model.get("use_dora") is True else "lora"
     else:
         values["method"] = "full"
-    if values["method"] != "full":
+    if "adapter" in values:
         put(values, "lora.rank", integer(model.get("lora_rank"), "model.lora_rank", source))
         put(values, "lora.alpha", number(model.get("lora_alpha"), "model.lora_alpha", source))
         put(values, "lora.dropout", number(model.get("lora_dropout"), "model.lora_dropout", source))
