@@ -25,7 +25,7 @@ REGISTER = "registers/ledger.yaml"
 R1, R2, R3 = (f"objectives/ledger/ledger-r{i}.yaml" for i in (1, 2, 3))
 R3_SHA = "c1f598b08b7ba056ba1e3ec6c3ad3d98bf919e863c59bda8048794d357ea6f41"
 ABANDON = "decision: {action: abandon, by: raj-risk, at: 2026-03-01T09:00:00Z, reason: superseded}"
-HISTORY_CODES = ("FTG951", "FTG952", "FTG953", "FTG954", "FTG955", "FTG956")
+HISTORY_CODES = ("FTG951", "FTG952", "FTG953", "FTG954", "FTG955", "FTG956", "FTG957", "FTG958")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -114,9 +114,10 @@ def test_a_changed_recorded_field_is_caught_where_it_now_is(ledger: Path) -> Non
     commit(ledger, "polish r1's numbers")
     code, findings = check(ledger)
     assert code == 1
-    assert history(findings) == [("FTG952", REGISTER, line_of(ledger, REGISTER, "candidate: 0.72"))]
+    # r1 is deployed: a decided round is sealed (FTG957; FTG952 in a round not yet decided).
+    assert history(findings) == [("FTG957", REGISTER, line_of(ledger, REGISTER, "candidate: 0.72"))]
     assert "measured.lm-eval/reconcile/acc.candidate was 0.7, now 0.72" in str(
-        next(f["message"] for f in findings if f["rule"] == "FTG952")
+        next(f["message"] for f in findings if f["rule"] == "FTG957")
     )
 
 
@@ -129,7 +130,7 @@ def test_a_removed_recorded_section_is_caught_at_its_round(ledger: Path) -> None
     )
     commit(ledger, "drop r1's evidence")
     _, findings = check(ledger)
-    assert history(findings) == [("FTG952", REGISTER, _nth_line(ledger, REGISTER, "    run:", 1))]
+    assert history(findings) == [("FTG957", REGISTER, _nth_line(ledger, REGISTER, "    run:", 1))]
 
 
 def _nth_line(repo: Path, relative: str, exact: str, nth: int) -> int:

@@ -176,7 +176,7 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
         [("FTG910", REGISTER, 66, 21)],
     ),
     (
-        "FTG910 retirement approved by no policy role",
+        "FTG920 retirement approved by no policy role",
         [
             (
                 REGISTER,
@@ -184,7 +184,7 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
                 "    retired_criteria:\n      - {criterion: ledger-r1/reconcile, rationale: moved to another system, approved_by: cfo}",
             )
         ],
-        [("FTG910", REGISTER, 66, 91)],
+        [("FTG920", REGISTER, 66, 91)],
     ),
     (
         "FTG911 unlisted deviation",

@@ -874,6 +874,48 @@ def record_run(
         sys.exit(1)
 
 
+@main.command()
+@click.argument("objective_id")
+@click.option("--field", "field", metavar="PATH", required=True, help="The recorded field to correct, dotted: run.finished_at.")
+@click.option("--value", "value", required=True, help="The correct value, of the field's type (a time with a time zone, a login, ...).")
+@click.option("--reason", required=True, help="Why the recorded value was wrong, in a sentence.")
+@click.option("--at", "at", metavar="ISO8601", default=None, help="When the correction is made, with a time zone. Default: now.")
+@repo_root_option
+def correct(objective_id: str, field: str, value: str, reason: str, at: str | None, repo_root: Path | None) -> None:
+    """Correct a mistyped value of OBJECTIVE_ID's round by appending a correction.
+
+    The register is only appended to and a decided round is sealed (`check --base`,
+    FTG957), so a wrong value is never edited. This appends {field, was, value, reason,
+    at} to the round's `corrections`; every reader (check, evaluate, register show, the
+    gate) uses the corrected value, a second correction of the same field corrects the
+    first, and the PR that adds it is reviewed like any register change.
+
+    \b
+    Fields: approval.merged_at, approval.pull_request, approval.commit, run.started_at,
+      run.finished_at, run.checkpoint, evaluation.evaluated_at, decision.at, decision.by,
+      decision.reason, withdrawal.at, withdrawal.by, withdrawal.reason.
+    Times more than 5 minutes in the future are refused.
+
+    \b
+    Example:
+      ftgov correct support-agent-r3 --field run.finished_at --value 2026-03-03T12:00:00Z \\
+        --reason "finished_at was typed a day late"
+
+    Exit codes: 0 recorded; 1 the corrected register would fail `ftgov check` (a time out
+    of order, ...; nothing written); 2 usage or input error (an unknown field, a value that
+    is not of the field's type, a field the round does not record, a time in the future).
+    """
+    from ftgov.corrections import correct as record_correction
+    from ftgov.repo import Repository
+
+    moment = _time_option(at, "--at")
+    with _register_edit(objective_id):
+        repo = Repository.discover(repo_root)
+        loaded, change = record_correction(repo, objective_id, field, value, reason, moment)  # type: ignore[arg-type]
+    _write_register(repo.root, loaded.path, loaded.text, change.file_text)
+    click.echo(f"recorded in {loaded.path}: {change.summary}")
+
+
 # -- evaluate: results files against the objective and its whole history --------------------
 
 VERDICT_FORMATS = ("text", "json", "markdown", "html")

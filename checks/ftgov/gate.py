@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from ftgov.attestation import Attestation
+from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
 from ftgov.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
@@ -262,7 +263,7 @@ def _round_reasons(
         ), None
     if len(rounds) > 1:
         return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",), None
-    entry = rounds[0]
+    entry = corrected(rounds[0])
     reasons = []
     status = text(entry, "status")
     if status in ENDED:

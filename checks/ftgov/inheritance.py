@@ -107,13 +107,20 @@ class RoundRecord:
             RetiredCriterion(
                 criterion=str(entry.get("criterion", "")),
                 rationale=str(entry.get("rationale", "")),
-                approved_by=str(entry.get("approved_by", "")),
+                approved_by=_roles(entry.get("approved_by")),
                 retired_in=objective_id,
             )
             for entry in (entries if isinstance(entries, list) else [])
             if isinstance(entry, Mapping)
         )
         return cls(objective_id, objective, measured, retired)
+
+
+def _roles(named: Any) -> str:
+    """The roles a retirement names, as one line: [technical, risk] -> "technical, risk"; an older register's string as it is."""
+    if isinstance(named, list):
+        return ", ".join(str(role) for role in named)
+    return str(named) if named is not None else ""
 
 
 @dataclass(frozen=True)

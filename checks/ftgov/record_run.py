@@ -86,6 +86,8 @@ def record_run(
     if status == "proposed" and "objective_sha256" not in entry:
         additions = {"objective_sha256": hashlib.sha256(objective_bytes).hexdigest(), **additions}
     started = started_at or ops.now()
+    if finished_at is not None:
+        ops.refuse_future(finished_at, "--finished-at")
     if finished_at is not None and finished_at < started:
         raise InputError(f"--finished-at {ops.iso(finished_at)} is before --started-at {ops.iso(started)}")
     merged = _merged_at(additions.get("approval") or mapping(entry, "approval"))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity, dotted
 from ftgov.loader import decode, parse_document, read_text
@@ -44,6 +45,7 @@ TIMELINE = (
     ("withdrawal", "at"),
 )
 LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far past this machine's clock a recorded time may be
 
 
 class PolicyRefusal(Exception):
@@ -163,17 +165,29 @@ def now() -> dt.datetime:
 
 
 def latest_time(entry: Mapping[str, Any]) -> tuple[dt.datetime, str] | None:
-    """The latest timestamp a round records, and its field: what anything appended must not precede."""
+    """The latest timestamp a round records (corrections applied), and its field: what anything appended must not precede."""
     latest: tuple[dt.datetime, str] | None = None
+    read = corrected(dict(entry))
     for section, key in TIMELINE:
-        moment = zoned_time(mapping(entry, section).get(key))
+        moment = zoned_time(mapping(read, section).get(key))
         if moment is not None and (latest is None or moment > latest[0]):
             latest = (moment, f"{section}.{key}")
     return latest
 
 
+def refuse_future(moment: dt.datetime, option: str) -> None:
+    """A time recorded as having happened is not later than now (beyond CLOCK_SKEW): exit 2, nothing written."""
+    current = now()
+    if moment > current + CLOCK_SKEW:
+        raise InputError(
+            f"{option} {iso(moment)} is in the future (it is now {iso(current)}); record the time it happened, "
+            "nothing was written"
+        )
+
+
 def refuse_before(entry: Mapping[str, Any], moment: dt.datetime, option: str, objective_id: str) -> None:
-    """Test 8.6: nothing is recorded earlier than what the round already records."""
+    """Test 8.6: nothing is recorded earlier than what the round already records, nor later than now."""
+    refuse_future(moment, option)
     latest = latest_time(entry)
     if latest is not None and moment < latest[0]:
         raise PolicyRefusal(

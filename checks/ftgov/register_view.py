@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov import register_ops as ops
+from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.inheritance import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.repo import InputError, Repository
@@ -48,7 +49,7 @@ def show(repo: Repository, model: str) -> RegisterView:
     register = ops.load_register(repo, model)
     policy = ops.load_policy(repo)
     files = RegisterFiles(repo)
-    entries = register.rounds
+    entries = [corrected(entry) for entry in register.rounds]  # a corrected value is the value
     if not entries:
         raise InputError(f"{register.path}: records no rounds yet; `ftgov new {model}` starts round 1")
     records: list[RoundRecord] = []

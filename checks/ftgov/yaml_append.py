@@ -152,3 +152,26 @@ def _commented(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return CommentedSeq(_commented(item) for item in value)
     return value
+
+
+def append_item(text: str, pointer: Pointer, item: Any) -> str:
+    """Append `item` to the block sequence at `pointer`, as a new `- ...` line after its last item."""
+    sequence = node_at(compose(text), pointer)
+    if not isinstance(sequence, SequenceNode) or not sequence.value:
+        raise EditError(f"{_dotted(pointer)} is not a list with items")
+    if sequence.flow_style:
+        line = sequence.start_mark.line + 1
+        raise EditError(f"line {line}: {_dotted(pointer)} is written in flow style ([...]); write it as a block list to append to it")
+    lines = text.splitlines(keepends=True)
+    first = sequence.value[0].start_mark
+    dash = lines[first.line].rfind("-", 0, first.column)
+    if dash < 0:
+        raise EditError(f"{_dotted(pointer)}: cannot find where its items start")
+    insert_at = _last_line(sequence.value[-1]) + 1
+    newline = _line_break(text)
+    if insert_at > len(lines) - 1 and lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    rendered = render({"item": [item]}).splitlines()[1:]  # "item:" then "  - ...": keep the list's lines
+    shift = len(rendered[0]) - len(rendered[0].lstrip(" "))
+    new_lines = [" " * dash + line[shift:] + newline for line in rendered]
+    return "".join(lines[:insert_at] + new_lines + lines[insert_at:])

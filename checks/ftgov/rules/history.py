@@ -58,8 +58,10 @@ after (test 8.6), and what later rounds anchor their inherited criteria on ({_DR
 Example: the base commit's register records r1's `candidate: 0.81` for fin_struct and the
 PR changes it to `candidate: 0.84`; or it drops r1's `run.evidence`.
 
-Fix: restore the recorded field. Something recorded wrongly is corrected by a new record
-(a new round, a re-evaluation in a new report, a withdrawal), never by an edit.
+Fix: restore the recorded field. A mistyped time, login or reason is corrected by an
+appended correction (`ftgov correct ID --field run.finished_at --value T --reason TEXT`);
+anything else recorded wrongly by a new record (a new round, a re-evaluation in a new
+report, a withdrawal), never by an edit.
 """,
     waivable=False,
 )
@@ -148,10 +150,61 @@ then the objectives and registers against it.
 """,
 )
 
-RULES = (APPROVED_EDITED, HISTORY_REWRITTEN, STATUS_MOVE, REMOVED, EVIDENCE_CHANGED, GATE_CHANGED)
+SEALED = Rule(
+    "FTG957",
+    "decided-round-changed",
+    E,
+    f"""
+A round that had a decision at the base commit was changed other than by a withdrawal or an appended correction.
+
+Why this matters: a decision (deploy, reject, abandon) closes a round: reviewers, the gate
+and every later round rely on what it recorded when it was decided. Elsewhere the register
+may grow (a section added as the round moves on), but a decided round is sealed: a list
+that grows (another approver), a mapping that gains a key (another measured metric) or a
+new key (a late retirement) rewrites what was decided as surely as a changed value
+({_DRIFT}). Only the status machine adds to it (`withdrawal` when a deployed round is
+rolled back or retired), and `corrections` are appended to fix a mistyped value.
+
+Example: ledger-r1 is deployed at the base and the PR adds `{{login: someone, role: risk}}`
+to its approval.approvers, or changes its measured `candidate: 0.69` to `0.71`.
+
+Fix: restore the round as the base commit has it. A mistyped time, login or reason:
+`ftgov correct ID --field decision.at --value T --reason TEXT` appends a reviewed
+correction; a withdrawal: `ftgov decide ID --action rollback|retire`; anything else is a
+new round.
+""",
+    waivable=False,
+)
+
+LATE_RETIREMENT = Rule(
+    "FTG958",
+    "retirement-after-approval",
+    E,
+    f"""
+A retired_criteria entry was added to a round that was already approved (or later) at the base commit.
+
+Why this matters: a retirement removes an inherited criterion from the stack a round is
+judged against. It belongs to the round's objective review: written while the round is
+`proposed`, approved with it by the model's highest tier, before anything is trained or
+measured. Added afterwards, it lets a round that failed its stack pass by dropping the
+criterion it failed, reviewed by nobody who approved the round ({_DRIFT}).
+
+Example: ledger-r2 is deployed at the base and the PR appends `{{criterion:
+ledger-r1/reconcile, rationale: ..., approved_by: [risk]}}` to its retired_criteria; or
+the drift candidate ledger-r3, evaluated with verdict fail, gains a retirement of the
+criterion it failed.
+
+Fix: remove the entry. Retire the criterion in the next round: `ftgov new MODEL`, write
+the retirement in its proposed register entry, and take it through review.
+""",
+    waivable=False,
+)
+
+RULES = (APPROVED_EDITED, HISTORY_REWRITTEN, STATUS_MOVE, REMOVED, EVIDENCE_CHANGED, GATE_CHANGED, SEALED, LATE_RETIREMENT)
 
 FORWARD = ("proposed", "approved", "training", "trained", "evaluated", "deployed", "retired")
 ENDED = frozenset({"retired", "rolled-back", "rejected", "abandoned"})
+WITHDRAWN = frozenset({"retired", "rolled-back"})  # from deployed, recorded as `withdrawal` beside the deploy decision
 _DEPLOYED = FORWARD.index("deployed")
 # What a round records at each step: passing a step without it is a skipped step.
 _RECORDS: dict[str, tuple[str, ...]] = {
@@ -235,12 +288,61 @@ def register_changed(path: str, old: dict[str, Any], new: dict[str, Any], retent
         if j < last:
             in_new.append(HISTORY_REWRITTEN.at(path, (*at, "objective"), f"the round of {objective_id} moved before an earlier round"))
         last = max(last, j)
-        for pointer, what in _rewrites({k: v for k, v in entry.items() if k != "status"}, current, at, new):
-            in_new.append(HISTORY_REWRITTEN.at(path, pointer, f"{objective_id}: {what}", at_key=True))
+        if isinstance(entry.get("decision"), dict) and isinstance(current, dict):
+            in_new.extend(_sealed(path, objective_id, entry, current, at))
+        else:
+            for pointer, what in _rewrites({k: v for k, v in entry.items() if k != "status"}, current, at, new):
+                in_new.append(HISTORY_REWRITTEN.at(path, pointer, f"{objective_id}: {what}", at_key=True))
+        in_new.extend(_late_retirements(path, objective_id, entry, current, at))
         problem = status_move(text(entry, "status"), text(current, "status"), current)
         if problem is not None:
             in_new.append(STATUS_MOVE.at(path, (*at, "status"), f"{objective_id}: {problem}"))
     return RegisterChange(tuple(in_new[: MAX_CHANGES_PER_FILE * 4]), tuple(in_old))
+
+
+def _sealed(path: str, objective_id: str, old: dict[str, Any], new: dict[str, Any], at: Pointer) -> Iterator[Finding]:
+    """FTG957: every change to a decided round but its status, a withdrawal the status machine adds, appended corrections
+    and appended retirements (FTG958's)."""
+    before = {k: v for k, v in old.items() if k != "status"}
+    after = {k: v for k, v in new.items() if k != "status"}
+    if "withdrawal" not in old and text(old, "status") == "deployed" and text(new, "status") in WITHDRAWN:
+        after.pop("withdrawal", None)
+    for key in ("corrections", "retired_criteria"):
+        kept, grown = sequence(old, key), after.get(key)
+        if isinstance(grown, list) and len(grown) > len(kept):
+            if key in old:
+                after[key] = grown[: len(kept)]
+            else:
+                del after[key]
+    decision = mapping(old, "decision")
+    decided = f"{text(decision, 'action') or 'a decision'} at {decision.get('at')}"
+    for count, (pointer, at_key, what) in enumerate(differences(before, after, at)):
+        if count == MAX_CHANGES_PER_FILE:
+            yield SEALED.at(path, at, f"more than {MAX_CHANGES_PER_FILE} changes to decided round {objective_id}")
+            return
+        yield SEALED.at(
+            path,
+            pointer,
+            f"{objective_id} was decided ({decided}) and is sealed, but {what}; only a withdrawal and appended corrections "
+            "(`ftgov correct`) change a decided round",
+            at_key=at_key,
+        )
+
+
+def _late_retirements(path: str, objective_id: str, old: dict[str, Any], new: Any, at: Pointer) -> Iterator[Finding]:
+    """FTG958: retired_criteria entries appended to a round that was not proposed at the base."""
+    status = text(old, "status")
+    if status in (None, "proposed"):
+        return
+    kept, grown = sequence(old, "retired_criteria"), sequence(new, "retired_criteria")
+    for k in range(len(kept), len(grown)):
+        named = text(grown[k], "criterion") or "a criterion"
+        yield LATE_RETIREMENT.at(
+            path,
+            (*at, "retired_criteria", k),
+            f"{objective_id} retires {named}, but it was already {status} at the base; a criterion is retired only in a round "
+            "still proposed, reviewed with its objective (`ftgov new` starts the next round)",
+        )
 
 
 def register_removed(path: str, old: dict[str, Any], retention: Retention) -> Iterator[Finding]:

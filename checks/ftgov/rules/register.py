@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ftgov.corrected import corrected, last_correction
 from ftgov.document import Document
 from ftgov.findings import Finding, Pointer, Rule, Severity
 from ftgov.inheritance import RoundRecord, ancestry, build_stack, judge
@@ -201,17 +202,17 @@ RETIREMENT = Rule(
     "retirement-invalid",
     E,
     f"""
-A retired_criteria entry names no criterion of an earlier round, or is not approved by a policy role.
+A retired_criteria entry names no criterion of an earlier round.
 
 Why this matters: retiring an inherited criterion removes it from every later round's
 stack; it must name exactly what it removes (<origin-objective-id>/<criterion-id> of an
 earlier round in the parent chain) and who, in a policy role, approved it. A retirement
 of something that never existed hides a typo that leaves the real criterion in force, or
-a criterion removed without review ({_DRIFT}).
+a criterion removed without review ({_DRIFT}). Who approved it is FTG920.
 
-Example: `{{criterion: support-agent-r1/structured-financ, rationale: ..., approved_by: risk}}`.
+Example: `{{criterion: support-agent-r1/structured-financ, rationale: ..., approved_by: [risk]}}`.
 
-Fix: use the id as the declaring objective writes it, and a role from approvals.teams.
+Fix: use the id as the declaring objective writes it.
 """,
 )
 
@@ -343,6 +344,27 @@ before deployment); train the change again as a new, reviewed round.
     waivable=False,
 )
 
+RETIREMENT_APPROVERS = Rule(
+    "FTG920",
+    "retirement-approvers-invalid",
+    E,
+    f"""
+A retired_criteria entry names no role that approved it, or a role the policy does not have.
+
+Why this matters: retiring an inherited criterion removes it from every later round's
+stack, so the drift it guarded against is no longer measured. The entry must say which
+policy roles (keys of approvals.teams) approved it, so an auditor can match them to the
+approvals of the PR that wrote it; a name, a team or free text (`approved_by: Jane, risk
+lead`) proves nothing and passes no review the gate can count ({_DRIFT}).
+
+Example: `{{criterion: ledger-r1/reconcile, rationale: ..., approved_by: the risk team}}`, or
+`approved_by: []`, or `approved_by: [technical, cfo]` when the policy has no role cfo.
+
+Fix: list the roles that approved the retirement, as approvals.teams names them:
+`approved_by: [technical, risk]`; the PR that writes it needs the model's highest tier.
+""",
+)
+
 RULES = (
     MISPLACED,
     OBJECTIVE_MISSING,
@@ -358,6 +380,7 @@ RULES = (
     MEASUREMENT_MISSING,
     VERDICT,
     UNACKNOWLEDGED,
+    RETIREMENT_APPROVERS,
     UNREVIEWED,
     UNREVIEWED_DEPLOYED,
 )
@@ -579,7 +602,7 @@ _TIME_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]
 
 
 def _timeline(path: str, current: _Round) -> Iterator[Finding]:
-    data, at = current.data, current.pointer
+    data, at = corrected(current.data), current.pointer
     steps = (
         (("approval", "merged_at"), "approval.merged_at"),
         (("run", "started_at"), "run.started_at"),
@@ -592,12 +615,14 @@ def _timeline(path: str, current: _Round) -> Iterator[Finding]:
     for (section, key), label in steps:
         value = mapping(data, section).get(key)
         moment = zoned_time(value)
+        fixed = last_correction(current.data, label)  # a corrected time is found at its correction
+        where: Pointer = (*at, "corrections", fixed, "value") if fixed is not None else (*at, section, key)
         if moment is None:
             if isinstance(value, str) and _TIME_SHAPE.fullmatch(value):
-                yield TIMELINE.at(path, (*at, section, key), f"{label} {value} is not a real time")
+                yield TIMELINE.at(path, where, f"{label} {value} is not a real time")
             continue
         if latest is not None and moment < latest[0]:
-            yield TIMELINE.at(path, (*at, section, key), f"{label} {_iso(moment)} is before {latest[1]} {_iso(latest[0])}")
+            yield TIMELINE.at(path, where, f"{label} {_iso(moment)} is before {latest[1]} {_iso(latest[0])}")
         if latest is None or moment >= latest[0]:
             latest = (moment, label)
 
@@ -607,8 +632,8 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _cross_round_timeline(path: str, current: _Round, parent: _Round) -> Iterator[Finding]:
-    started = zoned_time(mapping(current.data, "run").get("started_at"))
-    finished = zoned_time(mapping(parent.data, "run").get("finished_at"))
+    started = zoned_time(mapping(corrected(current.data), "run").get("started_at"))
+    finished = zoned_time(mapping(corrected(parent.data), "run").get("finished_at"))
     if started is not None and finished is not None and started < finished:
         yield TIMELINE.at(
             path,
@@ -709,9 +734,7 @@ def _stack_findings(path: str, rounds: list[_Round], policy: Policy | None) -> I
                 yield RETIREMENT.at(
                     path, (*where, "criterion"), f"{named} is not a criterion of an earlier round in the chain (earlier: {earlier})"
                 )
-            role = text(entry, "approved_by")
-            if roles is not None and role is not None and role not in roles:
-                yield RETIREMENT.at(path, (*where, "approved_by"), f"{role} is not a policy role ({', '.join(sorted(roles))})")
+            yield from _approvers(path, where, entry, roles)
         evaluation = mapping(current.data, "evaluation")
         if not evaluation or chain[-1].objective_id != current.objective_id:
             continue
@@ -729,6 +752,22 @@ def _stack_findings(path: str, rounds: list[_Round], policy: Policy | None) -> I
             if failed:
                 detail = "; ".join(f"{j.criterion.ref}: {j.reason}" for j in failed)
                 yield VERDICT.at(path, (*current.pointer, "evaluation", "verdict"), f"verdict pass, but the stack fails: {detail}")
+
+
+def _approvers(path: str, where: Pointer, entry: Any, roles: set[str] | None) -> Iterator[Finding]:
+    """FTG920: a retirement names the policy roles that approved it (a lone string: an older register's one role)."""
+    if not isinstance(entry, dict) or "approved_by" not in entry:
+        return  # the schema requires it
+    named = entry["approved_by"]
+    listed = [(named, (*where, "approved_by"))] if isinstance(named, str) else []
+    if isinstance(named, list):
+        listed = [(role, (*where, "approved_by", i)) for i, role in enumerate(named) if isinstance(role, str)]
+        if not named:
+            yield RETIREMENT_APPROVERS.at(path, (*where, "approved_by"), "approved_by names no role; list the roles that approved it")
+    known = f" ({', '.join(sorted(roles))})" if roles else ""
+    for role, at in listed:
+        if roles is not None and role not in roles:
+            yield RETIREMENT_APPROVERS.at(path, at, f"{role!r} is not a policy role{known}; name the roles that approved the retirement")
 
 
 def _unacknowledged(path: str, current: _Round, policy: Policy | None) -> Iterator[Finding]:
