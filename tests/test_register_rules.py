@@ -32,6 +32,15 @@ def ledger(tmp_path: Path) -> Path:
 
 
 MOVE, DELETE = "<move to>", "<delete>"
+R2_REPORT = "registers/ledger/ledger-r2.evaluation.json"
+_FIXTURE_R2_REPORT = (FIXTURES / "register" / R2_REPORT).read_text()
+
+
+def r2_report_says(old: str, new: str) -> list[tuple[str, str, str]]:
+    """Edits that change r2's report and pin the changed bytes in the register, as someone editing both would."""
+    pinned = hashlib.sha256(_FIXTURE_R2_REPORT.encode()).hexdigest()
+    changed = hashlib.sha256(_FIXTURE_R2_REPORT.replace(old, new).encode()).hexdigest()
+    return [(R2_REPORT, old, new), (REGISTER, pinned, changed)]
 
 
 def edit(repo: Path, relative: str, old: str, new: str) -> None:
@@ -104,7 +113,7 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
                 "      verdict: fail\n      measured:\n        lm-eval/reconcile/acc: {base: 0.60, candidate: 0.70}",
             )
         ],
-        [("FTG906", REGISTER, 30, 16)],
+        [("FTG906", REGISTER, 30, 16), ("FTG915", REGISTER, 30, 16)],  # and the pinned report still says pass
     ),
     (
         "FTG906 run on an approved round",
@@ -210,9 +219,28 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, int, int
     (
         "FTG912 inherited metric not measured",
         [(REGISTER, "        lm-eval/reconcile/acc: {base: 0.60, parent: 0.70, candidate: 0.695}\n", "")],
-        [("FTG912", REGISTER, 60, 7)],
+        [("FTG912", REGISTER, 60, 7), ("FTG916", REGISTER, 60, 7)],  # the pinned report measured it
     ),
-    ("FTG913 drift below round 1's achieved value", [(REGISTER, "candidate: 0.695}", "candidate: 0.685}")], [("FTG913", REGISTER, 59, 16)]),
+    (
+        "FTG913 drift below round 1's achieved value",
+        [(REGISTER, "candidate: 0.695}", "candidate: 0.685}"), *r2_report_says("\"candidate\": 0.695", "\"candidate\": 0.685")],
+        [("FTG913", REGISTER, 59, 16)],
+    ),
+    (
+        "FTG915 verdict differs from the pinned report",
+        [(REGISTER, "verdict: pass\n      measured:\n        lm-eval/tone", "verdict: fail\n      measured:\n        lm-eval/tone")],
+        [("FTG915", REGISTER, 59, 16)],
+    ),
+    (
+        "FTG916 measured value differs from the pinned report",
+        [(REGISTER, "parent: 0.95, candidate: 0.948}", "parent: 0.95, candidate: 0.95}")],
+        [("FTG916", REGISTER, 64, 68)],
+    ),
+    (
+        "FTG917 pinned report of another objective",
+        r2_report_says("\"objective\": \"ledger-r2\"", "\"objective\": \"ledger-r1\""),
+        [("FTG917", REGISTER, 56, 15)],
+    ),
     (
         "FTG914 deviation beyond the tolerance, not acknowledged",
         [(REGISTER, "learning_rate: 8.0e-5", "learning_rate: 3.0e-4"), (REGISTER, "actual: 8.0e-5", "actual: 3.0e-4")],
@@ -248,6 +276,8 @@ def test_a_reviewed_retirement_removes_the_criterion_from_the_stack(ledger: Path
     # r2 falls more than inherited_max_drop below what r1 achieved on reconcile (FTG913 case),
     # but retires r1's criterion with a rationale and a policy role: nothing is left to fail.
     edit(ledger, REGISTER, "candidate: 0.695}", "candidate: 0.685}")
+    for relative, old, new in r2_report_says('"candidate": 0.695', '"candidate": 0.685'):  # the report measured it too
+        edit(ledger, relative, old, new)
     edit(
         ledger,
         REGISTER,
@@ -328,4 +358,5 @@ def test_rollback_to_base_is_accepted(ledger: Path) -> None:
     assert found(ledger) == []
     edit(ledger, R1, "  to: base\n", "  to: basis\n")
     _repin(ledger, R1, "ae653905670f23a04b33c5d3faf9560ca977a90a0d6c77138aaeb0a96fbba44e")
-    assert found(ledger) == [("FTG405", R1, 42, 7)]
+    # r1's report judged the objective as it was before the edit (FTG917).
+    assert found(ledger) == [("FTG405", R1, 42, 7), ("FTG917", REGISTER, 27, 15)]

@@ -792,6 +792,9 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     retire    deployed                            -> retired      (withdrawal)
 
     A round approved unreviewed (approval.unreviewed: the local sandbox) is never deployed.
+    Nor is any round of a register with an error `ftgov check` reports (a verdict or a
+    measured value that differs from the pinned report, FTG915-917, among them): the
+    refusal lists them.
     The register is appended to (comments, key order and every other byte kept) and written
     atomically; commit it in a PR like any other change. Exit codes: 0 recorded, 1 the move
     is not allowed from the round's status or would break the register's timeline (nothing

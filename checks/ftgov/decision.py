@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ftgov import register_ops as ops
+from ftgov.findings import Severity
 from ftgov.repo import InputError, Repository
 from ftgov.rules._access import mapping, text
 from ftgov.yaml_append import Time, add_keys, replace_scalar
@@ -53,6 +54,8 @@ def decide(
     status = str(entry.get("status"))
     target = TARGET[action]
     _check_move(objective_id, status, action, entry)
+    if action == "deploy":
+        _refuse_failing_check(repo, register, objective_id)
     moment = at or ops.now()
     ops.refuse_before(entry, moment, "--at", objective_id)
     record = {"action": action, "by": by, "at": Time(ops.iso(moment)), "reason": reason}
@@ -67,6 +70,29 @@ def decide(
             "\n".join(["the decision would leave the register failing `ftgov check`; nothing was written:", *ops.finding_lines(fresh)])
         )
     return register, Change(register.path, new_text, f"{objective_id}: {status} -> {target} ({action} by {by} at {ops.iso(moment)})")
+
+
+def _refuse_failing_check(repo: Repository, register: ops.LoadedRegister, objective_id: str) -> None:
+    """Deploy nothing `ftgov check` fails: every error it reports for the register, not only those the decision would add.
+
+    The register is the evidence the deployment rests on (the verdict bound to its report,
+    the stack, the timeline); a round deployed from a register that already fails the check
+    would be deployed on evidence nobody can vouch for. Waived findings are not errors.
+    """
+    from ftgov.validate import validate
+
+    result = validate(repo, [register.file], jobs=1)
+    errors = [f for f in result.findings if f.severity is Severity.ERROR and f.path == register.path]
+    if errors:
+        raise ops.PolicyRefusal(
+            "\n".join(
+                [
+                    f"{objective_id} cannot be deployed: `ftgov check` reports {len(errors)} error(s) in {register.path}; "
+                    "nothing was written. Fix them first (a wrong verdict or value is restored from the pinned report):",
+                    *ops.finding_lines(errors),
+                ]
+            )
+        )
 
 
 def _check_move(objective_id: str, status: str, action: str, entry: dict[str, object]) -> None:

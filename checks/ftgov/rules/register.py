@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -197,6 +198,67 @@ Fix: restore the report from git history. A re-run evaluation is recorded in a n
     waivable=False,
 )
 
+REPORT_VERDICT = Rule(
+    "FTG915",
+    "verdict-differs-from-report",
+    E,
+    f"""
+A round's evaluation.verdict is not what its pinned report says, or the report's verdict contradicts its own criteria.
+
+Why this matters: the register's verdict is what `ftgov decide` and every reader trust,
+and the report (AG-341 4.4) is the evidence for it. A verdict typed into the register, or a
+report whose `verdict` was edited while its criteria still fail, turns a failing model into
+a deployable one without a new evaluation ({_UNDOCUMENTED}).
+
+Example: the report says `"verdict": "fail"` (round 1's reconcile criterion failed) and the
+register says `verdict: pass`.
+
+Fix: record what the evaluation found: restore the verdict from the report (git history).
+A new evaluation is a new round with its own report (`ftgov evaluate --record`).
+""",
+    waivable=False,
+)
+
+REPORT_MEASURED = Rule(
+    "FTG916",
+    "measured-differs-from-report",
+    E,
+    f"""
+A round's evaluation.measured is not what its pinned report measured: a value, a setting, or a metric differs.
+
+Why this matters: later rounds anchor inherited criteria on the values this round recorded,
+and FTG913 judges the verdict from them; a value edited in the register, or one the report
+never measured, moves every later round's floor and hides drift ({_DRIFT}).
+
+Example: the report measured `lm-eval/reconcile/acc` candidate 0.66; the register says
+`{{candidate: 0.7, ...}}`.
+
+Fix: copy the report's `measured` entries exactly (values and settings), or restore them
+from git history; the register keeps only what the report measured.
+""",
+    waivable=False,
+)
+
+REPORT_OBJECTIVE = Rule(
+    "FTG917",
+    "report-not-this-rounds",
+    E,
+    f"""
+A round's pinned report cannot be read as an evaluation report, or names another objective or another objective_sha256.
+
+Why this matters: the report must be the evaluation of this round's objective exactly as it
+was approved; a report of another round, of an objective edited after approval, or a file
+that is not a report at all, pins evidence that says nothing about this round ({_UNDOCUMENTED}).
+
+Example: registers/ledger/ledger-r3.evaluation.json says `"objective": "ledger-r2"`, or its
+`objective_sha256` is not the round's `objective_sha256`, or it is not JSON.
+
+Fix: pin the report `ftgov evaluate ID --record` wrote for this round (restore it from git
+history); evaluate the approved objective, never an edited copy.
+""",
+    waivable=False,
+)
+
 RETIREMENT = Rule(
     "FTG910",
     "retirement-invalid",
@@ -375,6 +437,9 @@ RULES = (
     SEQUENCE,
     TIMELINE,
     REPORT,
+    REPORT_VERDICT,
+    REPORT_MEASURED,
+    REPORT_OBJECTIVE,
     RETIREMENT,
     DEVIATIONS,
     MEASUREMENT_MISSING,
@@ -656,6 +721,128 @@ def _report(path: str, current: _Round, files: RegisterFiles) -> Iterator[Findin
     actual = hashlib.sha256(raw).hexdigest()
     if pinned is not None and pinned != actual:
         yield REPORT.at(path, (*at, "report_sha256"), f"{report} has sha256 {actual}; the register pinned {pinned}")
+    elif pinned is not None:
+        yield from _bound(path, current, report, raw)
+
+
+_ABSENT = object()
+
+
+def _bound(path: str, current: _Round, report: str, raw: bytes) -> Iterator[Finding]:
+    """FTG915-917: the pinned report is this round's evaluation, and the register says what it says.
+
+    Only a report whose bytes match its pin is read: one that does not is FTG909's finding,
+    and nothing it says is evidence.
+    """
+    evaluation = mapping(current.data, "evaluation")
+    at = (*current.pointer, "evaluation")
+    try:
+        loaded = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not JSON"
+        yield REPORT_OBJECTIVE.at(path, (*at, "report"), f"{report} is {why}; pin the report `ftgov evaluate --record` wrote")
+        return
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("verdict"), str):
+        yield REPORT_OBJECTIVE.at(
+            path, (*at, "report"), f"{report} is not an evaluation report (no verdict); pin the report `ftgov evaluate --record` wrote"
+        )
+        return
+    named = loaded.get("objective")
+    if named != current.objective_id:
+        other = named if isinstance(named, str) else _show(named)
+        yield REPORT_OBJECTIVE.at(path, (*at, "report"), f"{report} is the report of {other}, not of {current.objective_id}")
+    approved = text(current.data, "objective_sha256")
+    judged = loaded.get("objective_sha256")
+    if not isinstance(judged, str):
+        yield REPORT_OBJECTIVE.at(
+            path, (*at, "report"), f"{report} names no objective_sha256: nothing shows it judged {current.objective_id} as approved"
+        )
+    elif approved is not None and judged != approved:
+        yield REPORT_OBJECTIVE.at(
+            path, (*at, "report"), f"{report} judged objective_sha256 {judged}; the round approved {approved}"
+        )
+    yield from _verdict_bound(path, at, evaluation, loaded, report)
+    yield from _measured_bound(path, at, evaluation, loaded, report)
+
+
+def _verdict_bound(path: str, at: Pointer, evaluation: dict[str, Any], loaded: dict[str, Any], report: str) -> Iterator[Finding]:
+    recorded, said = text(evaluation, "verdict"), loaded["verdict"]
+    if recorded is not None and recorded != said:
+        yield REPORT_VERDICT.at(path, (*at, "verdict"), f"verdict {recorded}, but the pinned report {report} says {said}")
+        return
+    criteria = loaded.get("criteria")
+    if not isinstance(criteria, list):
+        return
+    mode = text(mapping(loaded, "method"), "inconclusive") or "block"  # compare's default
+    blocking = {"fail", "missing"} | ({"inconclusive"} if mode == "block" else set())
+    blockers = [
+        f"{c.get('origin')}/{c.get('id')} {c.get('status')}" for c in criteria if isinstance(c, dict) and c.get("status") in blocking
+    ]
+    if said == "pass" and blockers:
+        yield REPORT_VERDICT.at(
+            path, (*at, "verdict"), f"the pinned report {report} says pass, but its own criteria fail: {', '.join(blockers)}"
+        )
+    elif said == "fail" and not blockers and all(isinstance(c, dict) and c.get("status") == "pass" for c in criteria) and criteria:
+        yield REPORT_VERDICT.at(path, (*at, "verdict"), f"the pinned report {report} says fail, but every one of its criteria passes")
+
+
+def _measured_bound(path: str, at: Pointer, evaluation: dict[str, Any], loaded: dict[str, Any], report: str) -> Iterator[Finding]:
+    recorded = evaluation.get("measured")
+    if not isinstance(recorded, dict):
+        return  # the schema requires it
+    reported = loaded.get("measured")
+    where = (*at, "measured")
+    if not isinstance(reported, dict):
+        yield REPORT_MEASURED.at(path, where, f"the pinned report {report} records no measured values", at_key=True)
+        return
+    for key, values in recorded.items():
+        if key not in reported:
+            yield REPORT_MEASURED.at(path, (*where, key), f"{key}: the pinned report {report} measured no such metric", at_key=True)
+            continue
+        yield from _differences(path, (*where, key), str(key), values, reported[key], report)
+    unrecorded = [str(k) for k in reported if k not in recorded]
+    if unrecorded:
+        yield REPORT_MEASURED.at(
+            path, where, f"the pinned report {report} measured {', '.join(unrecorded)}; the register does not record it", at_key=True
+        )
+
+
+def _differences(path: str, where: Pointer, label: str, ours: Any, theirs: Any, report: str) -> Iterator[Finding]:
+    """One FTG916 per value that differs, at the value in the register (at its mapping's key when the register lacks it)."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for name in [*ours, *(k for k in theirs if k not in ours)]:
+            mine, other = ours.get(name, _ABSENT), theirs.get(name, _ABSENT)
+            if mine is _ABSENT:
+                yield REPORT_MEASURED.at(
+                    path, where, f"{label}: {name} is not recorded here; the pinned report {report} says {_show(other)}", at_key=True
+                )
+            else:
+                yield from _differences(path, (*where, name), f"{label} {name}", mine, other, report)
+        return
+    if not _equal(ours, theirs):
+        said = "has no such value" if theirs is _ABSENT else f"says {_show(theirs)}"
+        yield REPORT_MEASURED.at(path, where, f"{label} is {_show(ours)} here; the pinned report {report} {said}")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equal as values, and of the same kind: 1 and 1.0 are equal, true and 1 are not, nor 0.7 and '0.7'."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and bool(a == b)
+
+
+def _show(value: Any) -> str:
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
 
 
 def _deviations(path: str, current: _Round) -> Iterator[Finding]:
