@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from ftgov import register_ops as ops
 from ftgov.findings import Severity
+from ftgov.lifecycle import DECIDED
 from ftgov.repo import InputError, Repository
 from ftgov.rules._access import mapping, text
 from ftgov.yaml_append import Time, add_keys, replace_scalar
 
 ACTIONS = ("deploy", "reject", "abandon", "rollback", "retire")
-TARGET = {"deploy": "deployed", "reject": "rejected", "abandon": "abandoned", "rollback": "rolled-back", "retire": "retired"}
+TARGET = {action: status for status, action in DECIDED.items()}  # the status each decision moves a round to
 WITHDRAWALS = ("rollback", "retire")
 
 

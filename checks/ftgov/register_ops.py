@@ -21,6 +21,7 @@ from typing import Any
 from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity, dotted
+from ftgov.lifecycle import BEFORE_DEPLOYMENT as BEFORE_DEPLOYMENT
 from ftgov.loader import decode, parse_document, read_text
 from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
@@ -34,8 +35,6 @@ from ftgov.yaml_append import EditError, Pointer
 __all__ = ["EditError", "InputError", "PolicyRefusal"]
 
 # The forward path and the exits from it (DESIGN, "Register document").
-FORWARD = ("proposed", "approved", "training", "trained", "evaluated", "deployed", "retired")
-BEFORE_DEPLOYMENT = FORWARD[:5]
 TIMELINE = (
     ("approval", "merged_at"),
     ("run", "started_at"),

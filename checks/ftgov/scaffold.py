@@ -23,12 +23,12 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ftgov import register_ops as ops
 from ftgov.atomic import write_atomically
 from ftgov.inheritance import RoundRecord, StackCriterion, ancestry, build_stack
+from ftgov.lifecycle import DEAD  # a new round never builds on these
 from ftgov.policy import Policy
 from ftgov.repo import InputError, Repository
 from ftgov.rules._access import mapping, text
 from ftgov.yaml_append import EditError, compose, node_at
 
-DEAD = frozenset({"rejected", "abandoned", "rolled-back"})  # a new round never builds on these
 _ROUND = re.compile(r"-r(\d+)$")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@=+-]*")
 _BASE = re.compile(r"\S+@[0-9A-Za-z._-]+")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov.findings import Finding, Pointer, Rule, Severity, dotted
+from ftgov.lifecycle import ENDED, FORWARD, WITHDRAWN
 from ftgov.rules._access import mapping, sequence, text, zoned_time
 
 E = Severity.ERROR
@@ -202,9 +203,6 @@ the retirement in its proposed register entry, and take it through review.
 
 RULES = (APPROVED_EDITED, HISTORY_REWRITTEN, STATUS_MOVE, REMOVED, EVIDENCE_CHANGED, GATE_CHANGED, SEALED, LATE_RETIREMENT)
 
-FORWARD = ("proposed", "approved", "training", "trained", "evaluated", "deployed", "retired")
-ENDED = frozenset({"retired", "rolled-back", "rejected", "abandoned"})
-WITHDRAWN = frozenset({"retired", "rolled-back"})  # from deployed, recorded as `withdrawal` beside the deploy decision
 _DEPLOYED = FORWARD.index("deployed")
 # What a round records at each step: passing a step without it is a skipped step.
 _RECORDS: dict[str, tuple[str, ...]] = {

@@ -20,6 +20,7 @@ from ftgov.corrected import corrected, last_correction
 from ftgov.document import Document
 from ftgov.findings import Finding, Pointer, Rule, Severity
 from ftgov.inheritance import RoundRecord, ancestry, build_stack, judge
+from ftgov.lifecycle import DEAD, DECIDED, RANK, WITHDRAWN
 from ftgov.policy import Policy
 from ftgov.rules._access import mapping, sequence, text, zoned_time
 from ftgov.runconfig.deviations import beyond, differences, tolerances, unverified
@@ -451,10 +452,7 @@ RULES = (
 )
 
 # The status machine, as ranks along the forward path; rejected and abandoned leave it.
-RANK = {"proposed": 0, "approved": 1, "training": 2, "trained": 3, "evaluated": 4, "deployed": 5, "retired": 6, "rolled-back": 6}
-DEAD = frozenset({"rejected", "abandoned", "rolled-back"})  # the parent chain skips these
-DECIDED = {"deployed": "deploy", "retired": "retire", "rolled-back": "rollback", "rejected": "reject", "abandoned": "abandon"}
-WITHDRAWN = frozenset({"retired", "rolled-back"})  # from deployed, recorded as `withdrawal` beside the deploy decision
+# The status machine is ftgov.lifecycle's (RANK, DEAD, DECIDED, WITHDRAWN), shared with the commands and the gate.
 
 
 class RegisterFiles(Protocol):
