@@ -159,7 +159,7 @@ def test_comments_and_crlf_line_endings_are_kept(ledger: Path) -> None:
         (
             None,
             ("ledger-r2", "--action", "deploy", "--reason", "r", "--by", "raj-risk", "--at", "2026-02-05T10:00:00"),
-            "--at '2026-02-05T10:00:00': give an RFC 3339 time with a time zone",
+            "--at '2026-02-05T10:00:00' has no time zone; add Z or an offset such as +01:00",
         ),
         (None, ("ledger-r2", "--action", "ship", "--reason", "r", "--by", "raj-risk"), "'ship' is not one of"),
         (None, ("ledger-r2", "--action", "deploy", "--reason", "r", "--by", "not a login"), "--by 'not a login' is not a GitHub login"),

@@ -378,7 +378,7 @@ def test_a_bad_register_is_exit_2_naming_it(ledger: Path, edit: tuple[str, str],
 
 def test_a_time_without_zone_is_exit_2(ledger: Path) -> None:
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", "2026-02-10T08:00:00")
-    assert code == 2 and "--started-at '2026-02-10T08:00:00': give an RFC 3339 time with a time zone" in err
+    assert code == 2 and "--started-at '2026-02-10T08:00:00' has no time zone; add Z or an offset such as +01:00" in err
 
 
 def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(ledger: Path, tmp_path: Path) -> None:
@@ -405,3 +405,16 @@ def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(
     pinned = hashlib.sha256((ledger / "objectives/ledger/ledger-r3.yaml").read_bytes()).hexdigest()
     assert f"  - objective: ledger-r3\n    objective_sha256: {pinned}\n    status: training\n    approval:\n" in register.read_text()
     assert check(ledger)[0] == 0
+
+
+def test_every_command_reads_a_time_the_same_way_and_records_it_in_one_form(ledger: Path) -> None:
+    """Issue 13: `2026-02-10T09:00+01:00` was accepted by gate and refused by record-run; ftgov.times reads both."""
+    from ftgov.gate import parse_started_at
+
+    offset = "2026-02-10T09:00+01:00"  # ISO 8601 without seconds, with an offset
+    assert parse_started_at(offset).isoformat() == "2026-02-10T08:00:00+00:00"
+    code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", offset)
+    assert code == 0, err
+    assert "started_at: 2026-02-10T08:00:00Z" in (ledger / REGISTER).read_text()  # written as UTC with seconds, the schema's shape
+    code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--finished-at", "soon")
+    assert code == 2 and "--finished-at 'soon' is not an ISO 8601 time; give one with a time zone" in err

@@ -305,7 +305,7 @@ def test_corrected_applies_the_last_correction_and_leaves_the_round_alone() -> N
     ("args", "code", "expected"),
     [
         (("--field", "evaluation.verdict", "--value", "pass"), 2, "--field 'evaluation.verdict' cannot be corrected; one of"),
-        (("--field", "run.finished_at", "--value", "yesterday"), 2, "give an RFC 3339 time with a time zone"),
+        (("--field", "run.finished_at", "--value", "yesterday"), 2, "is not an ISO 8601 time; give one with a time zone"),
         (("--field", "approval.pull_request", "--value", "seven"), 2, "is a pull request number"),
         (("--field", "run.checkpoint", "--value", "s3://x"), 2, "ledger-r2 records no run.checkpoint"),
         (("--field", "run.finished_at", "--value", "2026-02-03T12:00:00Z"), 2, "already 2026-02-03T12:00:00Z"),

@@ -7,14 +7,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftgov import times
 from ftgov.approvals import Approval
 from ftgov.forge import ForgeIdentity, ForgeStats
 
 
 def iso(moment: dt.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return None if moment is None else times.iso(moment)
 
 
 @dataclass(frozen=True)

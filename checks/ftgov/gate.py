@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from ftgov import times
 from ftgov.attestation import Attestation
 from ftgov.corrected import corrected
 from ftgov.document import Document
@@ -508,12 +509,9 @@ def decide_offline(
 def parse_started_at(value: str) -> dt.datetime:
     """ISO 8601 with a time zone; anything else is a usage error."""
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise GateUsageError(f"--started-at {value!r} is not ISO 8601 (e.g. 2026-11-22T09:30:00Z)") from exc
-    if moment.tzinfo is None:
-        raise GateUsageError(f"--started-at {value!r} has no time zone; add Z or an offset such as +01:00")
-    return moment.astimezone(dt.UTC)
+        return times.parse_zoned(value, "--started-at").astimezone(dt.UTC)
+    except times.TimeError as exc:
+        raise GateUsageError(str(exc)) from None
 
 
 def token_from_environment(environ: dict[str, str] | None = None) -> str:

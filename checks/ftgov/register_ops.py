@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftgov import times
 from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity, dotted
@@ -147,16 +148,15 @@ def load_policy(repo: Repository) -> Policy:
 
 
 def parse_time(value: str, option: str) -> dt.datetime:
-    """An RFC 3339 time with a zone (what the register schema accepts), or exit 2 naming the option."""
-    shape = register_rules._TIME_SHAPE
-    moment = zoned_time(value) if shape.fullmatch(value.strip()) else None
-    if moment is None:
-        raise InputError(f"{option} {value!r}: give an RFC 3339 time with a time zone, e.g. 2026-03-02T10:04:11Z")
-    return moment
+    """An ISO 8601 time with a zone (ftgov.times, as every command reads times), or exit 2 naming the option."""
+    try:
+        return times.parse_zoned(value, option)
+    except times.TimeError as exc:
+        raise InputError(str(exc)) from None
 
 
 def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return times.iso(moment)
 
 
 def now() -> dt.datetime:
