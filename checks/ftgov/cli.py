@@ -742,19 +742,14 @@ def _time_option(value: str | None, option: str) -> object:
 
 
 def _write_register(repo_root: Path, path: str, before: str, content: str) -> None:
-    """Atomically replace the register, unless someone changed it while this command ran."""
-    target = repo_root / path
+    """The register through register_ops.write_register (the one writer); its refusals are exit 2."""
+    from ftgov.register_ops import write_register
+    from ftgov.repo import InputError
+
     try:
-        current = target.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
-    except OSError as exc:
-        _fail_input(f"{path}: cannot read it again before writing ({exc.strerror or type(exc).__name__})")
-    if current != before:
-        _fail_input(f"{path}: changed while this command ran; run it again")
-    try:
-        _replace(target, content)
-    except (TempFileError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, TempFileError) else (exc.strerror or type(exc).__name__)
-        _fail_input(f"{path}: cannot write it ({reason})")
+        write_register(repo_root / path, path, before, content)
+    except InputError as exc:
+        _fail_input(str(exc))
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgov import times
+from ftgov.atomic import TempFileError, write_atomically
 from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity, dotted
@@ -197,6 +198,32 @@ def refuse_before(entry: Mapping[str, Any], moment: dt.datetime, option: str, ob
 
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+def refuse_concurrent_edit(file: Path, path: str, before: str | None) -> None:
+    """InputError unless the register is still the text the command read (None: still absent)."""
+    try:
+        current: str | None = file.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff") if file.exists() else None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it again before writing ({exc.strerror or type(exc).__name__})") from None
+    if current != before:
+        raise InputError(f"{path}: changed while this command ran; nothing was written, run it again")
+
+
+def write_register(file: Path, path: str, before: str | None, new_text: str) -> None:
+    """The one way a command writes a register: re-read it, refuse if it changed since it was read, write atomically.
+
+    `before` is the text the command read (None: the register did not exist, and must not
+    exist now). Every command that writes a register (new, record-run, evaluate --record,
+    decide, correct) ends here, after refusing any change that would add a `check` finding;
+    a concurrent edit or a failed write is an InputError (exit 2) and leaves the file as it was.
+    """
+    refuse_concurrent_edit(file, path, before)
+    try:
+        write_atomically(file, new_text)
+    except (TempFileError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, TempFileError) else (exc.strerror or type(exc).__name__)
+        raise InputError(f"{path}: cannot write it ({reason})") from None
 
 
 def new_findings(loaded: LoadedRegister, new_text: str, policy: Policy, ignore: Iterable[str] = ()) -> list[Finding]:

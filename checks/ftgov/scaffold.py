@@ -41,6 +41,7 @@ class Scaffold:
     objective_text: str
     register_path: str
     register_text: str
+    register_before: str | None  # the register as `new` read it; None: it did not exist
     register_created: bool
 
 
@@ -82,7 +83,8 @@ def scaffold(repo: Repository, model: str, parent_id: str | None, base: str | No
         )
     else:
         register_text = _append_round(register.text, entry)
-    return Scaffold(objective_id, objective_path, objective_text, f"registers/{model}.yaml", register_text, register is None)
+    before = register.text if register is not None else None
+    return Scaffold(objective_id, objective_path, objective_text, f"registers/{model}.yaml", register_text, before, register is None)
 
 
 def write(repo: Repository, result: Scaffold) -> None:
@@ -92,7 +94,7 @@ def write(repo: Repository, result: Scaffold) -> None:
     write_atomically(objective, result.objective_text, exclusive=True)
     try:
         (repo.root / "registers").mkdir(exist_ok=True)
-        write_atomically(repo.root / result.register_path, result.register_text)
+        ops.write_register(repo.root / result.register_path, result.register_path, result.register_before, result.register_text)
     except BaseException:
         objective.unlink(missing_ok=True)
         raise
