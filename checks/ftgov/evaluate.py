@@ -360,13 +360,13 @@ def record(repo: Repository, evaluation: Evaluation, objective_id: str, *, at: s
     new_text = add_keys(ctx.register.text, ("rounds", index), {"evaluation": entry}, after=after)
     new_text = replace_scalar(new_text, ("rounds", index, "status"), "evaluated")
     register_ops.reparsed(register_path, new_text)  # a change that does not parse is never written
-    # Computed before anything is written, and reported with the outcome: a failing verdict is
-    # still recorded (it is the evidence), with what `check` will say about it.
-    findings = register_ops.finding_lines(register_ops.new_findings(ctx.register, new_text, ctx.policy))
     register_file = repo.root / register_path
     register_ops.refuse_concurrent_edit(register_file, register_path, ctx.register.text)  # before the report is written
     (repo.root / report_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(repo.root / report_path, report_text)
+    # Read with the report in place (the register pins it), before the register is written; a
+    # failing verdict is no finding: it is the evidence, recorded either way.
+    findings = register_ops.finding_lines(register_ops.new_findings(ctx.register, new_text, ctx.policy))
     register_ops.write_register(register_file, register_path, ctx.register.text, new_text)
     return RecordOutcome(report_path, register_path, tuple(findings))
 
