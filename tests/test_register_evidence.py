@@ -20,6 +20,7 @@ import pytest
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo
+from .test_record_run import _attestation  # one builder of a GitHub gate attestation for ledger-r3
 
 REGISTER = "registers/ledger.yaml"
 REPORT = "registers/ledger/ledger-r3.evaluation.json"
@@ -31,24 +32,6 @@ CONFIGS = FIXTURES / "runconfig"
 def ftgov(repo: Path, *args: str | Path) -> tuple[int, str, str]:
     done = run_ftgov(*map(str, args), "--repo-root", str(repo))
     return done.returncode, done.stdout, done.stderr
-
-
-def _attestation(repo: Path, into: Path) -> Path:
-    objective = (repo / R3).read_bytes()
-    data = {
-        "decision": "allow",
-        "objective": "ledger-r3",
-        "reasons": [],
-        "blob_sha": hashlib.sha1(b"blob %d\x00" % len(objective) + objective).hexdigest(),
-        "pull_request": 9,
-        "merged_at": "2026-02-09T10:00:00Z",
-        "approvals": [{"login": "dana-ml", "role": "technical", "team": "acme/ml", "submitted_at": "2026-02-09T09:00:00Z"}],
-        "branch": "main",
-        "head_sha": "c3d4e5f60718293a4b5c6d7e8f9012345678a1b2",
-    }
-    path = into / "attestation.json"
-    path.write_text(json.dumps(data))
-    return path
 
 
 def _trained_round(root: Path) -> Path:
