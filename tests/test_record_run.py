@@ -415,6 +415,7 @@ def test_every_command_reads_a_time_the_same_way_and_records_it_in_one_form(ledg
     assert parse_started_at(offset).isoformat() == "2026-02-10T08:00:00+00:00"
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", offset)
     assert code == 0, err
-    assert r3_run(ledger)["run"]["started_at"] == "2026-02-10T08:00:00Z"  # the offset time, recorded as UTC with seconds (the schema's shape)
+    run = r3_run(ledger)["run"]
+    assert isinstance(run, dict) and run["started_at"] == "2026-02-10T08:00:00Z"  # recorded as UTC with seconds, the schema's shape
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--finished-at", "soon")
     assert code == 2 and "--finished-at 'soon' is not an ISO 8601 time; give one with a time zone" in err
