@@ -122,10 +122,13 @@ def strictest(tiers: Iterable[str]) -> str:
     return max(tiers, key=TIERS.index, default=TIERS[0])
 
 
-def is_objective_path(path: str) -> bool:
-    """objectives/<model>/<id>.yaml, exactly as `ftgov check` places objectives (FTG402)."""
+def is_objective_path(path: str, suffixes: tuple[str, ...] = (".yaml",)) -> bool:
+    """objectives/<model>/<id>.yaml, exactly as `ftgov check` places objectives (FTG402).
+
+    `suffixes` (".yaml", ".yml"): also where an objective was before a rename the gate refuses.
+    """
     parts = path.split("/")
-    return len(parts) == 3 and parts[0] == "objectives" and parts[2].endswith(".yaml") and bool(parts[1])
+    return len(parts) == 3 and parts[0] == "objectives" and parts[2].endswith(suffixes) and bool(parts[1])
 
 
 def model_dirs(tree: dict[str, str]) -> set[str]:
@@ -361,13 +364,9 @@ def _move_sources(reads: Reads, added: Revision, objective_id: str) -> list[str]
         return []
     names = (f"{objective_id}.yaml", f"{objective_id}.yml")
     before = reads.tree(added.parents[0])
-    return sorted(path for path in before if path != added.path and _objective_place(path) and PurePosixPath(path).name in names)
-
-
-def _objective_place(path: str) -> bool:
-    """objectives/<model>/<file>: where an objective is, or was before a rename to .yml the gate refuses."""
-    parts = path.split("/")
-    return len(parts) == 3 and parts[0] == "objectives" and bool(parts[1])
+    return sorted(
+        path for path in before if path != added.path and is_objective_path(path, (".yaml", ".yml")) and PurePosixPath(path).name in names
+    )
 
 
 def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinned_tree: dict[str, str]) -> Lineage:
