@@ -38,34 +38,45 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Settings:
-    """What must be equal for two runs of a task to be comparable (None: not recorded)."""
+    """What must be equal for two runs of a task to be comparable (None: not recorded).
+
+    `split` and `config` are the dataset's split and configuration (subset) where the tool
+    records them (model cards do); `version` is the task's version or the dataset's revision.
+    """
 
     n_shot: int | None = None
     version: str | None = None
     task_hash: str | None = None
     limit: float | None = None  # lm-eval --limit / Inspect limit: a subset of the items
+    split: str | None = None
+    config: str | None = None
 
     def differences(self, other: Settings) -> list[str]:
         """The settings in which two runs differ, as phrases for a reason.
 
-        n-shot, version and task hash count only where both runs recorded them; a limit
-        counts whenever it differs, since 'none' is itself a statement (the whole set).
+        Present and equal, or absent from both: a setting one run recorded and the other did
+        not is a difference, since nothing shows the other run used the same value (a limit
+        absent from both means the whole set in both).
         """
         found: list[str] = []
         for label, mine, theirs in (
             ("n-shot", self.n_shot, other.n_shot),
             ("task version", self.version, other.version),
             ("task hash", self.task_hash, other.task_hash),
+            ("limit", self.limit, other.limit),
+            ("split", self.split, other.split),
+            ("dataset config", self.config, other.config),
         ):
-            if mine is not None and theirs is not None and mine != theirs:
-                found.append(f"{label} {mine} vs {theirs}")
-        if self.limit != other.limit:
-            found.append(f"limit {_shown(self.limit)} vs {_shown(other.limit)}")
+            if mine != theirs:
+                absent = "none" if label == "limit" else "not recorded"  # no limit is itself a statement: the whole set
+                found.append(f"{label} {_shown(mine, absent)} vs {_shown(theirs, absent)}")
         return found
 
 
-def _shown(value: float | None) -> str:
-    return "none" if value is None else f"{value:g}"
+def _shown(value: float | int | str | None, absent: str) -> str:
+    if value is None:
+        return absent
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -112,12 +123,13 @@ class Measurement:
     filter: str
     value: float
     stderr: float | None
-    n: int | None
+    n: int | None  # the number of items the value is the mean of; None when it is no such mean (corpus F1, BLEU) or unknown
     higher_is_better: bool | None
     settings: Settings
     provenance: Provenance
     items: Items | None = None
-    primary: bool = True  # the variant a criterion naming no filter means (lm-eval 'none', Inspect's headline scorer)
+    primary: bool = True  # the variant a criterion naming no filter means: lm-eval's 'none', or the only one
+    verified: bool | None = None  # a model card's `verified: true` (the Hub re-ran it); None where the format has no such flag
 
     @property
     def key(self) -> str:
@@ -127,9 +139,27 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Unusable:
+    """A metric the tool wrote as a non-finite number (Infinity, NaN): an error only if a criterion needs it."""
+
+    suite: str
+    task: str | None
+    metric: str
+    filter: str
+    path: str
+    raw: str  # as the file wrote it
+
+    @property
+    def key(self) -> str:
+        return "/".join(part for part in (self.suite, self.task, self.metric) if part)
+
+
+@dataclass(frozen=True)
 class MetricTable:
     measurements: tuple[Measurement, ...]
     sources: tuple[Provenance, ...]
+    unusable: tuple[Unusable, ...] = ()
+    notes: tuple[str, ...] = ()  # what the adapter noticed and the report must say (a group compared unpaired, ...)
     _index: dict[tuple[str, str | None, str, str], Measurement] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -152,7 +182,22 @@ class MetricTable:
     @classmethod
     def merge(cls, tables: Iterable[MetricTable]) -> MetricTable:
         tables = list(tables)
-        return cls(tuple(m for t in tables for m in t), tuple(s for t in tables for s in t.sources))
+        return cls(
+            tuple(m for t in tables for m in t),
+            tuple(s for t in tables for s in t.sources),
+            tuple(u for t in tables for u in t.unusable),
+            tuple(n for t in tables for n in t.notes),
+        )
+
+    def unusable_for(self, suite: str, task: str | None, name: str) -> Unusable | None:
+        """The non-finite value a criterion's metric names, when the table holds no finite one for it."""
+        if self.find(suite, task, name)[0] is not None:
+            return None
+        metric, _, wanted = name.partition(",")
+        return next(
+            (u for u in self.unusable if (u.suite, u.task, u.metric) == (suite, task, metric) and (not wanted or u.filter == wanted)),
+            None,
+        )
 
     def find(self, suite: str, task: str | None, name: str) -> tuple[Measurement | None, str]:
         """The measurement a criterion's metric names, or None and why not.
@@ -173,10 +218,6 @@ class MetricTable:
             filters = ", ".join(sorted(m.filter for m in candidates))
             return None, f"{where} is measured with several filters ({filters}); name one as {metric},<filter>"
         return candidates[0], ""
-
-    def by_key(self) -> Mapping[str, Measurement]:
-        return {m.key: m for m in self.measurements}
-
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
