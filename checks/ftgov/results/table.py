@@ -160,6 +160,9 @@ class MetricTable:
     sources: tuple[Provenance, ...]
     unusable: tuple[Unusable, ...] = ()
     notes: tuple[str, ...] = ()  # what the adapter noticed and the report must say (a group compared unpaired, ...)
+    # (group task, every task under it, nested groups included): lm-eval's group_subtasks, so a
+    # group's calibration is judged once over its items rather than once per subtask.
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _index: dict[tuple[str, str | None, str, str], Measurement] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -187,6 +190,7 @@ class MetricTable:
             tuple(s for t in tables for s in t.sources),
             tuple(u for t in tables for u in t.unusable),
             tuple(n for t in tables for n in t.notes),
+            tuple(g for t in tables for g in t.groups),
         )
 
     def unusable_for(self, suite: str, task: str | None, name: str) -> Unusable | None:
