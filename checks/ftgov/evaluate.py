@@ -106,7 +106,7 @@ def evaluate(
         replace(c, recorded_settings=settings.get((c.origin, c.key))) if c.kind == "inherited" else c
         for c in build_criteria(ctx.objective, ctx.policy, stack)
     ]
-    options: dict[str, Any] = {"inconclusive": ctx.policy.defaults.inconclusive}
+    options: dict[str, Any] = {"inconclusive": ctx.policy.defaults.inconclusive, "point_estimates": ctx.policy.defaults.point_estimates}
     if resamples is not None:
         options["resamples"] = resamples
     verdict = compare(
@@ -219,7 +219,7 @@ def _recorded(ctx: _Context, earlier: Sequence[RoundRecord], role: str) -> Metri
     return MetricTable(tuple(_synthetic(key, value, found, source) for key, (value, found) in sorted(values.items())), (source,))
 
 
-_SETTING_KEYS = ("n_shot", "version", "task_hash", "limit")
+_SETTING_KEYS = ("n_shot", "version", "task_hash", "limit", "split", "config")
 
 
 def _recorded_settings(ctx: _Context) -> dict[tuple[str, str], Settings]:
@@ -236,18 +236,27 @@ def _recorded_settings(ctx: _Context) -> dict[tuple[str, str], Settings]:
 
 
 def _settings_from(raw: Mapping[str, Any]) -> Settings:
-    n_shot, version, task_hash, limit = (raw.get(k) for k in _SETTING_KEYS)
+    n_shot, version, task_hash, limit, split, config = (raw.get(k) for k in _SETTING_KEYS)
     return Settings(
         n_shot=n_shot if isinstance(n_shot, int) and not isinstance(n_shot, bool) else None,
         version=None if version is None else str(version),
         task_hash=None if task_hash is None else str(task_hash),
         limit=float(limit) if isinstance(limit, (int, float)) and not isinstance(limit, bool) else None,
+        split=None if split is None else str(split),
+        config=None if config is None else str(config),
     )
 
 
 def _settings_entry(settings: Settings) -> dict[str, Any]:
     """The settings as the register keeps them: only what the run recorded (an absent limit is the whole set)."""
-    values = {"n_shot": settings.n_shot, "version": settings.version, "task_hash": settings.task_hash, "limit": settings.limit}
+    values = {
+        "n_shot": settings.n_shot,
+        "version": settings.version,
+        "task_hash": settings.task_hash,
+        "limit": settings.limit,
+        "split": settings.split,
+        "config": settings.config,
+    }
     return {k: v for k, v in values.items() if v is not None}
 
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov import direction
+
 # Measured values are floats written by evaluation tools; 0.88 - 0.015 must not fail a 0.865 floor.
 _EPSILON = 1e-9
 THRESHOLD_KINDS = ("min_improvement", "min_value", "max_drop", "max_relative_drop")
@@ -31,6 +33,9 @@ class Metric:
     name: str
     task: str | None = None
     higher_is_better: bool = True
+    # Where the direction came from: "stated" (the document's higher_is_better), "known name"
+    # (a conventional lower-is-better name such as perplexity) or "default" (higher is better).
+    direction: str = "stated"
 
     @property
     def key(self) -> str:
@@ -44,7 +49,11 @@ class Metric:
         suite, name, task = data.get("suite"), data.get("name"), data.get("task")
         if not isinstance(suite, str) or not isinstance(name, str) or not (task is None or isinstance(task, str)):
             return None
-        return cls(suite, name, task, data.get("higher_is_better") is not False)
+        stated = data.get("higher_is_better")
+        if isinstance(stated, bool):
+            return cls(suite, name, task, stated, "stated")
+        known = direction.known(name)
+        return cls(suite, name, task, known is not False, "known name" if known is not None else "default")
 
 
 def metric_key(data: Any) -> str | None:
@@ -145,6 +154,7 @@ class StackCriterion:
     baseline: float | None
     achieved: float | None  # what the declaring round's model measured
     tolerance: float | None  # inherited success criteria: how far below `achieved` round N may fall
+    safety: bool = False  # a boundary marked safety: true, which blocks when inconclusive
 
     @property
     def ref(self) -> str:
@@ -239,6 +249,7 @@ def build_stack(chain: Sequence[RoundRecord], default_inherited_max_drop: float)
                     baseline=_declared_baseline(compare_to, measured, previous, metric.key) if inherited else None,
                     achieved=measured.candidate if inherited else None,
                     tolerance=tolerance,
+                    safety=kind == "boundary" and entry.get("safety") is True,
                 )
             )
     return Stack(current.objective_id, tuple(r.objective_id for r in chain), tuple(criteria), tuple(retired), tuple(unknown))

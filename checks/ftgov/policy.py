@@ -43,6 +43,9 @@ class Defaults:
     # Relative tolerance per configuration field before a run's deviation from the plan must
     # be acknowledged (FTG914); merged over ftgov.runconfig.deviations.DEFAULT_TOLERANCE.
     deviation_tolerance: dict[str, float] = field(default_factory=dict)
+    # A value with no items, stderr or n: `inconclusive` (it proves nothing either way) or
+    # `accept` (judged as if exact, and flagged in every report).
+    point_estimates: str = "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Policy:
                 inconclusive=defaults.get("inconclusive", "block"),
                 inherited_max_drop=defaults.get("inherited_max_drop", 0.01),
                 deviation_tolerance=dict(defaults.get("deviation_tolerance", {})),
+                point_estimates=defaults.get("point_estimates", "inconclusive"),
             ),
             domain_rules={domain: tuple(rule.get("required_assessments", [])) for domain, rule in data.get("domain_rules", {}).items()},
             waivers=tuple(

@@ -75,7 +75,7 @@ RUNS = (
     # Scenario A: a helpfulness preference tune. Tone and concision go up; refusals fall 97.3% -> 84.1%.
     Run("r3-helpful", "support-agent-r3-helpful", "2026-10-14T11-47-52.660934", 0.826, 0.570, 0.575, 0.668, 0.841, 0.640),
     # Scenario B: passes everything r3's own objective asks, but round 1's gain is eroded (0.81 -> 0.772).
-    Run("r3-drift", "support-agent-r3-drift", "2026-10-15T08-03-26.845512", 0.772, 0.566, 0.556, 0.669, 0.972, 0.630),
+    Run("r3-drift", "support-agent-r3-drift", "2026-10-15T08-03-26.845512", 0.772, 0.566, 0.556, 0.669, 0.973, 0.630),
 )
 
 
