@@ -11,7 +11,9 @@ Documented in docs/results-format.md. JSON or YAML:
       - {id: q1, refusal_rate: 1, confidence: 0.92}
 
 A metric's items must average to its value; a file where they do not is refused, since
-the paired test would otherwise judge a different number from the one reported.
+the paired test would otherwise judge a different number from the one reported. A value
+written as a non-finite number (`.inf`, `.nan` in YAML; `Infinity`, `NaN` in JSON) is
+carried as unusable: an error only if a criterion needs that metric.
 """
 
 from __future__ import annotations
@@ -24,7 +26,18 @@ from typing import Any
 import yaml
 
 from ftgov.results.lmeval import read_json
-from ftgov.results.table import NO_FILTER, Items, Measurement, MetricTable, Provenance, ResultsError, Settings, number, sha256_of
+from ftgov.results.table import (
+    NO_FILTER,
+    Items,
+    Measurement,
+    MetricTable,
+    Provenance,
+    ResultsError,
+    Settings,
+    Unusable,
+    number,
+    sha256_of,
+)
 
 FORMAT = "generic"
 MAX_BYTES = 256 << 20
@@ -61,11 +74,18 @@ def load(path: Path, data: Any = None) -> MetricTable:
     if task is not None and not isinstance(task, str):
         raise ResultsError(path, "'task' must be text")
     settings = _settings(path, data.get("settings"))
-    items = _items(path, data.get("items"), data["metrics"])
+    unusable = [
+        Unusable(suite, task, str(name), NO_FILTER, str(path), _spelled(path, entry["value"]))
+        for name, entry in data["metrics"].items()
+        if isinstance(entry, Mapping) and isinstance(entry.get("value"), float) and not math.isfinite(entry["value"])
+    ]
+    items = _items(path, data.get("items"), data["metrics"], {u.metric for u in unusable})
     measurements = []
     for name, entry in data["metrics"].items():
         if not isinstance(entry, Mapping):
             raise ResultsError(path, f"metrics.{name} must be a mapping with a value")
+        if any(u.metric == str(name) for u in unusable):
+            continue
         value = number(entry.get("value"))
         if value is None:
             raise ResultsError(path, f"metrics.{name}.value must be a number, got {entry.get('value')!r}")
@@ -98,9 +118,19 @@ def load(path: Path, data: Any = None) -> MetricTable:
                 items=per_item,
             )
         )
-    if not measurements:
+    if not measurements and not unusable:
         raise ResultsError(path, "metrics is empty")
-    return MetricTable(tuple(measurements), (provenance,))
+    return MetricTable(tuple(measurements), (provenance,), tuple(unusable))
+
+
+def _spelled(path: Path, value: float) -> str:
+    """A non-finite value as the file's language writes it (YAML's canonical spelling; JSON as Python's json reads it)."""
+    yaml_file = path.suffix.lower() in (".yaml", ".yml")
+    if math.isnan(value):
+        return ".nan" if yaml_file else "NaN"
+    if yaml_file:
+        return ".inf" if value > 0 else "-.inf"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 def _settings(path: Path, raw: Any) -> Settings:
@@ -123,7 +153,8 @@ def _settings(path: Path, raw: Any) -> Settings:
     )
 
 
-def _items(path: Path, raw: Any, metrics: Mapping[str, Any]) -> dict[str, Items]:
+def _items(path: Path, raw: Any, metrics: Mapping[str, Any], unusable: set[str]) -> dict[str, Items]:
+    """Per metric its items; a metric whose value is unusable has none (its item values are not checked)."""
     if raw is None:
         return {}
     if not isinstance(raw, list):
@@ -145,7 +176,7 @@ def _items(path: Path, raw: Any, metrics: Mapping[str, Any]) -> dict[str, Items]
             raise ResultsError(path, f"items[{i}].confidence must be a probability in [0, 1], got {confidence!r}")
         confidences.append(number(confidence))
         for name in metrics:
-            if name in item:
+            if name in item and str(name) not in unusable:
                 value = number(item[name])
                 if value is None:
                     raise ResultsError(path, f"items[{i}].{name} must be a number, got {item[name]!r}")
