@@ -53,6 +53,7 @@ def test_lmeval_directory_with_samples() -> None:
     assert refusal is not None and refusal.value == pytest.approx(0.495) and refusal.items is not None
     assert {p.format for p in table.sources} == {"lm-eval", "lm-eval samples"}
     assert all(len(p.sha256) == 64 for p in table.sources)
+    assert table.unusable == () and table.notes == () and table.groups == ()  # two plain tasks, every value finite
 
 
 def test_lmeval_confidence_is_softmax_of_the_top_choice() -> None:
@@ -154,6 +155,7 @@ def test_lmeval_na_stderr_bare_keys_and_groups(tmp_path: Path) -> None:
     assert old is not None and old.stderr == 0.05 and old.filter == "none"
     group, _ = table.find("lm-eval", "mmlu", "acc")
     assert group is not None and group.value == 0.41
+    assert group.n is None and group.items is None and table.notes == ()  # no subtasks listed, no samples: nothing to pair or count
     ambiguous, why = table.find("lm-eval", "gsm8k", "exact_match")
     assert ambiguous is None and "flexible-extract, strict-match" in why
     strict, _ = table.find("lm-eval", "gsm8k", "exact_match,strict-match")
@@ -246,6 +248,13 @@ def test_generic_errors(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ResultsError) as excinfo:
         results.load(path)
     assert expected in one_line_error(excinfo, path)
+
+
+def test_generic_only_non_finite_metrics_is_a_table_of_unusable_values(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("suite: s\nmetrics:\n  loss: {value: .nan}\n")
+    table = results.load(path)
+    assert len(table) == 0 and [(u.metric, u.raw) for u in table.unusable] == [("loss", ".nan")]
 
 
 def test_bad_yaml_names_the_line(tmp_path: Path) -> None:

@@ -216,7 +216,7 @@ def _measurement(
     higher = _get(run.data, "higher_is_better", task)
     higher_is_better = higher.get(entry.metric) if isinstance(higher, Mapping) else None
     version = _get(run.data, "versions", task)
-    n_shot = _get(run.data, "n-shot", task)
+    n_shot = _get(run.data, "n-shot", task) if "n-shot" in run.data else _run_num_fewshot(run.data)
     task_hash = _get(run.data, "task_hashes", task)
     config = run.data.get("config")
     limit = number(config.get("limit")) if isinstance(config, Mapping) else None
@@ -371,6 +371,12 @@ def _note(notes: list[str] | None, note: str) -> None:
 # Files
 
 
+def _run_num_fewshot(data: Mapping[str, Any]) -> Any:
+    """0.3-era files record no per-task `n-shot`: the run's one `config.num_fewshot` (v0.3.0 evaluator.py) held for every task."""
+    config = data.get("config")
+    return config.get("num_fewshot") if isinstance(config, Mapping) else None
+
+
 def _get(data: Mapping[str, Any], section: str, task: str) -> Any:
     block = data.get(section)
     return block.get(task) if isinstance(block, Mapping) else None
@@ -501,7 +507,13 @@ def _read_samples(path: Path, task: str, run: _Run, reported: list[_Reported]) -
             digest = str(row.get("prompt_hash") or row.get("doc_hash") or "")
             names = row.get("metrics")
             if isinstance(names, list):
-                wanted = [str(m) for m in names if mean_of.setdefault(str(m), _is_mean(config, str(m)))]
+                wanted = []
+                for name in names:
+                    metric = str(name)
+                    if metric not in mean_of:
+                        mean_of[metric] = _is_mean(config, metric)
+                    if mean_of[metric]:
+                        wanted.append(metric)
             else:  # before 0.4.7: the values are top-level keys named like the results file's metrics
                 wanted = [m for m in reported_means.get(filt, ()) if m in row]
             for metric in wanted:
