@@ -1,11 +1,24 @@
 """Inspect AI evaluation logs: `.json` (one document) and `.eval` (a zip archive).
 
 Aggregates come from `results.scores[]` (one entry per scorer, each with its metrics;
-`stderr` is attached to the scorer's other metrics rather than listed as a metric), the
-per-item values from `reductions` (already numeric, one per sample id after epochs are
-reduced). The scorer is the filter; the headline scorer is the variant a bare metric
-name means. A log whose status is not `success`, or that was invalidated, is refused:
-an unfinished run is not a measurement.
+`stderr` is attached to the scorer's other metrics rather than listed as a metric, and
+ftgov attaches it to the means, accuracy and mean, only), the per-item values from
+`reductions` (one per sample id after epochs are reduced). The scorer is the filter. A
+log with one scorer has one variant, which a bare metric name means; with several, none
+is preferred (not the headline, not the first listed: a lenient scorer is often first),
+so a criterion names one as `accuracy,<scorer>`.
+
+The items are the tool's: each scorer's reductions list every sample id once, and the
+samples it scored (those whose value is not NaN, Inspect's mark for unscored) number its
+`scored_samples`; logs without that count must fit `results.completed_samples`, which
+counts sample-epochs. Anything else is refused, since a repeated or missing item would
+make the interval claim more (or other) evidence than the run holds. `n` of a mean is
+the number of scored samples; other metrics (std, var, custom ones) have none.
+
+A metric written as NaN or Infinity is set aside in the table's `unusable`: the log is
+still read, and it is an error only if a criterion needs that metric. A log whose status
+is not `success`, or that was invalidated, is refused: an unfinished run is not a
+measurement.
 
 Current `.eval` archives compress every member with Zstandard (zip method 93), which
 Python's zipfile reads only from 3.14 on; before that the `zstandard` package does
@@ -15,15 +28,18 @@ Python's zipfile reads only from 3.14 on; before that the `zstandard` package do
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ftgov.results.lmeval import read_json
-from ftgov.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings, mark_primary, number, sha256_of
+from ftgov.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings, Unusable, number, sha256_of
 
 SUITE = "inspect"
 FORMAT = "inspect"
@@ -46,10 +62,31 @@ def load(path: Path) -> MetricTable:
             raise ResultsError(path, "not an Inspect log (no 'eval', 'version' and 'status')")
         header, reductions = data, data.get("reductions")
     provenance = Provenance(str(path), sha256_of(path), FORMAT)
-    return MetricTable(tuple(_measurements(path, header, reductions, provenance)), (provenance,))
+    measurements, unusable = _measurements(path, header, reductions, provenance)
+    return MetricTable(tuple(measurements), (provenance,), tuple(unusable))
 
 
-def _measurements(path: Path, header: Mapping[str, Any], reductions: Any, provenance: Provenance) -> list[Measurement]:
+@dataclass(frozen=True)
+class _Score:
+    """One entry of results.scores: a scorer (or one key of a dict-valued scorer) after one reducer."""
+
+    name: str  # the entry's name: the scorer's, or the key of its dict value
+    scorer: str
+    reducer: str | None
+    metrics: Mapping[str, Any]
+    scored_samples: int | None
+    unscored_samples: int | None
+
+    def value_of(self, sample_value: Any) -> Any:
+        """The sample's value for this entry: a dict-valued scorer's entries each read their own key."""
+        if self.name != self.scorer and isinstance(sample_value, Mapping):
+            return sample_value.get(self.name, math.nan)
+        return sample_value
+
+
+def _measurements(
+    path: Path, header: Mapping[str, Any], reductions: Any, provenance: Provenance
+) -> tuple[list[Measurement], list[Unusable]]:
     status = header.get("status")
     if status != "success":
         raise ResultsError(path, f"the Inspect run's status is {status!r}, not 'success': an unfinished run is not a measurement")
@@ -65,48 +102,94 @@ def _measurements(path: Path, header: Mapping[str, Any], reductions: Any, proven
     config: Mapping[str, Any] = eval_["config"] if isinstance(eval_.get("config"), Mapping) else {}
     version = eval_.get("task_version")
     settings = Settings(version=None if version is None else str(version), limit=_limit(config.get("limit")))
-    per_scorer = _reduced_items(path, reductions)
-    measurements = []
-    for score in results["scores"]:
-        if not isinstance(score, Mapping) or not isinstance(score.get("metrics"), Mapping):
-            raise ResultsError(path, "an entry of results.scores has no metrics")
-        scorer = str(score.get("name") or score.get("scorer") or "")
-        metrics = score["metrics"]
-        stderr = number(_metric_value(metrics.get("stderr")))
-        scored = score.get("scored_samples")
-        for name, metric in metrics.items():
+    epochs = _count(config.get("epochs")) or 1
+    scores = [_score(path, entry) for entry in results["scores"]]
+    reduced = _reductions(path, reductions)
+    filters = _filters(scores)
+    offered: dict[str, set[str]] = {}  # metric -> the filters that give it: one means a bare metric name is unambiguous
+    for score, filter_ in zip(scores, filters, strict=True):
+        for name in score.metrics:
+            offered.setdefault(str(name), set()).add(filter_)
+    measurements: list[Measurement] = []
+    unusable: list[Unusable] = []
+    for score, filter_ in zip(scores, filters, strict=True):
+        samples = reduced.get((score.scorer, score.reducer))
+        if samples is not None:
+            _check_count(path, filter_, score, samples, results, epochs)
+        items = _items(score, samples)
+        n = _items_counted(score, samples, epochs)
+        stderr = number(_metric_value(score.metrics.get("stderr")))
+        for name, metric in score.metrics.items():
             if name == "stderr":
                 continue
-            value = number(_metric_value(metric))
+            raw = _metric_value(metric)
+            if isinstance(raw, float) and not math.isfinite(raw):
+                unusable.append(Unusable(SUITE, task, str(name), filter_, str(path), _json_token(raw)))
+                continue
+            value = number(raw)
             if value is None:
-                raise ResultsError(path, f"scorer {scorer}: metric {name} has no numeric value")
-            items = per_scorer.get(scorer) if name in _MEAN_METRICS else None
+                raise ResultsError(path, f"scorer {filter_}: metric {name} has no numeric value")
+            mean = name in _MEAN_METRICS  # Inspect's stderr and the item count describe the mean over samples, not std or var
             measurements.append(
                 Measurement(
                     suite=SUITE,
                     task=task,
                     metric=str(name),
-                    filter=scorer,
+                    filter=filter_,
                     value=value,
-                    stderr=stderr,
-                    n=scored if isinstance(scored, int) and not isinstance(scored, bool) else None,
+                    stderr=stderr if mean else None,
+                    n=n if mean else None,
                     higher_is_better=None,  # Inspect does not record a direction: the objective's applies
                     settings=settings,
                     provenance=provenance,
-                    items=items,
+                    items=items if mean else None,
+                    primary=len(offered[str(name)]) == 1,
                 )
             )
-    headline = results.get("headline")
-    preferred: dict[tuple[str, str | None], str] = {}
-    if isinstance(headline, Mapping):
-        preferred[(SUITE, task)] = str(headline.get("scorer"))
-    if not preferred and results["scores"] and isinstance(results["scores"][0], Mapping):
-        preferred[(SUITE, task)] = str(results["scores"][0].get("name"))  # Inspect's own default headline
-    return mark_primary(measurements, preferred)
+    return measurements, unusable
+
+
+def _score(path: Path, entry: Any) -> _Score:
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("metrics"), Mapping):
+        raise ResultsError(path, "an entry of results.scores has no metrics")
+    scorer = str(entry.get("scorer") or entry.get("name") or "")
+    reducer = entry.get("reducer")
+    return _Score(
+        name=str(entry.get("name") or scorer),
+        scorer=scorer,
+        reducer=None if reducer is None else str(reducer),
+        metrics=entry["metrics"],
+        scored_samples=_count(entry.get("scored_samples")),
+        unscored_samples=_count(entry.get("unscored_samples")),
+    )
+
+
+def _filters(scores: list[_Score]) -> list[str]:
+    """Each entry's filter: its name, and its reducer only where one name was reduced several ways."""
+    reducers: dict[str, set[str | None]] = {}
+    for score in scores:
+        reducers.setdefault(score.name, set()).add(score.reducer)
+    return [score.name if len(reducers[score.name]) == 1 else f"{score.name}/{score.reducer}" for score in scores]
+
+
+def _count(raw: Any) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
 
 
 def _metric_value(metric: Any) -> Any:
     return metric.get("value") if isinstance(metric, Mapping) else None
+
+
+def _json_token(value: float) -> str:
+    """A non-finite float as Inspect's JSON writes it."""
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _unscored(value: Any) -> bool:
+    """Inspect's own test (results.py): a NaN value is a sample the scorer did not score, left out of the metrics."""
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _limit(raw: Any) -> float | None:
@@ -116,24 +199,80 @@ def _limit(raw: Any) -> float | None:
     return number(raw)
 
 
-def _reduced_items(path: Path, reductions: Any) -> dict[str, Items]:
-    found: dict[str, Items] = {}
+def _reductions(path: Path, reductions: Any) -> dict[tuple[str, str | None], list[Mapping[str, Any]]]:
+    """The reduced samples per (scorer, reducer), each sample id once: a repeated id would be paired twice."""
+    found: dict[tuple[str, str | None], list[Mapping[str, Any]]] = {}
     for reduction in reductions if isinstance(reductions, list) else []:
         if not isinstance(reduction, Mapping) or not isinstance(reduction.get("samples"), list):
             continue
-        ids: list[str] = []
-        values: list[float] = []
-        for sample in reduction["samples"]:
-            value = sample.get("value") if isinstance(sample, Mapping) else None
-            numeric = _LETTERS.get(value) if isinstance(value, str) else number(value)
-            if numeric is None:
-                break  # dict-valued or unscored samples: no per-item series for this scorer
-            ids.append(str(sample.get("sample_id")))
-            values.append(numeric)
-        else:
-            if ids:
-                found[str(reduction.get("scorer"))] = Items.build(ids, values)
+        scorer = str(reduction.get("scorer"))
+        samples = [s for s in reduction["samples"] if isinstance(s, Mapping)]
+        seen = Counter(str(s.get("sample_id")) for s in samples)
+        repeated = [(sample_id, times) for sample_id, times in seen.items() if times > 1]
+        if repeated:
+            sample_id, times = repeated[0]
+            more = f" (and {len(repeated) - 1} more samples)" if len(repeated) > 1 else ""
+            raise ResultsError(path, f"the reductions of scorer {scorer} list sample {sample_id} {times} times{more}; a sample is one item")
+        reducer = reduction.get("reducer")
+        found[(scorer, None if reducer is None else str(reducer))] = samples
     return found
+
+
+def _check_count(
+    path: Path, filter_: str, score: _Score, samples: list[Mapping[str, Any]], results: Mapping[str, Any], epochs: int
+) -> None:
+    """The reductions hold the samples the metrics were computed from, as many as Inspect says it scored."""
+    scored = sum(1 for s in samples if not _unscored(score.value_of(s.get("value"))))
+    if score.scored_samples is not None:
+        if scored != score.scored_samples:
+            raise ResultsError(
+                path,
+                f"scorer {filter_}: the reductions hold {scored} scored samples but results.scores gives scored_samples "
+                f"{score.scored_samples}; the per-item values are not the ones the metrics were computed from",
+            )
+        if score.unscored_samples is not None and len(samples) != score.scored_samples + score.unscored_samples:
+            raise ResultsError(
+                path,
+                f"scorer {filter_}: the reductions hold {len(samples)} samples but results.scores gives scored_samples "
+                f"{score.scored_samples} and unscored_samples {score.unscored_samples}",
+            )
+        return
+    # Older logs give no scored_samples. completed_samples counts sample-epochs run to the end (total_samples is the
+    # dataset's samples times epochs), so n distinct reduced samples account for between n and n * epochs of them.
+    completed = _count(results.get("completed_samples"))
+    if completed is not None and not len(samples) <= completed <= len(samples) * epochs:
+        raise ResultsError(
+            path,
+            f"scorer {filter_}: the reductions hold {len(samples)} samples but results.completed_samples {completed} "
+            f"with epochs {epochs} needs between {math.ceil(completed / epochs)} and {completed}",
+        )
+
+
+def _items(score: _Score, samples: list[Mapping[str, Any]] | None) -> Items | None:
+    """The scored samples' values, when every one is a number (or one of Inspect's letter grades)."""
+    if samples is None:
+        return None
+    ids: list[str] = []
+    values: list[float] = []
+    for sample in samples:
+        value = score.value_of(sample.get("value"))
+        if _unscored(value):
+            continue  # not in the mean the metrics report
+        numeric = _LETTERS.get(value) if isinstance(value, str) else number(value)
+        if numeric is None:
+            return None  # dict-valued or otherwise non-numeric: no per-item series for this scorer
+        ids.append(str(sample.get("sample_id")))
+        values.append(numeric)
+    return Items.build(ids, values) if ids else None
+
+
+def _items_counted(score: _Score, samples: list[Mapping[str, Any]] | None, epochs: int) -> int | None:
+    """How many items a mean metric averages: the reduced samples scored, one per sample whatever the epochs."""
+    if samples is not None:
+        return sum(1 for s in samples if not _unscored(score.value_of(s.get("value"))))
+    if epochs == 1:
+        return score.scored_samples
+    return None  # metrics over unreduced sample-epochs: not that many independent items
 
 
 def _read_eval(path: Path) -> tuple[dict[str, Any], Any]:
