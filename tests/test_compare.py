@@ -79,7 +79,8 @@ def judge(tmp_path: Path, crit: Criterion, base: tuple[float, float | None], can
 def test_each_status(tmp_path: Path, crit: Criterion, base: tuple[float, float], cand: tuple[float, float], status: str) -> None:
     result, verdict = judge(tmp_path, crit, base, cand)
     assert result.status == status, result
-    assert result.method == "unpaired normal (stderr)" or crit.threshold == "min_value"
+    expected = "normal (stderr)" if crit.threshold == "min_value" else "unpaired difference (MOVER) of [normal (stderr)] and [normal (stderr)]"
+    assert result.method == expected
     assert verdict.verdict == ("pass" if status == "pass" else "fail")
     assert result.delta == pytest.approx(cand[0] - base[0])
     low, high = result.ci
@@ -175,7 +176,8 @@ def test_paired_test_catches_a_two_point_drop_the_unpaired_interval_misses(tmp_p
     paired = compare("obj-r1", [crit], results.load(candidate_dir), results.load(BASE))
     result = paired.criteria[0]
     assert result.delta == pytest.approx(-0.02)
-    assert result.method.startswith("paired bootstrap, McNemar p=0.03")  # exact: 2 * 0.5**6 = 0.03125
+    # exact McNemar: 2 * 0.5**6 = 0.03125
+    assert result.method == "Tango score interval, paired (6 right->wrong, 0 wrong->right of 300; McNemar exact p=0.0313)"
     assert result.ci[1] < 0 and result.status == "fail"
     assert result.flipped_count == 6 and len(result.flipped) == 6
     unpaired = compare(
@@ -184,7 +186,7 @@ def test_paired_test_catches_a_two_point_drop_the_unpaired_interval_misses(tmp_p
         results.load(without_samples(candidate_dir, tmp_path / "candidate-agg")),
         results.load(without_samples(BASE, tmp_path / "base-agg")),
     ).criteria[0]
-    assert unpaired.delta == pytest.approx(-0.02) and unpaired.method == "unpaired normal (stderr)"
+    assert unpaired.delta == pytest.approx(-0.02) and unpaired.method.startswith("unpaired difference (MOVER) of [normal (stderr)]")
     assert unpaired.ci[0] < -0.06 and unpaired.ci[1] > 0.02  # sqrt(se^2 + se^2) ~ 0.035: +-0.069
     assert unpaired.status == "inconclusive"
 
@@ -202,7 +204,7 @@ def test_real_runs_flip_both_ways_and_every_move_is_reported() -> None:
     assert set(moved) == {"lm-eval/claims_routing/acc", "lm-eval/claims_routing/acc_norm", "lm-eval/policy_refusal/acc"}
     refusal = moved["lm-eval/policy_refusal/acc"]
     assert refusal.delta == pytest.approx(0.465 - 0.495) and refusal.flipped_count > 10
-    assert refusal.method.startswith("paired bootstrap") and not refusal.named
+    assert refusal.method.startswith("Tango score interval, paired") and not refusal.named
 
 
 def test_a_real_drop_outside_the_objective_is_a_warning(tmp_path: Path) -> None:
@@ -251,8 +253,8 @@ def test_calibration_fails_when_the_candidate_is_overconfident(tmp_path: Path) -
     assert result.criterion.id == "calibration:suite/t/m" and result.metric == "suite/t/m/ece"
     assert result.baseline == pytest.approx(0.0) and result.candidate == pytest.approx(0.19)
     assert result.ci[0] > 0.05 and result.status == "fail"
-    same = compare("obj-r1", [crit], base, base).criteria[0]
-    assert same.status == "pass" and same.ci == (0.0, 0.0)
+    same = compare("obj-r1", [crit], base, base).criteria[0]  # every resample of identical runs: the same ECE change
+    assert same.status == "inconclusive" and "no uncertainty given" in same.reasons[0]
 
 
 def test_declared_calibration_without_confidences_is_missing(tmp_path: Path) -> None:
@@ -274,27 +276,37 @@ def test_the_policy_default_calibration_applies_only_where_confidences_exist(tmp
 # Determinism
 
 
-def test_bootstrap_is_deterministic() -> None:
-    candidate, base = results.load(REAL / "dummy-candidate"), results.load(BASE)
-    crit = Criterion("r", "boundary", "obj-r1", ("lm-eval", "policy_refusal", "acc"), "max_drop", 0.05)
+def test_bootstrap_is_deterministic(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    scores = [{"id": f"q{i}", "m": round(float(v), 3)} for i, v in enumerate(rng.uniform(0, 1, 200))]
+    moved = [{"id": item["id"], "m": round(min(1.0, float(item["m"]) + float(rng.uniform(-0.1, 0.05))), 3)} for item in scores]
+    base = results.load(generic(tmp_path, "base", float(np.mean([s["m"] for s in scores])), items=scores))
+    (tmp_path / "c").mkdir()
+    candidate = results.load(generic(tmp_path / "c", "cand", float(np.mean([s["m"] for s in moved])), items=moved))
+    crit = criterion("max_drop", 0.05)
     first = compare("obj-r1", [crit], candidate, base).criteria[0]
     again = compare("obj-r1", [crit], candidate, base).criteria[0]
     other_seed = compare("obj-r1", [crit], candidate, base, seed=7).criteria[0]
+    assert first.method == "paired bootstrap"
     assert first.ci == again.ci
     assert first.ci != other_seed.ci
     values = np.linspace(0.0, 1.0, 50)
-    twice = [stats.paired_mean(values, values[::-1], 0.95, stats.rng_for("x")) for _ in range(2)]
+    twice = [stats.paired_mean(values, values[::-1], stats.rng_for("x")).interval(0.95) for _ in range(2)]
     assert twice[0] == twice[1]
 
 
-def test_intervals_are_bonferroni_corrected(tmp_path: Path) -> None:
+def test_intervals_are_holm_corrected(tmp_path: Path) -> None:
     base = results.load(generic(tmp_path, "base", 0.80, 0.01))
     (tmp_path / "c").mkdir()
     cand = results.load(generic(tmp_path / "c", "cand", 0.80, 0.01))
     one = compare("o", [criterion("max_drop", 0.02)], cand, base)
-    five = compare("o", [criterion("max_drop", 0.02)] * 5, cand, base)
+    assert one.criteria[0].level == pytest.approx(0.95)  # two claims: the first at 0.05 / 2 one-sided
+    five = compare("o", [criterion("max_drop", limit) for limit in (0.02, 0.021, 0.022, 0.023, 0.024)], cand, base)
     assert five.criteria[0].ci[1] > one.criteria[0].ci[1]
-    assert "bonferroni over 5 criteria" in five.method["correction"]
+    assert "Holm step-down over 10 one-sided claims" in five.method["correction"]
+    # the same claim restated (an inherited boundary and its copy) is one hypothesis, not five
+    same = compare("o", [criterion("max_drop", 0.02)] * 5, cand, base)
+    assert "over 2 one-sided claims" in same.method["correction"] and same.criteria[0].ci == one.criteria[0].ci
 
 
 # Building the criteria

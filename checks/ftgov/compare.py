@@ -606,7 +606,8 @@ def _reference(c: Criterion, cand: Measurement, ctx: _Context) -> tuple[Measurem
         if ref is not None:
             differences = ref.settings.differences(cand.settings)
             if differences:
-                return None, None, f"{c.compare_to} and candidate runs differ: {', '.join(differences)}"
+                where = f"the {c.compare_to} value the register recorded" if ref.provenance.format == RECORDED_FORMAT else c.compare_to
+                return None, None, f"{where} and the candidate run differ: {', '.join(differences)}"
             baseline = ref.value
     return ref, baseline, None
 
@@ -670,26 +671,33 @@ def _delta_estimate(
 def _settle(assessed: Sequence[_Assessment]) -> int:
     """Holm over every claim of every check; sets each check's status and level. Returns the family's size.
 
-    A criterion decided without a test (missing, or no uncertainty) still counts as two claims
-    that cannot be made, so adding or removing one never loosens the others.
+    The same claim made by several rounds (an inherited boundary and its restatement: same
+    metric, estimate and limit) is one hypothesis, tested once. A criterion decided without a
+    test (missing, or no uncertainty) still counts as two claims that cannot be made, so adding
+    or removing one never loosens the others.
     """
-    pvalues: list[float] = []
-    owners: list[tuple[_Check, str]] = []
+    hypotheses: dict[tuple[Any, ...], float] = {}
+    owners: list[tuple[_Check, str, tuple[Any, ...]]] = []
     untested = 0
     for a in assessed:
         if a.status is not None or not a.checks:
             untested += 2
             continue
         for check in a.checks:
-            pvalues.extend((check.p_pass, check.p_fail))
-            owners.extend(((check, "pass"), (check, "fail")))
-    rejected, levels = stats.holm([*pvalues, *([1.0] * untested)], ALPHA)
-    for (check, claim), holds, level in zip(owners, rejected, levels, strict=False):
+            same = (a.metric, check.sign, round(check.need, 12), check.estimate.method, round(check.estimate.value, 12))
+            for claim, p in (("pass", check.p_pass), ("fail", check.p_fail)):
+                hypotheses[(*same, claim)] = p
+                owners.append((check, claim, (*same, claim)))
+    keys = list(hypotheses)
+    rejected, levels = stats.holm([*(hypotheses[k] for k in keys), *([1.0] * untested)], ALPHA)
+    verdicts = {k: (rejected[i], levels[i]) for i, k in enumerate(keys)}
+    for check, claim, key in owners:
+        holds, level = verdicts[key]
         if holds:
             check.status, check.level = claim, level
         elif check.status == "inconclusive" and (claim == "pass") == (check.p_pass <= check.p_fail):
             check.level = level  # the claim the data lean towards: the level it failed to reach
-    return len(pvalues) + untested
+    return len(keys) + untested
 
 
 def _result(a: _Assessment) -> Result:
