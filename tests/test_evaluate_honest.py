@@ -36,7 +36,7 @@ def measurement(
     stderr: float | None = None,
     n: int | None = None,
     higher: bool | None = None,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     suite: str = "suite",
     task: str | None = "t",
     path: str = "run.json",
@@ -45,7 +45,8 @@ def measurement(
     if value is None:
         assert built is not None
         value = float(built.values.mean())
-    return Measurement(suite, task, metric, "none", value, stderr, n, higher, settings, Provenance(path, "0" * 64, "generic"), built)
+    provenance = Provenance(path, "0" * 64, "generic")
+    return Measurement(suite, task, metric, "none", value, stderr, n, higher, settings or Settings(), provenance, built)
 
 
 def table(*measurements: Measurement, unusable: tuple[Unusable, ...] = ()) -> MetricTable:
@@ -99,7 +100,8 @@ def test_false_pass_rate_at_the_edge_of_a_paired_boundary_stays_within_nominal(n
         cells = rng.choice(4, size=n, p=[0.5, lost_p, gained_p, 0.5 - lost_p - gained_p])  # right-right, lost, gained, wrong-wrong
         base = np.isin(cells, (0, 1)).astype(float).tolist()
         cand = np.isin(cells, (0, 2)).astype(float).tolist()
-        verdict = compare("o", [criterion("max_drop", lost_p - gained_p)], table(measurement(items=(ids, cand))), table(measurement(items=(ids, base))))
+        crit = criterion("max_drop", lost_p - gained_p)
+        verdict = compare("o", [crit], table(measurement(items=(ids, cand))), table(measurement(items=(ids, base))))
         passes += verdict.criteria[0].status == "pass"
     # Monte Carlo error: the count must be consistent with a rate of at most 2.5% (one-sided, 0.001)
     assert passes <= scipy_stats.binom.ppf(0.999, reps, 0.025), passes
@@ -142,7 +144,8 @@ def test_a_point_estimate_is_inconclusive_and_blocks_by_default() -> None:
 
 
 def test_the_baselines_stderr_is_not_ignored_when_only_the_candidate_lacks_one() -> None:
-    result = compare("o", [criterion("max_drop", 0.05)], table(measurement(value=0.90)), table(measurement(value=0.90, stderr=0.01))).criteria[0]
+    cand, base = table(measurement(value=0.90)), table(measurement(value=0.90, stderr=0.01))
+    result = compare("o", [criterion("max_drop", 0.05)], cand, base).criteria[0]
     assert result.status == "inconclusive" and "the candidate run has no per-item values" in result.reasons[0]
 
 
@@ -195,7 +198,8 @@ def test_perplexity_rising_sixfold_fails_the_forgetting_guard() -> None:
 def test_a_metric_nobody_gives_a_direction_is_guarded_both_ways() -> None:
     guard = Criterion("general-capability", "default-general", "policy", None, "max_relative_drop", 0.10)
     for moved in (13.0, 7.0):  # +30% and -30% of 10
-        verdict = compare("o", [guard], table(measurement("vibe_index", moved, stderr=0.1)), table(measurement("vibe_index", 10.0, stderr=0.1)))
+        base = table(measurement("vibe_index", 10.0, stderr=0.1))
+        verdict = compare("o", [guard], table(measurement("vibe_index", moved, stderr=0.1)), base)
         result = verdict.criteria[0]
         assert result.criterion.higher_is_better is None and result.criterion.direction == "unknown"
         assert result.status == "fail", moved
@@ -296,7 +300,8 @@ def test_a_non_finite_value_no_criterion_uses_is_a_warning_and_one_it_needs_is_a
     base = table(measurement(value=0.8, stderr=0.01))
     verdict = compare("o", [criterion("max_drop", 0.05)], cand, base)
     assert verdict.verdict == "pass"
-    assert "run.json: suite/t/perplexity (none) is Infinity, not a finite number; no criterion uses it, so it is left out" in verdict.warnings
+    said = "run.json: suite/t/perplexity (none) is Infinity, not a finite number; no criterion uses it, so it is left out"
+    assert said in verdict.warnings
     with pytest.raises(ResultsError, match="suite/t/perplexity is Infinity, not a finite number, and criterion c"):
         compare("o", [criterion("max_drop", 0.05, metric=("suite", "t", "perplexity"))], cand, base)
 
@@ -360,5 +365,6 @@ def test_an_inconclusive_criterion_says_how_many_items_would_settle_it() -> None
     assert result.status == "inconclusive" and result.items_to_settle is not None
     assert any(f"about {result.items_to_settle:,} items would settle it" in r for r in result.reasons)
     more = result.items_to_settle
-    settled = compare("o", [criterion("min_value", 0.95, kind="success")], table(measurement(items=binary(more, round(more * rate))))).criteria[0]
+    larger = table(measurement(items=binary(more, round(more * rate))))
+    settled = compare("o", [criterion("min_value", 0.95, kind="success")], larger).criteria[0]
     assert settled.status == "pass"  # at the observed effect, that many items clear the threshold
