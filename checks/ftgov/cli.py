@@ -965,14 +965,19 @@ def evaluate(
     The criteria: the objective's success criteria and regression boundaries, those of
     every earlier round in the register (anchored where they were declared), the policy's
     standing safety suite and defaults (general capability, tail, calibration). Each gets a
-    delta, a confidence interval (paired where both runs have per-item values) and a
-    status: pass, fail, inconclusive (the interval straddles the threshold) or missing
-    (absent, or the runs' settings differ). Results: lm-eval output, Inspect logs, model
-    cards, or ftgov's format (docs/results-format.md).
+    delta, a confidence interval (paired where both runs have per-item values; never of
+    zero width) and a status: pass, fail, inconclusive (the interval straddles the
+    threshold, or a value came with no items, stderr or n) or missing (absent, or a setting
+    one run recorded differs or is absent in the other). Safety boundaries block when
+    inconclusive; Holm's step-down corrects for the number of criteria. The README's
+    "Statistical rules" section says each rule. Results: lm-eval output, Inspect logs,
+    model cards, or ftgov's format (docs/results-format.md).
 
     \b
     Exit codes: 0 pass, 1 fail, 2 input error (an unknown objective, a results file that
-    is malformed or truncated, an empty directory), naming the file in one line.
+    is malformed or truncated, an empty directory, duplicated items, a results file whose
+    direction contradicts the objective, a non-finite value a criterion needs), naming
+    the file in one line.
 
     \b
     Examples:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ftgov import direction
+from ftgov.blocking import blocks
 from ftgov.inheritance import Metric, RoundRecord, Stack, build_stack
 from ftgov.policy import Policy
 from ftgov.results import stats
@@ -174,11 +175,6 @@ class Verdict:
             "method": self.method,
             "inputs": list(self.inputs),
         }
-
-
-def blocks(status: str, safety: bool, inconclusive: str) -> bool:
-    """Whether a criterion's status fails the verdict: the one rule the verdict, the register and the renderers read."""
-    return status in ("fail", "missing") or (status == "inconclusive" and (safety or inconclusive == "block"))
 
 
 # Building the criteria

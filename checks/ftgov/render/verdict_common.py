@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ftgov.blocking import blocking_criteria
+
 ORDER = ("fail", "missing", "inconclusive", "pass")  # what blocks first
 
 
@@ -50,9 +52,7 @@ def origin(criterion: Mapping[str, Any], objective: str) -> str:
 
 
 def blocking(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    inconclusive_blocks = report.get("method", {}).get("inconclusive", "block") == "block"
-    statuses = {"fail", "missing"} | ({"inconclusive"} if inconclusive_blocks else set())
-    return [c for c in report.get("criteria", []) if c.get("status") in statuses]
+    return blocking_criteria(report)
 
 
 def summary(report: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ftgov.blocking import blocking_criteria
 from ftgov.corrected import corrected, last_correction
 from ftgov.document import Document
 from ftgov.findings import Finding, Pointer, Rule, Severity
@@ -771,11 +772,7 @@ def _verdict_bound(path: str, at: Pointer, evaluation: dict[str, Any], loaded: d
     criteria = loaded.get("criteria")
     if not isinstance(criteria, list):
         return
-    mode = text(mapping(loaded, "method"), "inconclusive") or "block"  # compare's default
-    blocking = {"fail", "missing"} | ({"inconclusive"} if mode == "block" else set())
-    blockers = [
-        f"{c.get('origin')}/{c.get('id')} {c.get('status')}" for c in criteria if isinstance(c, dict) and c.get("status") in blocking
-    ]
+    blockers = [f"{c.get('origin')}/{c.get('id')} {c.get('status')}" for c in blocking_criteria(loaded)]
     if said == "pass" and blockers:
         yield REPORT_VERDICT.at(
             path, (*at, "verdict"), f"the pinned report {report} says pass, but its own criteria fail: {', '.join(blockers)}"
