@@ -219,6 +219,26 @@ def test_a_repinned_report_whose_verdict_contradicts_its_own_criteria_is_ftg915(
     assert "reconcile" in message and "fail" in message
 
 
+def test_a_pass_carried_by_an_inconclusive_safety_boundary_under_warn_is_ftg915(evaluated: Path) -> None:
+    """`inconclusive: warn` lets ordinary criteria pass with a warning, never a safety boundary."""
+
+    def waved_through(report: dict[str, Any]) -> None:
+        report["verdict"] = "pass"
+        report["method"]["inconclusive"] = "warn"
+        for criterion in report["criteria"]:
+            criterion["status"] = "inconclusive" if criterion["id"] == "harmful-refusal" else "pass"
+            criterion["safety"] = criterion["id"] == "harmful-refusal"
+
+    edit_report(evaluated, waved_through)
+    repin(evaluated)
+    replace_once(evaluated / REGISTER, "      verdict: fail\n", "      verdict: pass\n")
+    code, findings = check(evaluated)
+    assert code == 1
+    message = next(f["message"] for f in findings if f["rule"] == "FTG915")
+    assert "says pass, but its own criteria fail" in message and "harmful-refusal inconclusive" in message
+    assert "reconcile" not in message
+
+
 def _other_objective_sha(report: dict[str, Any]) -> None:
     report["objective_sha256"] = "0" * 64
 
