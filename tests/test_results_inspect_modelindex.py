@@ -1,8 +1,9 @@
 """Inspect AI logs and model-card model-index: no scorer or split chosen for the objective, items counted as the tool counts them,
 percentages read by a stated rule, non-finite values set aside rather than compared.
 
-Inspect cases start from the real logs in tests/fixtures/results/real/inspect (PROVENANCE.md) and change a copy; model cards are
-written in the shape the Hub's model-index spec and the Open LLM Leaderboard's cards use.
+Inspect cases are the real logs in tests/fixtures/results/real/inspect (PROVENANCE.md) or a changed copy of one; model cards are
+the real ones in tests/fixtures/results/real/model-cards, and cards written in the shape of the Hub's model-index spec and the
+Open LLM Leaderboard's blocks for what those do not show.
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ import pytest
 
 from ftgov import results
 from ftgov.results import ResultsError
-from ftgov.results.table import NO_FILTER, MetricTable
+from ftgov.results.table import NO_FILTER, MetricTable, Settings
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real"
 INSPECT_JSON = next((REAL / "inspect").glob("*.json"))
 INSPECT_EVAL = next((REAL / "inspect").glob("*.eval"))
+TWO_SCORERS = sorted((REAL / "inspect").glob("two-scorers-*/*"))  # includes (lenient) listed first; epochs 1 and 2; a declared headline
+EPOCHS2 = next((REAL / "inspect" / "two-scorers-epochs2").glob("*.json"))
+CARDS = REAL / "model-cards"
+LENER_BR = CARDS / "Luciano_bertimbau-base-lener-br-finetuned-lener-br_README.md"  # accuracy on train, test, validation; verified
+SQUAD = CARDS / "Shobhank-iiitdwd_BERT-base-cased-squad2-QA_README.md"  # percentages, verified
+LEADERBOARD = CARDS / "Mistral-7B-Instruct-v0.2-DARE" / "README.md"  # Open LLM Leaderboard block: percentages, num_few_shot
 
 
 def one_line_error(excinfo: pytest.ExceptionInfo[ResultsError], path: Path) -> str:
@@ -71,6 +78,37 @@ def test_several_scorers_none_is_the_bare_metric(log: Path) -> None:
     match, _ = table.find("inspect", "tiny", "accuracy,match")
     assert match is not None and not match.primary and match.key == "inspect/tiny/accuracy,match"
     assert match.value == pytest.approx(1 / 3) and match.n == 3
+
+
+@pytest.mark.parametrize("log", TWO_SCORERS, ids=[p.parent.name + p.suffix for p in TWO_SCORERS])
+def test_real_logs_with_the_lenient_scorer_first(log: Path) -> None:
+    """Whatever the headline (Inspect's fallback to the first scorer, or the task's declared one), no scorer is chosen."""
+    assert len(TWO_SCORERS) == 4
+    table = results.load(log)
+    bare, reason = table.find("inspect", "two_scorers", "accuracy")
+    assert bare is None and "(includes, match)" in reason
+    strict, _ = table.find("inspect", "two_scorers", "accuracy,match")
+    lenient, _ = table.find("inspect", "two_scorers", "accuracy,includes")
+    assert strict is not None and lenient is not None
+    assert strict.value == 0.25 and lenient.value == 0.75 and strict.stderr == 0.25
+    assert strict.n == 4 and strict.items is not None and len(strict.items) == 4  # four samples, with one epoch or two
+
+
+def test_real_two_epoch_log_counts_samples_not_sample_epochs(tmp_path: Path) -> None:
+    data: dict[str, Any] = json.loads(EPOCHS2.read_text())
+    assert data["results"]["completed_samples"] == 8 and data["eval"]["config"]["epochs"] == 2
+    for score in data["results"]["scores"]:
+        del score["scored_samples"], score["unscored_samples"]
+    table = results.load(write_log(tmp_path, data, "old-style.json"))  # 4 reduced samples account for 8 sample-epochs
+    match, _ = table.find("inspect", "two_scorers", "accuracy,match")
+    assert match is not None and match.n == 4
+
+    samples = reduction(data, "match")
+    samples.append(samples[0])
+    path = write_log(tmp_path, data, "repeated.json")
+    with pytest.raises(ResultsError) as excinfo:
+        results.load(path)
+    assert f"list sample {samples[0]['sample_id']} 2 times" in one_line_error(excinfo, path)
 
 
 def test_a_lenient_scorer_listed_first_is_not_what_a_bare_name_means(tmp_path: Path) -> None:
@@ -384,3 +422,39 @@ def test_merged_tables_keep_notes_and_unusable(tmp_path: Path) -> None:
     first = results.load(card(tmp_path, result(MMLU, "- {type: acc, value: 61.0}\n- {type: f1, value: .nan}\n"), "a.md"))
     merged = MetricTable.merge([first, results.load(INSPECT_JSON)])
     assert len(merged.notes) == 1 and len(merged.unusable) == 1
+
+
+# Model cards copied from the Hub (PROVENANCE.md)
+
+
+def test_real_card_with_train_test_and_validation() -> None:
+    table = results.load(LENER_BR)
+    bare, reason = table.find("model-index", "lener_br", "accuracy")
+    assert bare is None and "several filters (test, train, validation)" in reason and "accuracy,<filter>" in reason
+    test, _ = table.find("model-index", "lener_br", "accuracy,test")
+    train, _ = table.find("model-index", "lener_br", "accuracy,train")
+    assert test is not None and train is not None
+    assert test.value == pytest.approx(0.981178408105048) and test.verified is True and train.verified is None
+    assert test.settings.split == "test" and test.settings.config == "lener_br" and test.settings.n_shot is None
+    assert table.notes == ()  # fractions as written
+
+
+def test_real_card_in_percent_verified_by_the_hub() -> None:
+    table = results.load(SQUAD)
+    exact, _ = table.find("model-index", "squad_v2", "exact_match")
+    f1, _ = table.find("model-index", "squad_v2", "f1")
+    assert exact is not None and f1 is not None
+    assert exact.value == pytest.approx(0.711517, abs=1e-6) and f1.value == pytest.approx(0.746714, abs=1e-6)
+    assert exact.verified is True and exact.primary and exact.settings.split == "validation"
+    assert table.notes == (f"model card {SQUAD}: exact_match, f1 values read as percentages (71.1517 → 0.711517)",)
+
+
+def test_real_open_llm_leaderboard_card() -> None:
+    table = results.load(LEADERBOARD)
+    arc, _ = table.find("model-index", "ai2_arc", "acc_norm")
+    mmlu, _ = table.find("model-index", "cais/mmlu", "acc")
+    assert arc is not None and mmlu is not None
+    assert arc.value == pytest.approx(0.6195) and arc.settings == Settings(n_shot=25, split="test", config="ARC-Challenge")
+    assert mmlu.settings.n_shot == 5 and mmlu.settings.config == "all" and mmlu.verified is None
+    assert all(0 <= m.value <= 1 for m in table) and len(table) == 6
+    assert table.notes == (f"model card {LEADERBOARD}: acc, acc_norm, mc2 values read as percentages (61.95 → 0.6195)",)
