@@ -79,7 +79,8 @@ def judge(tmp_path: Path, crit: Criterion, base: tuple[float, float | None], can
 def test_each_status(tmp_path: Path, crit: Criterion, base: tuple[float, float], cand: tuple[float, float], status: str) -> None:
     result, verdict = judge(tmp_path, crit, base, cand)
     assert result.status == status, result
-    expected = "normal (stderr)" if crit.threshold == "min_value" else "unpaired difference (MOVER) of [normal (stderr)] and [normal (stderr)]"
+    mover = "unpaired difference (MOVER) of [normal (stderr)] and [normal (stderr)]"
+    expected = "normal (stderr)" if crit.threshold == "min_value" else mover
     assert result.method == expected
     assert verdict.verdict == ("pass" if status == "pass" else "fail")
     assert result.delta == pytest.approx(cand[0] - base[0])
