@@ -168,8 +168,10 @@ def test_lmeval_na_stderr_bare_keys_and_groups(tmp_path: Path) -> None:
 @pytest.mark.parametrize("log", [INSPECT_JSON, INSPECT_EVAL], ids=["json", "eval"])
 def test_inspect_logs(log: Path) -> None:
     table = results.load(log)
-    accuracy, _ = table.find("inspect", "tiny", "accuracy")
-    assert accuracy is not None and accuracy.filter == "match"  # the headline scorer
+    bare, why = table.find("inspect", "tiny", "accuracy")  # two scorers: the objective names one, never the file's first
+    assert bare is None and "several filters (includes, match)" in why
+    accuracy, _ = table.find("inspect", "tiny", "accuracy,match")
+    assert accuracy is not None and accuracy.filter == "match"
     assert accuracy.value == pytest.approx(1 / 3) and accuracy.stderr == pytest.approx(1 / 3) and accuracy.n == 3
     assert accuracy.settings.version == "0"
     assert accuracy.items is not None and list(accuracy.items.ids) == ["s1", "s2", "s3"]
@@ -280,9 +282,10 @@ def test_model_card_model_index(tmp_path: Path) -> None:
     )
     table = results.load(card)
     mmlu, _ = table.find("model-index", "cais/mmlu", "acc")
-    assert mmlu is not None and mmlu.value == 0.6512 and mmlu.filter == "all" and mmlu.stderr is None
-    gsm, _ = table.find("model-index", "gsm8k", "exact_match")
-    assert gsm is not None and gsm.value == 41.2 and gsm.stderr == 1.4
+    assert mmlu is not None and mmlu.value == 0.6512 and mmlu.filter == "none" and mmlu.stderr is None
+    assert mmlu.settings.config == "all" and mmlu.settings.split == "test"
+    gsm, _ = table.find("model-index", "gsm8k", "exact_match")  # a percentage, read as a fraction by the stated rule
+    assert gsm is not None and gsm.value == pytest.approx(0.412) and gsm.stderr == pytest.approx(0.014)
 
 
 def test_model_card_without_front_matter(tmp_path: Path) -> None:

@@ -457,11 +457,14 @@ def test_inspect_several_scorers_without_a_declared_headline_are_ambiguous(log: 
     assert found(table, "inspect", header["eval"]["task"], "accuracy,includes").value == pytest.approx(0.75)
 
 
-def test_inspect_declared_headline_is_what_a_bare_metric_means() -> None:
+def test_inspect_declared_headline_does_not_choose_for_the_objective() -> None:
+    """Even a task's declared headline is not the objective's choice: with several scorers, the criterion names one."""
     header, _ = inspect_raw(INSPECT_HEADLINE)
     assert header["eval"]["headline_metric"]["scorer"] == "match"
     table = results.load(INSPECT_HEADLINE)
-    headline = found(table, "inspect", header["eval"]["task"], "accuracy")
+    bare, why = table.find("inspect", header["eval"]["task"], "accuracy")
+    assert bare is None and "includes" in why and "match" in why
+    headline = found(table, "inspect", header["eval"]["task"], "accuracy,match")
     match = next(score for score in header["results"]["scores"] if score["name"] == "match")
     assert headline.filter == "match" and headline.value == pytest.approx(match["metrics"]["accuracy"]["value"])
 
