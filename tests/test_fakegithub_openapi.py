@@ -180,6 +180,12 @@ class Case:
     def url_path(self, refs: dict[str, str]) -> str:
         return self.path.format(**refs)
 
+    def request_body(self, refs: dict[str, str]) -> dict[str, Any] | None:
+        """The body with scenario refs filled in its string values (a new ref's sha)."""
+        if self.body is None:
+            return None
+        return {key: value.format(**refs) if isinstance(value, str) else value for key, value in self.body.items()}
+
 
 REPO = "/repos/acme/objectives"
 TPL = "/repos/{owner}/{repo}"
@@ -209,6 +215,29 @@ CASES = [
         201,
         {"state": "success", "context": "objective-gate", "description": "ok", "target_url": "https://ci.example/1"},
     ),
+    # Writes, as a launcher opening a register PR makes them: a branch, a file on it, the pull request.
+    Case("create-ref", "POST", REPO + "/git/refs", TPL + "/git/refs", 201, {"ref": "refs/heads/openapi-write", "sha": "{direct}"}),
+    Case("create-ref-exists", "POST", REPO + "/git/refs", TPL + "/git/refs", 422, {"ref": "refs/heads/main", "sha": "{direct}"}),
+    Case(
+        "put-contents-new",
+        "PUT",
+        REPO + "/contents/written/new.md",
+        TPL + "/contents/{path}",
+        201,
+        {"message": "Add new.md", "content": "bmV3Cg==", "branch": "tweak"},
+    ),
+    # The 409 is a oneOf of basic-error and repository-rule-violation-error, which a plain error matches both of.
+    Case(
+        "put-contents-stale",
+        "PUT",
+        REPO + "/contents/other.md",
+        TPL + "/contents/{path}",
+        409,
+        {"message": "Replace other.md", "content": "eQo=", "branch": "open", "sha": "0" * 40},
+        schema_ref="components/schemas/basic-error",
+    ),
+    Case("create-pull", "POST", REPO + "/pulls", TPL + "/pulls", 201, {"title": "Record", "head": "tweak", "base": "main", "body": "b"}),
+    Case("create-pull-no-branch", "POST", REPO + "/pulls", TPL + "/pulls", 422, {"title": "t", "head": "no-such-branch", "base": "main"}),
     Case("contents-file", "GET", REPO + "/contents/" + OBJ + "?ref={pr1_head}", TPL + "/contents/{path}"),
     # The operation's schema is a oneOf with a `type` discriminator, which cannot select the array
     # alternative (a directory listing); validate that alternative directly.
@@ -259,7 +288,7 @@ def test_response_matches_openapi(case: Case, served: tuple[FakeGitHub, dict[str
     fake, refs = served
     url = fake.api + case.url_path(refs)
     headers = {"Authorization": "token t", "Accept": "application/vnd.github+json"}
-    resp = requests.request(case.method, url, json=case.body, headers=headers, timeout=10)
+    resp = requests.request(case.method, url, json=case.request_body(refs), headers=headers, timeout=10)
     assert resp.status_code == case.status, resp.text
     if case.status == 204:
         assert resp.content == b""  # no schema to check; test_documented_statuses checks the status

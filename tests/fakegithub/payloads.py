@@ -826,3 +826,42 @@ def rate_limit(limit: int, remaining: int, reset: int, used: int) -> JSON:
         "resources": {"core": core, "search": other, "graphql": {**other, "limit": 5000, "remaining": 5000}},
         "rate": core,
     }
+
+
+# --------------------------------------------------------------------------- writes (refs, contents)
+def git_ref(api: str, full_name: str, ref: str, sha: str) -> JSON:
+    """A ``git-ref`` (``POST /git/refs``): the new reference and the commit it points at."""
+    base = f"{api}/repos/{full_name}/git"
+    return {
+        "ref": ref,
+        "node_id": _node("03:Ref", f"{full_name}:{ref}"),
+        "url": f"{base}/{ref}",
+        "object": {"type": "commit", "sha": sha, "url": f"{base}/commits/{sha}"},
+    }
+
+
+def file_commit(api: str, web: str, full_name: str, path: str, branch: str, blob_sha: str, size: int, info: Any) -> JSON:
+    """A ``file-commit`` (``PUT /contents/{path}``): the file as written (no content) and the git commit that wrote it."""
+    r = f"{api}/repos/{full_name}"
+    return {
+        "content": {
+            "type": "file",
+            "size": size,
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "sha": blob_sha,
+            **_content_urls(api, web, full_name, path, branch, blob_sha, "file"),
+        },
+        "commit": {
+            "sha": info.sha,
+            "node_id": _node("06:Commit", info.sha),
+            "url": f"{r}/git/commits/{info.sha}",
+            "html_url": f"{web}/{full_name}/commit/{info.sha}",
+            "author": {"date": info.author_date, "name": info.author_name, "email": info.author_email},
+            "committer": {"date": info.committer_date, "name": info.committer_name, "email": info.committer_email},
+            "message": info.message,
+            "tree": {"url": f"{r}/git/trees/{info.tree}", "sha": info.tree},
+            "parents": [{"url": f"{r}/commits/{p}", "html_url": f"{web}/{full_name}/commit/{p}", "sha": p} for p in info.parents],
+            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None},
+        },
+    }

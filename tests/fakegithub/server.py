@@ -20,6 +20,7 @@ Behaviour that tests rely on:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import itertools
@@ -1203,6 +1204,105 @@ def create_status(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[s
     return _Resp(201, filled, {"Location": filled["url"]})
 
 
+def _json_object(b: bytes) -> JSON | None:
+    try:
+        data = json.loads(b or b"{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _invalid(resource: str, field_name: str, code: str = "missing_field") -> _Resp:
+    return _Resp(422, P.error("Validation Failed", errors=[{"resource": resource, "field": field_name, "code": code}]))
+
+
+@repo_route
+def create_git_ref(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``POST /git/refs``: a new branch or tag at a commit the repository has (422 if the ref exists or the sha is unknown)."""
+    data = _json_object(b)
+    if data is None:
+        return _Resp(400, P.error("Problems parsing JSON"))
+    ref, sha = data.get("ref"), data.get("sha")
+    if not isinstance(ref, str) or not ref.startswith("refs/") or ref.count("/") < 2:
+        return _Resp(422, P.error("Reference name must start with 'refs/' and have at least two slashes."))
+    if not isinstance(sha, str) or repo.git.object_type(sha) != "commit" or repo.git.resolve(sha) != sha:
+        return _Resp(422, P.error("Object does not exist"))
+    with fake.lock:
+        if repo.git.resolve(ref) is not None:
+            return _Resp(422, P.error("Reference already exists"))
+        repo.git.set_ref(ref, sha)
+    body = P.git_ref(fake.api, repo.full_name, ref, sha)
+    return _Resp(201, body, {"Location": body["url"]})
+
+
+@repo_route
+def put_contents(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``PUT /contents/{path}``: one commit on ``branch`` writing the file; replacing one needs its blob ``sha`` (409 if stale)."""
+    data = _json_object(b)
+    if data is None:
+        return _Resp(400, P.error("Problems parsing JSON"))
+    path = (m.get("path") or "").strip("/")
+    message, content = data.get("message"), data.get("content")
+    if not isinstance(message, str) or not message:
+        return _invalid("Contents", "message")
+    if not isinstance(content, str):
+        return _invalid("Contents", "content")
+    try:
+        raw = base64.b64decode(content, validate=True)
+    except ValueError:
+        return _Resp(422, P.error("content is not valid Base64"))
+    branch = data.get("branch") or repo.default_branch
+    with fake.lock:
+        head = repo.git.branch_sha(branch)
+        if head is None:
+            return _nf(f"Branch {branch} not found")
+        existing = repo.git.entry(head, path)
+        if existing is not None and existing.type != "file":
+            return _Resp(422, P.error(f"{path} is a directory"))
+        if existing is not None and data.get("sha") is None:
+            return _Resp(422, P.error('Invalid request.\n\n"sha" wasn\'t supplied.'))
+        if existing is not None and data.get("sha") != existing.sha:
+            return _Resp(409, P.error(f"{path} does not match {data.get('sha')}"))
+        bot = fake.user(fake.token_login).identity
+        author = data.get("author") if isinstance(data.get("author"), dict) else None
+        identity: Identity = (author["name"], author["email"]) if author and author.get("name") and author.get("email") else bot
+        sha = repo.commit(branch, {path: raw}, message, author=identity, committer=bot)
+        entry = repo.git.entry(sha, path)
+        assert entry is not None
+        body = P.file_commit(fake.api, fake.web, repo.full_name, path, branch, entry.sha, len(raw), repo.git.commit_info(sha))
+    return _Resp(200 if existing is not None else 201, body)
+
+
+@repo_route
+def create_pull(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``POST /pulls``: opened by the token's account; 422 for a missing branch, no commits, or an open PR for the same head."""
+    data = _json_object(b)
+    if data is None:
+        return _Resp(400, P.error("Problems parsing JSON"))
+    title, head, base = data.get("title"), data.get("head"), data.get("base")
+    if not isinstance(title, str) or not title:
+        return _invalid("PullRequest", "title")
+    if not isinstance(base, str) or repo.git.branch_sha(base) is None:
+        return _invalid("PullRequest", "base", "invalid")
+    if not isinstance(head, str):
+        return _invalid("PullRequest", "head")
+    owner, sep, branch = head.rpartition(":")
+    if (sep and owner.lower() != repo.owner.lower()) or repo.git.branch_sha(branch) is None:
+        return _invalid("PullRequest", "head", "invalid")
+    with fake.lock:
+        if not repo.git.rev_list(repo.git.branch_sha(branch) or "", repo.git.branch_sha(base) or ""):
+            error = {"resource": "PullRequest", "code": "custom", "message": f"No commits between {base} and {branch}"}
+            return _Resp(422, P.error("Validation Failed", errors=[error]))
+        if any(pr.state == "open" and pr.head_ref == branch and pr.base_ref == base for pr in repo.pulls.values()):
+            message = f"A pull request already exists for {repo.owner}:{branch}."
+            return _Resp(422, P.error("Validation Failed", errors=[{"resource": "PullRequest", "code": "custom", "message": message}]))
+        body = data.get("body")
+        text = body if isinstance(body, str) else None
+        pr = repo.open_pr(branch, base, author_login=fake.token_login, title=title, body=text, draft=data.get("draft") is True)
+    payload = fake._pr_json(repo, pr, full=True)
+    return _Resp(201, payload, {"Location": payload["url"]})
+
+
 @repo_route
 def get_contents(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
     ref = q.get("ref") or repo.default_branch
@@ -1416,6 +1516,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", _REPO + r"/compare/(?P<basehead>[^/]+)$", compare_commits),
         ("GET", _REPO + r"/statuses/(?P<ref>[^/]+)$", list_statuses),  # legacy alias (github3 Repository.statuses)
         ("POST", _REPO + r"/statuses/(?P<sha>[^/]+)$", create_status),
+        ("POST", _REPO + r"/git/refs$", create_git_ref),
+        ("PUT", _REPO + r"/contents/(?P<path>.+)$", put_contents),
+        ("POST", _REPO + r"/pulls$", create_pull),
         ("GET", _REPO + r"/contents(?:/(?P<path>.*))?$", get_contents),
         ("GET", _REPO + r"/git/trees/(?P<sha>[^/]+)$", get_git_tree),
         ("GET", _REPO + r"/git/blobs/(?P<sha>[0-9a-f]{40})$", get_git_blob),
