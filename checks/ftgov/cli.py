@@ -19,6 +19,7 @@ from ftgov.atomic import TempFileError
 
 if TYPE_CHECKING:
     from ftgov.repo import Repository
+    from ftgov.report_pr import MissingApprovals
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -727,6 +728,121 @@ def register_show(model: str, fmt: str, out: Path | None, repo_root: Path | None
         _fail_input(str(exc))
         return
     _emit(RENDERERS[fmt](view), out)
+
+
+# -- what a reviewer reads on the PR ---------------------------------------------------------
+
+
+@main.group()
+def report() -> None:
+    """Reports for reviewers, computed offline from the local git checkout."""
+
+
+@report.command("pr")
+@click.option("--base", metavar="REF", required=True, help="The PR's base as git knows it locally, e.g. origin/main.")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "json")), default="markdown", show_default=True)
+@out_option
+@click.option("--repo", metavar="OWNER/NAME", default=None, help="With --pr and GITHUB_TOKEN: add the approvals still missing.")
+@click.option("--pr", "number", type=click.IntRange(min=1), default=None, help="The pull request number (with --repo).")
+@github_url_option
+@jobs_option
+@repo_root_option
+def report_pr(
+    base: str,
+    fmt: str,
+    out: Path | None,
+    repo: str | None,
+    number: int | None,
+    github_url: str | None,
+    jobs: int | None,
+    repo_root: Path | None,
+) -> None:
+    """What a reviewer reads first: the rounds the PR touches and their status moves, the criteria it
+    adds, loosens or retires, a field-by-field diff of each changed objective, register and
+    policy, the cumulative stack of each touched round, the evaluation reports it records,
+    and what `ftgov check --base REF` finds. With --repo and --pr (and GITHUB_TOKEN), also the
+    approvals still missing, as `ftgov approvals` counts them.
+
+    Exit codes: 0 the report was written (findings are in it: `ftgov check` is the gate),
+    2 a bad REF, an unreadable repository or a usage error.
+    """
+    from ftgov.history import GitBase, check_since
+    from ftgov.render.report_pr import RENDERERS
+    from ftgov.repo import InputError, Repository
+    from ftgov.report_pr import build
+    from ftgov.validate import validate
+
+    if (repo is None) != (number is None):
+        _forge_usage("--repo and --pr go together: both name the pull request whose approvals to count")
+    try:
+        governance = Repository.discover(repo_root)
+        since = GitBase.open(governance.root, base)
+        findings = check_since(governance, since, validate(governance, None, jobs=jobs, progress=_Progress()))
+        approvals = _missing_approvals(repo, number, github_url) if repo is not None and number is not None else None
+        built = build(governance, since, findings, approvals)
+    except InputError as exc:
+        _fail_input(str(exc))
+        return
+    _emit(RENDERERS[fmt](built), out)
+
+
+def _missing_approvals(repo: str, number: int, github_url: str | None) -> MissingApprovals:
+    from ftgov.forge import ForgeError, UnknownRef
+    from ftgov.pr_approvals import check_pull_request
+    from ftgov.report_pr import MissingApprovals
+
+    forge = _github(repo, github_url, None, True, admin=True)
+    try:
+        counted = check_pull_request(forge, number)
+    except (UnknownRef, ForgeError) as exc:
+        # The report is still worth reading; say what could not be counted instead of failing it.
+        return MissingApprovals(number, "unknown", f"GitHub could not answer: {exc}", ())
+    return MissingApprovals(number, counted.state, counted.description, counted.reasons)
+
+
+@main.command()
+@click.option("--repo", metavar="OWNER/NAME", required=True, help="The repository on GitHub.")
+@click.option("--pr", "number", type=click.IntRange(min=1), required=True, help="The pull request number.")
+@click.option(
+    "--body-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The comment's markdown (e.g. `ftgov report pr --out`). Read as text, never run.",
+)
+@click.option("--marker", default="ftgov:report", show_default=True, help="The hidden marker naming this comment: <!-- MARKER -->.")
+@click.option("--author", metavar="LOGIN", default=None, help="Only a comment by this account is updated, e.g. github-actions[bot].")
+@github_url_option
+def comment(repo: str, number: int, body_file: Path, marker: str, author: str | None, github_url: str | None) -> None:
+    """Post BODY-FILE as ONE comment on the pull request, updated in place on later runs.
+
+    The comment carrying the hidden marker (and, with --author, written by that account) is
+    edited; without one, a comment is created. A separate command from `ftgov report pr`, so the
+    job that holds the write token only posts text it did not compute. Needs GITHUB_TOKEN.
+
+    Exit codes: 0 posted, 2 usage error or unreadable BODY-FILE, 3 GitHub could not answer.
+    """
+    import re
+
+    from ftgov.forge import ForgeError
+    from ftgov.gate import GateUsageError, token_from_environment
+    from ftgov.pr_comment import MarkerError, upsert_comment
+
+    if not re.fullmatch(_REPOSITORY, repo):
+        _forge_usage(f"--repo must be OWNER/NAME, e.g. acme/governance; got {repo!r}")
+    try:
+        body = body_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail_input(f"--body-file {body_file}: cannot read it ({getattr(exc, 'strerror', None) or type(exc).__name__})")
+    base_url = _github_url(github_url) if github_url is not None else None
+    try:
+        token = token_from_environment()
+        posted = upsert_comment(repo, number, body, marker, token, base_url, author=author)
+    except (GateUsageError, MarkerError) as exc:
+        _forge_usage(str(exc))
+    except ForgeError as exc:
+        click.echo(f"ftgov: could not post: {exc}", err=True)
+        sys.exit(3)
+    click.echo(f"{posted.action} comment {posted.comment_id} on {repo}#{number}: {posted.url}")
 
 
 def _time_option(value: str | None, option: str) -> object:

@@ -45,7 +45,8 @@ class RegisterView:
         }
 
 
-def show(repo: Repository, model: str) -> RegisterView:
+def show(repo: Repository, model: str, round_id: str | None = None) -> RegisterView:
+    """The stack of MODEL's latest round, or of round_id (`ftgov report pr` shows each round a PR touches)."""
     register = ops.load_register(repo, model)
     policy = ops.load_policy(repo)
     files = RegisterFiles(repo)
@@ -63,7 +64,10 @@ def show(repo: Repository, model: str) -> RegisterView:
             missing.append(objective_id)
             continue
         records.append(RoundRecord.of(document.data, entry))
-    latest = entries[-1]
+    chosen = [e for e in entries if str(e.get("objective")) == round_id] if round_id is not None else entries
+    if not chosen:
+        raise InputError(f"{register.path}: records no round {round_id}")
+    latest = chosen[-1]
     latest_id = str(latest.get("objective"))
     if latest_id in missing:
         raise InputError(
