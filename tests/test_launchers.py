@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fake and url fixtures come from test_gate and are parameters here by design
 """The launcher examples run as written: valid manifests, linted scripts, the token kept from the trainer.
 
 The validators come with the test extra (README, second command): kubernetes-validate
@@ -22,6 +23,9 @@ import pytest
 import yaml
 
 from .conftest import ROOT
+from .fakegithub import FakeGitHub
+from .test_gate import R4, TOKEN, fake, url  # noqa: F401 - pytest fixtures
+from .test_gate_register import REGISTER, land, register_text
 
 LAUNCHERS = ROOT / "examples" / "launchers"
 TOKENS = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -228,25 +232,103 @@ def test_slurm_job_refuses_without_an_allowing_attestation(cluster: tuple[Path, 
     assert calls(where) == []
 
 
-# Python ------------------------------------------------------------------------------
+# Python: the whole loop against the loopback GitHub ----------------------------------
+
+CHECKPOINT = "s3://models/support-agent-r4/final@sha256:" + "ab" * 32
 
 
-def run_launch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in TOKENS}
-    return subprocess.run([sys.executable, str(LAUNCHERS / "launch.py"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+def launch(where: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """launch.py as an operator runs it, with only what the test gives (no token, no FTGOV_* from the caller)."""
+    base = {k: v for k, v in os.environ.items() if k not in TOKENS and not k.startswith("FTGOV_") and k != "TRAIN_COMMAND"}
+    base["XDG_CACHE_HOME"] = str(where / "cache")  # the gate's request cache stays in the test's directory
+    return subprocess.run(
+        [sys.executable, str(LAUNCHERS / "launch.py"), *args], cwd=where, env={**base, **(env or {})}, capture_output=True, text=True
+    )
 
 
-def test_launch_py_without_an_objective_prints_usage_and_exits_2(tmp_path: Path) -> None:
-    done = run_launch(cwd=tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.startswith("usage: launch.py OBJECTIVE_ID") and "Traceback" not in done.stderr
-    assert run_launch("a", "b", cwd=tmp_path).returncode == 2
-    helped = run_launch("--help", cwd=tmp_path)
+def loop_arguments(where: Path, url: str, checkout: Path) -> list[str]:
+    # The trainer is wrapped to show what environment it got; the stand-in writes the plan as run.yaml.
+    standin = str(LAUNCHERS / "standin_trainer.py")
+    trainer = ["sh", "-c", 'env > "$0" && exec "$1" "$2"', str(where / "trainer.env"), sys.executable, standin]
+    return [
+        "--repo", "acme/governance", "--objective", "support-agent-r4", "--checkpoint", CHECKPOINT,
+        "--checkout", str(checkout), "--github-url", url, "--run-dir", str(where / "run"), "--", *trainer,
+    ]  # fmt: skip
+
+
+def clone(fake: FakeGitHub, where: Path) -> Path:
+    checkout = where / "governance"
+    subprocess.run(["git", "clone", "-q", str(fake.repo.git.path), str(checkout)], check=True, capture_output=True)
+    return checkout
+
+
+def test_launch_py_gates_trains_records_and_opens_the_register_pr(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    # support-agent-r4 and its approved round merged with every role; its parent r3 deployed, as a run's parent must be past training.
+    land(fake, register_text("approved").replace(b"status: approved", b"status: deployed", 1))
+    gate_pr = max(fake.repo.pulls)
+    head = fake.branch_sha("main")
+    checkout = clone(fake, tmp_path)
+
+    done = launch(tmp_path, *loop_arguments(tmp_path, url, checkout), env={"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+    # The trainer ran without the governance token, told where the approved objective is.
+    trained_with = environment(tmp_path / "trainer.env")
+    assert not set(TOKENS) & trained_with.keys()
+    assert trained_with["FTGOV_OBJECTIVE_FILE"] == str(checkout.resolve() / R4)
+    assert (tmp_path / "run" / "config" / "run.yaml").is_file()
+    assert json.loads((tmp_path / "run" / "ftgov-attestation.json").read_text())["decision"] == "allow"
+
+    # The PR: opened by the token's account from a branch at the gate's commit, carrying only the register.
+    number = max(fake.repo.pulls)
+    assert number == gate_pr + 1 and done.stdout.strip().endswith(f"/acme/governance/pull/{number}")
+    pr = fake.repo.pull(number)
+    assert (pr.author, pr.base_ref, pr.state) == ("ftgov-bot", "main", "open")
+    assert pr.head_ref.startswith("ftgov/run/support-agent-r4-")
+    assert fake.repo.git.merge_base(head or "", pr.head_sha) == head
+    assert [change.path for change in fake.repo.git.changes(head, pr.head_sha)] == [REGISTER]
+    assert "approval` comes from an unsigned attestation" in (pr.body or "")
+
+    # Its register records the run as trained: the checkpoint, the evidence, the gate's approval.
+    register = yaml.safe_load(fake.repo.git.read_blob(fake.repo.git.entry(pr.head_sha, REGISTER).sha))  # type: ignore[union-attr]
+    (round_,) = [r for r in register["rounds"] if r["objective"] == "support-agent-r4"]
+    assert round_["status"] == "trained"
+    assert round_["run"]["checkpoint"] == CHECKPOINT
+    assert [e["path"] for e in round_["run"]["evidence"]] == ["run.yaml"]
+    assert round_["run"].get("deviations", []) == []
+    assert round_["approval"]["pull_request"] == gate_pr
+    # And the same bytes are what record-run left in the checkout.
+    assert fake.repo.git.read_blob(fake.repo.git.entry(pr.head_sha, REGISTER).sha) == (checkout / REGISTER).read_bytes()  # type: ignore[union-attr]
+
+
+def test_launch_py_trains_nothing_and_opens_nothing_when_the_gate_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    checkout = clone(fake, tmp_path)  # support-agent-r4 was never merged
+    pulls = set(fake.repo.pulls)
+    done = launch(tmp_path, *loop_arguments(tmp_path, url, checkout), env={"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("denied: support-agent-r4") and "no objective support-agent-r4 on main" in done.stderr
+    assert not (tmp_path / "trainer.env").exists() and not (tmp_path / "run").exists()
+    assert set(fake.repo.pulls) == pulls and fake.calls("POST") == [] and fake.calls("PUT") == []
+
+
+def test_launch_py_names_what_is_missing(tmp_path: Path) -> None:
+    done = launch(tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("usage: launch.py")
+    assert "--repo (or FTGOV_REPO) is required" in done.stderr and "Traceback" not in done.stderr
+    names = {"FTGOV_REPO": "o/r", "FTGOV_OBJECTIVE": "m-r1", "FTGOV_CHECKPOINT": "s3://c", "FTGOV_CHECKOUT": str(tmp_path)}
+    no_trainer = launch(tmp_path, env=names)
+    assert no_trainer.returncode == 2 and "no trainer: pass it after -- (or set TRAIN_COMMAND)" in no_trainer.stderr
+    for name in ("FTGOV_OBJECTIVE", "FTGOV_CHECKPOINT", "FTGOV_CHECKOUT"):
+        missing = launch(tmp_path, env={**{k: v for k, v in names.items() if k != name}, "TRAIN_COMMAND": "true"})
+        assert missing.returncode == 2 and f"(or {name}) is required" in missing.stderr, missing.stderr
+    helped = launch(tmp_path, "--help")
     assert helped.returncode == 0 and helped.stdout.startswith("usage:")
 
 
 def test_launch_py_without_a_token_is_misconfigured(tmp_path: Path) -> None:
-    done = run_launch("triage-r2", cwd=tmp_path)
+    names = {"FTGOV_REPO": "o/r", "FTGOV_OBJECTIVE": "m-r1", "FTGOV_CHECKPOINT": "s3://c", "FTGOV_CHECKOUT": str(tmp_path)}
+    done = launch(tmp_path, env={**names, "TRAIN_COMMAND": "true"})
     assert done.returncode == 2
     assert "launcher misconfigured" in done.stderr and "GITHUB_TOKEN" in done.stderr
     assert list(tmp_path.iterdir()) == []
