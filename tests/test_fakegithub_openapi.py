@@ -139,6 +139,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeGitHu
 
     fake.commit("open", {"other.md": b"x\n"})
     pr4 = fake.open_pr("open", draft=True)
+    fake.repo.comment(pr4.number, "alice", "Which suite is this?")  # 7001
+    fake.repo.comment(pr4.number, fake.token_login, "<!-- ftgov:report -->\nthe report")  # 7002, edited below
     direct = fake.commit("main", {OBJ: b"objective: pushed\n"}, "Direct push")
 
     fake.rules["main"] = [
@@ -279,6 +281,19 @@ CASES = [
     Case("org-membership", "GET", "/orgs/acme/memberships/rita", "/orgs/{org}/memberships/{username}"),
     Case("org-membership-404", "GET", "/orgs/acme/memberships/nobody-here", "/orgs/{org}/memberships/{username}", 404),
     Case("rate-limit", "GET", "/rate_limit", "/rate_limit"),
+    Case("issue-comments", "GET", REPO + "/issues/4/comments", TPL + "/issues/{issue_number}/comments"),
+    Case("create-issue-comment", "POST", REPO + "/issues/4/comments", TPL + "/issues/{issue_number}/comments", 201, {"body": "hello"}),
+    Case("create-issue-comment-404", "POST", REPO + "/issues/99/comments", TPL + "/issues/{issue_number}/comments", 404, {"body": "x"}),
+    Case("create-issue-comment-empty", "POST", REPO + "/issues/4/comments", TPL + "/issues/{issue_number}/comments", 422, {"body": ""}),
+    Case(
+        "update-issue-comment",
+        "PATCH",
+        REPO + "/issues/comments/7002",
+        TPL + "/issues/comments/{comment_id}",
+        200,
+        {"body": "<!-- ftgov:report -->\nthe new report"},
+    ),
+    Case("update-issue-comment-empty", "PATCH", REPO + "/issues/comments/7002", TPL + "/issues/comments/{comment_id}", 422, {"body": ""}),
 ]
 
 

@@ -163,7 +163,8 @@ def test_an_edited_objective_is_diffed_field_by_field_with_its_finding(ledger: P
 
 def test_a_status_move_and_a_recorded_evaluation_are_shown(ledger: Path) -> None:
     register = (ledger / REGISTER).read_text()
-    evaluation = register[register.index("    evaluation:\n      report: registers/ledger/ledger-r2") : register.index("    retired_criteria: []")]
+    start = register.index("    evaluation:\n      report: registers/ledger/ledger-r2")
+    evaluation = register[start : register.index("    retired_criteria: []")]
     report_file = ledger / "registers" / "ledger" / "ledger-r2.evaluation.json"
     recorded = report_file.read_bytes()
     (ledger / REGISTER).write_text(register.replace(evaluation, "").replace("    status: evaluated", "    status: trained"))
@@ -179,7 +180,7 @@ def test_a_status_move_and_a_recorded_evaluation_are_shown(ledger: Path) -> None
     assert shown["pinned_by"] == "ledger-r2"
     assert shown["verdict"] == json.loads(recorded)["verdict"]
     text = markdown(ledger)
-    assert f"pinned by ledger-r2's evaluation.report_sha256" in text
+    assert "pinned by ledger-r2's evaluation.report_sha256" in text
     assert f"`ledger-r2`: **{shown['verdict']}**" in text  # the evaluation's own markdown renderer
 
 

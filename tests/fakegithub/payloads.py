@@ -865,3 +865,39 @@ def file_commit(api: str, web: str, full_name: str, path: str, branch: str, blob
             "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None},
         },
     }
+
+
+# --------------------------------------------------------------------------- issue comments
+def issue_comment(
+    api: str,
+    web: str,
+    full_name: str,
+    *,
+    comment_id: int,
+    issue_number: int,
+    body: str,
+    user: JSON | None,
+    created_at: str,
+    updated_at: str,
+    author_association: str = "NONE",
+) -> JSON:
+    """An ``issue-comment`` (a PR's conversation comment is an issue comment), as ``GET/POST /issues/{n}/comments`` and
+    ``PATCH /issues/comments/{id}`` return it. Stored with ``{api}``/``{web}`` placeholders like a status."""
+    return {
+        "id": comment_id,
+        "node_id": _node("012:IssueComment", comment_id),
+        "url": f"{api}/repos/{full_name}/issues/comments/{comment_id}",
+        "html_url": f"{web}/{full_name}/pull/{issue_number}#issuecomment-{comment_id}",
+        "issue_url": f"{api}/repos/{full_name}/issues/{issue_number}",
+        "body": body,
+        "user": user,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "author_association": author_association,
+        "performed_via_github_app": None,
+        "reactions": {
+            "url": f"{api}/repos/{full_name}/issues/comments/{comment_id}/reactions",
+            "total_count": 0,
+            **dict.fromkeys(("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0),
+        },
+    }

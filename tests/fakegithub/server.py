@@ -340,6 +340,8 @@ class FakeRepo:
         self.protections: dict[str, JSON | None] = {default_branch: P.branch_protection()}
         self.rules: dict[str, list[JSON]] = {}
         self.codeowners_errors: list[JSON] | None = []
+        # Conversation comments of a PR (GitHub's issue comments): id -> (PR number, payload with {api} placeholders).
+        self.comments: dict[int, tuple[int, JSON]] = {}
         self.created_at = fake._stamp(None)
         self.pushed_at = self.created_at
 
@@ -404,6 +406,22 @@ class FakeRepo:
     def delete_branch(self, branch: str) -> None:
         with self.fake.lock:
             self.git.delete_ref(f"refs/heads/{branch}")
+
+    def comment(self, number: int, login: str, body: str) -> JSON:
+        """A conversation comment by ``login`` on PR ``number`` (what ``POST /issues/{n}/comments`` stores)."""
+        fake = self.fake
+        with fake.lock:
+            if number not in self.pulls:
+                raise KeyError(f"no PR #{number}")
+            comment_id = next(fake._comment_ids)
+            when = fake._stamp(None)
+            user = P.simple_user("{api}", "{web}", login, fake.user(login).id, user_type=fake.user(login).type)
+            record = P.issue_comment(
+                "{api}", "{web}", self.full_name, comment_id=comment_id, issue_number=number, body=body, user=user,
+                created_at=when, updated_at=when, author_association=fake._association(self, login),
+            )  # fmt: skip
+            self.comments[comment_id] = (number, record)
+            return record
 
     def open_pr(
         self,
@@ -485,6 +503,7 @@ class FakeGitHub:
         self._pr_ids = itertools.count(4001)
         self._review_ids = itertools.count(5001)
         self._status_ids = itertools.count(6001)
+        self._comment_ids = itertools.count(7001)
         self.users: dict[str, User] = {}
         self.orgs: dict[str, JSON] = {}  # login -> {"id", "created_at"}
         self.teams: dict[str, Team] = {}  # "org/slug" -> Team
@@ -1303,6 +1322,58 @@ def create_pull(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str
     return _Resp(201, payload, {"Location": payload["url"]})
 
 
+def _pr_number_of(repo: FakeRepo, m: dict[str, str]) -> int | None:
+    number = int(m["number"])
+    return number if number in repo.pulls else None
+
+
+@repo_route
+def list_issue_comments(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``GET /issues/{n}/comments``: oldest first, paginated."""
+    number = _pr_number_of(repo, m)
+    if number is None:
+        return _nf()
+    items = [fake._fill(record, repo, "") for on, record in repo.comments.values() if on == number]
+    chunk, link = fake._paginate(items, f"/repos/{repo.full_name}/issues/{number}/comments", q)
+    return _Resp(200, chunk, link)
+
+
+@repo_route
+def create_issue_comment(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``POST /issues/{n}/comments``: written by the token's account; 422 without a body."""
+    number = _pr_number_of(repo, m)
+    if number is None:
+        return _nf()
+    data = _json_object(b)
+    if data is None:
+        return _Resp(400, P.error("Problems parsing JSON"))
+    if not isinstance(data.get("body"), str) or not data["body"]:
+        return _invalid("IssueComment", "body")
+    filled = fake._fill(repo.comment(number, fake.token_login, data["body"]), repo, "")
+    return _Resp(201, filled, {"Location": filled["url"]})
+
+
+@repo_route
+def update_issue_comment(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
+    """``PATCH /issues/comments/{id}``: a new body and updated_at; 403 for a comment another account wrote."""
+    data = _json_object(b)
+    if data is None:
+        return _Resp(400, P.error("Problems parsing JSON"))
+    with fake.lock:
+        found = repo.comments.get(int(m["comment_id"]))
+        if found is None:
+            return _nf()
+        number, record = found
+        if (record.get("user") or {}).get("login") != fake.token_login:
+            # GitHub lets a repository writer edit anyone's comment; the fake is stricter so a test sees a stray edit.
+            return _Resp(403, P.error("Resource not accessible by integration"))
+        if not isinstance(data.get("body"), str) or not data["body"]:
+            return _invalid("IssueComment", "body")
+        record = {**record, "body": data["body"], "updated_at": fake._stamp(None)}
+        repo.comments[int(m["comment_id"])] = (number, record)
+    return _Resp(200, fake._fill(record, repo, ""))
+
+
 @repo_route
 def get_contents(fake: FakeGitHub, repo: FakeRepo, m: dict[str, str], q: dict[str, str], h: dict[str, str], b: bytes) -> _Resp:
     ref = q.get("ref") or repo.default_branch
@@ -1519,6 +1590,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("POST", _REPO + r"/git/refs$", create_git_ref),
         ("PUT", _REPO + r"/contents/(?P<path>.+)$", put_contents),
         ("POST", _REPO + r"/pulls$", create_pull),
+        ("GET", _REPO + r"/issues/(?P<number>\d+)/comments$", list_issue_comments),
+        ("POST", _REPO + r"/issues/(?P<number>\d+)/comments$", create_issue_comment),
+        ("PATCH", _REPO + r"/issues/comments/(?P<comment_id>\d+)$", update_issue_comment),
         ("GET", _REPO + r"/contents(?:/(?P<path>.*))?$", get_contents),
         ("GET", _REPO + r"/git/trees/(?P<sha>[^/]+)$", get_git_tree),
         ("GET", _REPO + r"/git/blobs/(?P<sha>[0-9a-f]{40})$", get_git_blob),
