@@ -1,4 +1,4 @@
-"""The gate's answer: what a launcher stores with its training run."""
+"""The gate's answer: what a launcher stores with its training run, or a deployment pipeline with its rollout."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class Attestation:
     started_at: dt.datetime | None = None
     trust_root: str | None = None  # the commit the operator pinned: history at or before it was accepted as given
     stage: str = "train"
+    checkpoint: str | None = None  # --stage deploy: the checkpoint asked about, as the register's run.checkpoint must record it
     stats: ForgeStats | None = field(default=None, compare=False)
 
     @property
@@ -62,6 +63,7 @@ class Attestation:
             "decision": self.decision,
             "objective": self.objective,
             "stage": self.stage,
+            "checkpoint": self.checkpoint,
             "reasons": list(self.reasons),
             "blob_sha": self.blob_sha,
             "pull_request": self.pull_request,
@@ -93,6 +95,8 @@ class Attestation:
 
     def render_text(self) -> str:
         lines = [f"{self.decision.upper()}: objective {self.objective} on {self.branch or 'the default branch'} ({self.forge})"]
+        if self.stage != "train":
+            lines.append(f"  stage {self.stage}" + (f", checkpoint {self.checkpoint}" if self.checkpoint else ""))
         if self.head_sha:
             lines.append(f"  branch head {self.head_sha}")
         if self.trust_root:

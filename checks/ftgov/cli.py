@@ -405,10 +405,17 @@ def _report_cost(forge: object, verbose: bool) -> None:
 )
 @click.option(
     "--stage",
-    type=click.Choice(("train",)),
+    type=click.Choice(("train", "deploy")),
     default="train",
     show_default=True,
-    help="What the gate is asked: train allows only a round not yet trained (proposed, approved, training).",
+    help="What the gate is asked: train allows only a round not yet trained (proposed, approved, training); deploy allows "
+    "only a deployed round whose run trained --checkpoint and whose evaluation passed.",
+)
+@click.option(
+    "--checkpoint",
+    metavar="URI",
+    default=None,
+    help="--stage deploy: the checkpoint to deploy, exactly as the register's run.checkpoint records it (required there).",
 )
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
 @out_option
@@ -433,6 +440,7 @@ def gate(
     started_at: str | None,
     trust_root: str | None,
     stage: str,
+    checkpoint: str | None,
     fmt: str,
     out: Path | None,
     forge_kind: str,
@@ -442,7 +450,10 @@ def gate(
     verbose: bool,
     repo_root: Path | None,
 ) -> None:
-    """May training for OBJECTIVE_ID start? Run this before a training job, and refuse to start on any exit but 0.
+    """May training for OBJECTIVE_ID start (--stage train), or its checkpoint be deployed (--stage deploy)?
+
+    Run it before a training job, or before a deployment rolls out a model, and refuse to
+    go on at any exit but 0.
 
     Everything is read at one pinned commit, the head of the repository's default
     branch (another branch only if the policy lists it under gate.branches and GitHub
@@ -477,6 +488,20 @@ def gate(
       - --started-at, if given, is not before the merge.
 
     \b
+    --stage deploy --checkpoint URI asks instead whether URI may be deployed. The same
+    reads and provenance rules apply (a model without a register denies), and the
+    objective's round in the register must:
+      - be deployed by a `deploy` decision (`ftgov decide ID --action deploy`) with no
+        withdrawal: a rolled-back, retired, rejected or abandoned round denies;
+      - have been approved through a reviewed PR: a local sandbox round
+        (approval.unreviewed, from --forge git) never deploys;
+      - record a run whose checkpoint is URI exactly (corrections applied);
+      - record an evaluation with verdict pass whose report is in the tree with the
+        recorded report_sha256 and says what the register says (FTG909, FTG915-917);
+      - have reached the branch, run, evaluation and decision alike, through PRs
+        approved for the model's highest tier (the register rule above).
+
+    \b
     Trust root: a repository's history starts with direct pushes, so without one the
     gate denies them and says so. --trust-root SHA (or FTGOV_TRUST_ROOT) is the
     commit the operator accepts as given, the one that installed the reviewed
@@ -489,15 +514,18 @@ def gate(
     \b
     Token: GITHUB_TOKEN (or GH_TOKEN), read access to the repository and its org's teams.
     Exit codes: 0 allow, 1 deny, 2 usage error (no token, bad --started-at, a branch,
-    repository or --git-dir that does not exist, --out that cannot be written), 3 could
+    repository or --git-dir that does not exist, --out that cannot be written, --stage
+    deploy without --checkpoint or with --started-at or --forge git, --checkpoint
+    without --stage deploy), 3 could
     not decide (GitHub unreachable, rate-limited, malformed answer): treat it as deny.
     --format json prints one object even on exit 3:
       {"decision": "allow"|"deny", "objective", "reasons": [...], "blob_sha",
        "pull_request", "merged_at", "approvals": [{"login", "role", "team", "submitted_at"}],
-       "stage", "branch", "head_sha", "objective_path", "policy_blob_sha",
+       "stage", "checkpoint", "branch", "head_sha", "objective_path", "policy_blob_sha",
        "register_blob_sha", "schemas": {name: blob sha | "packaged"}, "started_at",
        "trust_root", "forge", "checked_at", "api_calls"}
-    Store it with the run: it names the exact commit and content that was approved.
+    Store it with the run (or the rollout): it names the exact commit and content that
+    was approved, and for --stage deploy the checkpoint.
 
     \b
     Examples:
@@ -505,7 +533,10 @@ def gate(
       ftgov gate support-agent-r3 --repo acme/governance --started-at "$(date -u +%FT%TZ)"
       FTGOV_TRUST_ROOT=<40-hex sha> ftgov gate support-agent-r3 --repo acme/governance
       ftgov gate support-agent-r3 --forge git --git-dir ./governance   # development only
+      ftgov gate support-agent-r3 --repo acme/governance --stage deploy \\
+        --checkpoint s3://models/support-agent/r3@sha256:9f2c... --format json --out /run/deploy-attestation.json
     Python: ftgov.gate.require_approved("support-agent-r3", repo="acme/governance")
+            ftgov.gate.require_deployable("support-agent-r3", checkpoint=URI, repo="acme/governance")
     """
     import os
 
@@ -517,6 +548,15 @@ def gate(
     except GateUsageError as exc:
         _forge_usage(str(exc))
         return
+    if stage == "deploy":
+        if not checkpoint:
+            _forge_usage("--stage deploy needs --checkpoint URI: the checkpoint to deploy, as the register's run.checkpoint records it")
+        if started_at:
+            _forge_usage("--started-at is when a training run starts; --stage deploy takes none")
+        if forge_kind == "git":
+            _forge_usage("--stage deploy asks GitHub: a local clone (--forge git) shows no reviews, and a deployment needs them")
+    elif checkpoint is not None:
+        _forge_usage("--checkpoint is read by --stage deploy only; add --stage deploy, or drop --checkpoint to ask about training")
     from ftgov.forge import UnknownRef
 
     if forge_kind == "git":
@@ -541,7 +581,15 @@ def gate(
             _forge_usage("--git-dir is read only with --forge git; add --forge git (or give --repo OWNER/NAME to ask GitHub)")
         github = _github(repo, github_url, cache_dir, no_cache)
         try:
-            attestation = decide(github, objective_id, branch=branch, started_at=moment, trust_root=root, stage=stage)  # type: ignore[arg-type]
+            attestation = decide(
+                github,  # type: ignore[arg-type]
+                objective_id,
+                branch=branch,
+                started_at=moment,
+                trust_root=root,
+                stage=stage,
+                checkpoint=checkpoint,
+            )
         except UnknownRef as exc:
             _forge_usage(f"{exc}; name the branch with --branch")
         forge = github

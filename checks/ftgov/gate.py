@@ -1,4 +1,4 @@
-"""May training for objective X start? Merge status on the branch is the authority.
+"""May training for objective X start, or may its checkpoint be deployed? Merge status on the branch is the authority.
 
 Everything is read at one pinned commit, the head of the repository's default branch
 (or of a protected branch the policy names) when the gate starts: the objective, the
@@ -11,13 +11,25 @@ touched the objective's round (or its last change), came through a PR approved a
 policy demands, after the operator's trust root when one is given.
 
 The register (registers/<model>.yaml), when the model has one, must parse, pass its
-schema, and hold a round for the objective not yet trained (--stage train) whose
-objective_sha256, once recorded, is the sha256 of the objective's bytes, as it was when
-the register first recorded the round approved. A model without a register is allowed as before
-registers existed; a register without the objective's round denies, naming the fix.
+schema, and hold one round for the objective whose objective_sha256, once recorded, is the
+sha256 of the objective's bytes, as it was when the register first recorded the round
+approved. Then each stage asks its own question of that round (read through its
+corrections, ftgov.corrected):
 
-Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`,
-which returns the Attestation to store with the run, or raises GateDenied.
+- `--stage train` (the default): the round is not yet trained (proposed, approved,
+  training). A model without a register is allowed as before registers existed; a
+  register without the objective's round denies, naming the fix.
+- `--stage deploy --checkpoint URI`: the round is deployed by a `deploy` decision with no
+  withdrawal, was approved through a reviewed PR (never `approval.unreviewed`, the local
+  sandbox), records a run whose checkpoint is URI exactly, and an evaluation with verdict
+  pass bound to its report: the report is in the pinned tree with the recorded sha256 and
+  says what the register says, as the register rules FTG909 and FTG915-917 check it. The
+  register PRs that recorded the run, the evaluation and the decision are among those
+  ftgov.provenance judges for the model's highest tier. No register denies.
+
+Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`, and
+deployment pipelines `require_deployable("support-agent-r3", checkpoint=URI, repo=...)`;
+each returns the Attestation to store with the run or the rollout, or raises GateDenied.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
 from ftgov.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
-from ftgov.lifecycle import ENDED, FORWARD, TRAINABLE
+from ftgov.lifecycle import DEAD, ENDED, FORWARD, TRAINABLE, WITHDRAWN
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.provenance import POLICY_PATH as POLICY_PATH
@@ -57,8 +69,9 @@ from ftgov.provenance import Denied as Denied
 from ftgov.provenance import risk_tier as risk_tier
 from ftgov.repo import InputError
 from ftgov.rules import domain
+from ftgov.rules import register as register_rules
 from ftgov.rules import schema as schema_rules
-from ftgov.rules._access import sequence, text
+from ftgov.rules._access import mapping, sequence, text
 from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.validate import FileChecker, locate
 
@@ -66,13 +79,19 @@ _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
-STAGES = ("train",)  # --stage deploy comes with the deployment gate
+STAGES = ("train", "deploy")
+# The register rules that bind a round's evaluation to its pinned report (present, same
+# bytes, same verdict and measured values, this round's objective as approved).
+_REPORT_RULES = frozenset(
+    rule.code
+    for rule in (register_rules.REPORT, register_rules.REPORT_VERDICT, register_rules.REPORT_MEASURED, register_rules.REPORT_OBJECTIVE)
+)
 _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
 
 
 class GateDenied(Exception):
-    """Training may not start; `attestation.reasons` says why."""
+    """Training may not start, or the checkpoint may not be deployed; `attestation.reasons` says why."""
 
     def __init__(self, attestation: Attestation) -> None:
         super().__init__("; ".join(attestation.reasons) or "denied")
@@ -170,7 +189,9 @@ def parse_bytes(raw: bytes, path: str) -> tuple[Document, str]:
     return loaded, decoded
 
 
-def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[str, Any]) -> _Pinned:
+def _read_pinned(
+    forge: TreeReader, objective_id: str, branch: str, facts: dict[str, Any], stage: str = "train", checkpoint: str | None = None
+) -> _Pinned:
     if not _ID.fullmatch(objective_id):
         raise Denied(f"{objective_id!r} is not an objective id (lower-case letters, digits and hyphens)")
     head = forge.branch_head(branch)
@@ -215,7 +236,13 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
         schema_names.append("register")
         facts["register_blob_sha"] = tree[register_path]
         checker = FileChecker(objective_schema, policy_schema, None, register_schema=_schema(forge, tree, "register"))
-        register_reasons, register_pin = _round_reasons(forge, tree, checker, objective_id, path, objective_raw)
+        asked = _Asked(stage, checkpoint, policy)
+        register_reasons, register_pin = _round_reasons(forge, tree, checker, objective_id, path, objective_raw, asked)
+    elif stage == "deploy":
+        raise Denied(
+            f"model {model} has no register ({register_path}) on {branch}: --stage deploy allows only a round whose register "
+            "records its run, its evaluation and its deploy decision"
+        )
     schemas = tuple((name, schema_source(tree, name)) for name in schema_names)
     facts["schemas"] = schemas
     sha256 = hashlib.sha256(objective_raw).hexdigest()
@@ -235,10 +262,19 @@ def _read_pinned(forge: TreeReader, objective_id: str, branch: str, facts: dict[
     )
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What the gate was asked of the round: the stage, the checkpoint to deploy, and the pinned policy."""
+
+    stage: str
+    checkpoint: str | None
+    policy: Policy
+
+
 def _round_reasons(
-    forge: TreeReader, tree: dict[str, str], checker: FileChecker, objective_id: str, path: str, objective_raw: bytes
+    forge: TreeReader, tree: dict[str, str], checker: FileChecker, objective_id: str, path: str, objective_raw: bytes, asked: _Asked
 ) -> tuple[tuple[str, ...], str | None]:
-    """What the model's register at the pinned commit says against training this round; empty: nothing.
+    """What the model's register at the pinned commit says against this stage for this round; empty: nothing.
 
     The register is read as `ftgov validate` reads it (loader, then the register schema);
     a register the gate cannot read denies, since it could hide any of the states below.
@@ -265,6 +301,25 @@ def _round_reasons(
     if len(rounds) > 1:
         return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",), None
     entry = corrected(rounds[0])
+    if asked.stage == "deploy":
+        index = next(i for i, e in enumerate(sequence(register.data, "rounds")) if e is rounds[0])
+        files = _PinnedFiles(forge, tree, {path: objective_raw}, text(mapping(rounds[0], "evaluation"), "report"))
+        reasons = _deploy_reasons(register, register_text, index, entry, asked, files)
+    else:
+        reasons = _train_reasons(register_path, entry, objective_id, model)
+    pinned = text(entry, "objective_sha256")
+    actual = hashlib.sha256(objective_raw).hexdigest()
+    if pinned is not None and pinned != actual:
+        reasons.append(
+            f"{register_path} pins objective_sha256 {pinned[:16]} for round {objective_id}, but {path} at the pinned commit "
+            f"has sha256 {actual[:16]}: the objective changed after the register recorded it (FTG905); "
+            "restore the approved file, or write the change as a new round"
+        )
+    return tuple(reasons), pinned
+
+
+def _train_reasons(register_path: str, entry: dict[str, Any], objective_id: str, model: str) -> list[str]:
+    """--stage train: the round is not yet trained."""
     reasons = []
     status = text(entry, "status")
     if status in ENDED:
@@ -278,15 +333,96 @@ def _round_reasons(
             f"({', '.join(s for s in FORWARD if s in TRAINABLE)}); a retrain is a new round: "
             f"`ftgov new {model}` (its --parent is the latest live round)"
         )
-    pinned = text(entry, "objective_sha256")
-    actual = hashlib.sha256(objective_raw).hexdigest()
-    if pinned is not None and pinned != actual:
+    return reasons
+
+
+@dataclass(frozen=True)
+class _PinnedFiles:
+    """The pinned tree as the register rules read one round's files: its objective (already read) and its report.
+
+    Every other file reads as absent: the findings kept are the round's own, and the other
+    rounds' objectives and reports would cost a request each for nothing.
+    """
+
+    forge: TreeReader
+    tree: dict[str, str]
+    known: dict[str, bytes]
+    report: str | None
+
+    def read_bytes(self, path: str) -> bytes | None:
+        if path in self.known:
+            return self.known[path]
+        sha = self.tree.get(path) if path == self.report else None
+        return None if sha is None else self.forge.blob(sha)
+
+    def parse(self, raw: bytes, path: str) -> Document | None:
+        decoded = decode(raw, path)
+        loaded = parse_document(decoded, path) if isinstance(decoded, str) else decoded
+        return loaded if isinstance(loaded, Document) else None
+
+
+def _deploy_reasons(
+    register: Document, register_text: str, index: int, entry: dict[str, Any], asked: _Asked, files: _PinnedFiles
+) -> list[str]:
+    """--stage deploy: a reviewed round, deployed and not withdrawn, that trained this checkpoint and passed its evaluation."""
+    register_path = register.path
+    objective_id = text(entry, "objective")
+    model = text(register.data, "model")
+    reasons = []
+    status = text(entry, "status")
+    if mapping(entry, "approval").get("unreviewed") is True:
         reasons.append(
-            f"{register_path} pins objective_sha256 {pinned[:16]} for round {objective_id}, but {path} at the pinned commit "
-            f"has sha256 {actual[:16]}: the objective changed after the register recorded it (FTG905); "
-            "restore the approved file, or write the change as a new round"
+            f"{register_path} records round {objective_id} as approved unreviewed, through a local clone (gate.allow_unreviewed_local): "
+            "a local sandbox round is never deployed (FTG926); train the change again as a round approved through a reviewed PR"
         )
-    return tuple(reasons), pinned
+    decision, withdrawal = mapping(entry, "decision"), mapping(entry, "withdrawal")
+    if withdrawal or status in WITHDRAWN:
+        said = f" ({withdrawal.get('action')} by {withdrawal.get('by')} at {withdrawal.get('at')})" if withdrawal else ""
+        reasons.append(
+            f"{register_path} records round {objective_id} as {status}{said}: a withdrawn round is never deployed again; "
+            f"deploy a live round, or train the change as a new round (`ftgov new {model}`)"
+        )
+    elif status in DEAD:
+        reasons.append(f"{register_path} records round {objective_id} as {status}: it is never deployed")
+    elif text(decision, "action") != "deploy":
+        reasons.append(
+            f"{register_path} records no deploy decision for round {objective_id} (status {status}): a risk reviewer records it "
+            f"with `ftgov decide {objective_id} --action deploy`, merged through a PR approved for the model's highest tier"
+        )
+    elif status != "deployed":
+        reasons.append(f"{register_path} records a deploy decision for round {objective_id}, but its status is {status}, not deployed")
+    recorded = text(mapping(entry, "run"), "checkpoint")
+    if recorded is None:
+        reasons.append(
+            f"{register_path} records no run.checkpoint for round {objective_id}, so nothing shows it trained {asked.checkpoint}; "
+            f"`ftgov record-run {objective_id} --checkpoint URI` records it"
+        )
+    elif recorded != asked.checkpoint:
+        reasons.append(
+            f"{register_path} records checkpoint {recorded} for round {objective_id}, not {asked.checkpoint}: only the checkpoint "
+            "the round trained and evaluated may be deployed under its decision"
+        )
+    if text(entry, "objective_sha256") is None:
+        reasons.append(f"{register_path} records no objective_sha256 for round {objective_id}: what was approved cannot be shown (FTG905)")
+    evaluation = mapping(entry, "evaluation")
+    if not evaluation:
+        reasons.append(
+            f"{register_path} records no evaluation for round {objective_id}: `ftgov evaluate {objective_id} --record` writes it, "
+            "merged through a reviewed PR before the deploy decision"
+        )
+        return reasons
+    verdict = text(evaluation, "verdict")
+    if verdict != "pass":
+        reasons.append(
+            f"{register_path} records evaluation verdict {verdict} for round {objective_id}: only a round that passed is deployed"
+        )
+    # The register rules that bind the verdict to its pinned report, on the pinned blobs, for this round only.
+    found = register_rules.check(register, asked.policy, files)
+    bound = [f for f in found if f.rule in _REPORT_RULES and f.pointer[:2] == ("rounds", index)]
+    if bound:
+        reasons.append(f"{register_path}: round {objective_id}'s evaluation is not bound to its pinned report")
+        reasons.extend(_errors(bound, {register_path: register_text}))
+    return reasons
 
 
 def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
@@ -392,26 +528,34 @@ def decide(
     now: dt.datetime | None = None,
     trust_root: str | None = None,
     stage: str = "train",
+    checkpoint: str | None = None,
 ) -> Attestation:
     """Allow only if every change to the objective, and to what the gate trusts, came through an approved PR.
 
+    `stage` "train": the objective's round is not yet trained. "deploy": its round deployed
+    `checkpoint` (required there, refused for train) after an evaluation that passed, as the
+    module docstring says.
     `branch` None: the repository's default branch, as the forge reports it.
     `trust_root`: a commit the operator pinned (40 hex digits); history at or before it is
     accepted as given, everything after it must meet every rule. It must be the pinned
     head or one of its ancestors, else the gate denies.
     """
     now = now or dt.datetime.now(dt.UTC)
-    facts: dict[str, Any] = {"started_at": started_at, "trust_root": trust_root, "stage": stage}
+    facts: dict[str, Any] = {"started_at": started_at, "trust_root": trust_root, "stage": stage, "checkpoint": checkpoint}
     default: str | None = None
     reads: Reads | None = None
     try:
         if stage not in STAGES:
             raise Denied(f"--stage {stage} is not a stage this gate decides ({', '.join(STAGES)})")
+        if (stage == "deploy") != bool(checkpoint):
+            raise Denied("--stage deploy needs --checkpoint URI, the checkpoint to deploy; --stage train takes none")
+        if stage == "deploy" and started_at is not None:
+            raise Denied("--started-at is when a training run starts; --stage deploy takes none")
         if trust_root is not None and not _SHA.fullmatch(trust_root):
             raise Denied(f"trust root {trust_root!r} is not a full commit sha (40 lower-case hex digits)")
         if branch is None:
             default = branch = forge.default_branch()
-        pinned = _read_pinned(forge, objective_id, branch, facts)
+        pinned = _read_pinned(forge, objective_id, branch, facts, stage, checkpoint)
         if trust_root is not None and trust_root != pinned.head and not forge.is_ancestor(trust_root, pinned.head):
             raise Denied(
                 f"trust root {trust_root} is not {branch}'s head {pinned.head[:12]} nor one of its ancestors (GitHub's compare API): "
@@ -569,19 +713,56 @@ def require_approved(
     A forge failure raises GateDenied too (its attestation has `undecided` set): a
     launcher never starts a run on doubt.
     """
-    from ftgov.forge.github import GitHubForge
-
     moment = parse_started_at(started_at) if isinstance(started_at, str) else started_at
     if moment is not None and moment.tzinfo is None:
         raise GateUsageError("started_at must carry a time zone")
+    return _require(objective_id, repo, github_url, branch, token, cache_dir, trust_root, started_at=moment)
+
+
+def require_deployable(
+    objective_id: str,
+    *,
+    checkpoint: str,
+    repo: str,
+    github_url: str | None = None,
+    branch: str | None = None,
+    token: str | None = None,
+    cache_dir: Path | None = None,
+    trust_root: str | None = None,
+) -> Attestation:
+    """Return the attestation if `checkpoint` of objective_id's round may be deployed; raise GateDenied if not.
+
+    The deploy stage: the register at the pinned head records this round's run with exactly
+    this checkpoint, an evaluation with verdict pass bound to its report, and a deploy
+    decision not withdrawn, each merged through a PR approved for the model's highest tier.
+    The other arguments are require_approved's (a deployment has no training start, so no
+    `started_at`); a forge failure raises GateDenied with `undecided` set.
+    """
+    if not isinstance(checkpoint, str) or not checkpoint.strip():
+        raise GateUsageError("checkpoint must name the checkpoint to deploy, as the register's run.checkpoint records it")
+    return _require(objective_id, repo, github_url, branch, token, cache_dir, trust_root, stage="deploy", checkpoint=checkpoint)
+
+
+def _require(
+    objective_id: str,
+    repo: str,
+    github_url: str | None,
+    branch: str | None,
+    token: str | None,
+    cache_dir: Path | None,
+    trust_root: str | None,
+    **asked: Any,
+) -> Attestation:
+    from ftgov.forge.github import GitHubForge
+
     forge = GitHubForge(
         repo, check_token(token) if token else token_from_environment(), github_url=github_url, cache_dir=cache_dir or default_cache_dir()
     )
     root = trust_root_from(trust_root, os.environ)
-    attestation = decide(forge, objective_id, branch=branch, started_at=moment, trust_root=root)
+    attestation = decide(forge, objective_id, branch=branch, trust_root=root, **asked)
     if not attestation.allowed:
         raise GateDenied(attestation)
     return attestation
 
 
-__all__ = ["Attestation", "GateDenied", "GateUsageError", "decide", "decide_offline", "require_approved"]
+__all__ = ["Attestation", "GateDenied", "GateUsageError", "decide", "decide_offline", "require_approved", "require_deployable"]
