@@ -231,3 +231,72 @@ def test_the_old_approvals_workflow_is_caught_for_both_reasons(tmp_path: Path) -
     found = violations(path)
     assert len(found) == 2
     assert "pull_request_review" in found[0] and "without an environment" in found[1]
+
+
+def _write_permissions(workflow: dict[Any, Any]) -> list[str]:
+    """Where a workflow or one of its jobs may get a write token (no `permissions:` is the repository default: maybe write)."""
+    found = []
+    scopes = [("workflow", workflow.get("permissions", "default"))]
+    scopes += [(f"job {name}", job["permissions"]) for name, job in (workflow.get("jobs") or {}).items() if "permissions" in job]
+    for where, permissions in scopes:
+        if permissions in ("default", "write-all") or permissions is None:
+            found.append(f"{where}: permissions {permissions or 'unset'}")
+        elif isinstance(permissions, dict):
+            found += [f"{where}: {scope}: {level}" for scope, level in permissions.items() if level == "write"]
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_no_pr_controlled_definition_gets_a_write_token(path: Path) -> None:
+    workflow = yaml.safe_load(path.read_text())
+    if any(_pr_controlled(event, config) for event, config in _events(workflow).items()):
+        assert _write_permissions(workflow) == []
+
+
+def test_the_check_of_write_tokens_has_teeth() -> None:
+    assert _write_permissions({"jobs": {"a": {}}}) == ["workflow: permissions default"]
+    assert _write_permissions({"permissions": {}, "jobs": {"a": {"permissions": {"pull-requests": "write"}}}}) == [
+        "job a: pull-requests: write"
+    ]
+    assert _write_permissions({"permissions": {"contents": "read"}, "jobs": {"a": {"steps": []}}}) == []
+
+
+def test_the_report_is_computed_unprivileged_and_posted_from_the_default_branch() -> None:
+    computed = yaml.safe_load((ROOT / ".github" / "workflows" / "ftgov-report.yaml").read_text())
+    posting = yaml.safe_load((ROOT / ".github" / "workflows" / "ftgov-report-comment.yaml").read_text())
+    # The unprivileged half: the PR's own definition, a read-only token, no secret, the report as an artifact.
+    events = _events(computed)
+    assert set(events) == {"pull_request"}
+    assert events["pull_request"]["paths"] == ["objectives/**", "registers/**", "policies/**"]
+    assert computed["permissions"] == {"contents": "read"}
+    (job,) = computed["jobs"].values()
+    assert "permissions" not in job and not _secrets_read(computed, job)
+    script = "\n".join(str(step.get("run", "")) for step in job["steps"])
+    assert 'ftgov report pr --base "origin/$BASE_REF"' in script and "$GITHUB_STEP_SUMMARY" in script
+    (upload,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert upload["with"]["name"] == "ftgov-report"
+    # The privileged half: workflow_run from the default branch, the run's own token, the only write permission.
+    events = _events(posting)
+    assert set(events) == {"workflow_run"}
+    assert events["workflow_run"]["workflows"] == [computed["name"]]  # the other's name, or workflow_run never fires
+    assert posting["permissions"] == {}
+    (job,) = posting["jobs"].values()
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
+    assert not _secrets_read(posting, job) and "environment" not in job
+    assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
+    (checkout,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout["with"] == {"ref": "${{ github.event.repository.default_branch }}", "persist-credentials": False}
+    assert _checks_out_pr_code(job) == []  # the head sha only reaches the API query, through env
+    # The artifact is data: downloaded, checked, read by `cat` into the body; no action downloads it and nothing runs it.
+    assert not any("download-artifact" in str(s.get("uses", "")) for s in job["steps"])
+    for step in job["steps"]:
+        for line in str(step.get("run", "")).splitlines():
+            if "$RUNNER_TEMP/artifact" in line:
+                assert line.strip().startswith(("gh run download ", 'report="$RUNNER_TEMP/artifact/report.md"', "cat ")), line
+    script = "\n".join(str(step.get("run", "")) for step in job["steps"])
+    assert '--body-file "$body" --author "github-actions[bot]"' in script
+    for workflow in (computed, posting):
+        for each in workflow["jobs"].values():
+            for step in each.get("steps", []):
+                if "uses" in step:
+                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"not pinned by sha: {step['uses']}"
