@@ -1,0 +1,64 @@
+#!/bin/bash
+# After training: record the run in the register and open the register PR with `gh`.
+#
+#   FTGOV_REPO=OWNER/NAME FTGOV_OBJECTIVE=ID FTGOV_CHECKPOINT=URI FTGOV_CHECKOUT=DIR \
+#   FTGOV_RUN_DIR=DIR GH_TOKEN=... record-and-open-pr.sh
+#
+# $FTGOV_RUN_DIR holds what the earlier steps wrote: ftgov-attestation.json (the gate),
+# started-at and finished-at (the training job), config/ (the files the trainer was
+# configured with). $FTGOV_CHECKOUT is the clone governance-checkout.sh put at the gate's
+# commit. Runs `ftgov record-run`, commits what it changed on a new branch, pushes it and
+# opens the PR into the gate's branch; the PR's reviewers check the recorded approval on
+# GitHub (the attestation is unsigned) and the run against the plan.
+# Exit 2 when a variable or file is missing; 5 when record-run refused (nothing recorded).
+set -euo pipefail
+
+for name in FTGOV_REPO FTGOV_OBJECTIVE FTGOV_CHECKPOINT FTGOV_CHECKOUT FTGOV_RUN_DIR; do
+  if [ -z "${!name:-}" ]; then
+    echo "record-and-open-pr.sh: $name is not set (the governance repository, objective, checkpoint URI, checkout and run directory are all needed)" >&2
+    exit 2
+  fi
+done
+run=$FTGOV_RUN_DIR
+for file in ftgov-attestation.json started-at finished-at; do
+  if [ ! -s "$run/$file" ]; then
+    echo "record-and-open-pr.sh: $run/$file is missing: run the gate and the training job first" >&2
+    exit 2
+  fi
+done
+base=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["branch"])' "$run/ftgov-attestation.json")
+
+configs=()
+while IFS= read -r -d '' file; do
+  configs+=(--config "$file")
+done < <(find "$run/config" -type f -print0 2>/dev/null | sort -z)
+if [ "${#configs[@]}" -eq 0 ]; then
+  echo "record-and-open-pr.sh: the trainer wrote no configuration into $run/config: nothing to record" >&2
+  exit 5
+fi
+
+status=0
+ftgov record-run "$FTGOV_OBJECTIVE" "${configs[@]}" \
+  --started-at "$(cat "$run/started-at")" --finished-at "$(cat "$run/finished-at")" \
+  --checkpoint "$FTGOV_CHECKPOINT" --gate-attestation "$run/ftgov-attestation.json" \
+  --repo-root "$FTGOV_CHECKOUT" > "$run/record-run.log" 2>&1 || status=$?
+cat "$run/record-run.log" >&2
+if [ -z "$(git -C "$FTGOV_CHECKOUT" status --porcelain)" ]; then
+  echo "record-and-open-pr.sh: ftgov record-run refused (exit $status): nothing recorded" >&2
+  exit 5
+fi
+note=""
+if [ "$status" -eq 1 ]; then
+  note=" A deviation beyond the policy's tolerance needs acknowledged_by in this PR (FTG914)."
+fi
+
+branch="ftgov/run/$FTGOV_OBJECTIVE-$(date -u +%Y%m%dT%H%M%SZ)"
+git -C "$FTGOV_CHECKOUT" switch --quiet -c "$branch"
+git -C "$FTGOV_CHECKOUT" add -A
+git -C "$FTGOV_CHECKOUT" -c user.name="${GIT_AUTHOR_NAME:-ftgov launcher}" -c user.email="${GIT_AUTHOR_EMAIL:-ftgov-launcher@users.noreply.github.com}" \
+  commit --quiet -m "$FTGOV_OBJECTIVE: record the run (ftgov record-run)"
+gh auth setup-git   # git pushes with the token gh holds
+git -C "$FTGOV_CHECKOUT" push --quiet origin "HEAD:refs/heads/$branch"
+gh pr create --repo "$FTGOV_REPO" --base "$base" --head "$branch" \
+  --title "$FTGOV_OBJECTIVE: record the run" \
+  --body "The run of \`$FTGOV_OBJECTIVE\`, recorded by \`ftgov record-run\` (exit $status) after the gate allowed it; checkpoint \`$FTGOV_CHECKPOINT\`.$note Reviewers: the approval comes from an unsigned attestation, check on GitHub that the PR it names merged the objective with those approvals. This PR needs the model's highest risk tier."
