@@ -43,11 +43,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import github3
-from github3.exceptions import GitHubError, NotFoundError
-
-from ftgov.gate import GateDenied, GateUsageError, require_approved, token_from_environment
-
 TOKENS = ("GITHUB_TOKEN", "GH_TOKEN")
 # (argument, environment variable, what it is): each must be given one way or the other.
 REQUIRED = (
@@ -106,6 +101,9 @@ def changed_files(checkout: Path) -> list[str]:
 
 def open_register_pr(args: argparse.Namespace, token: str, head_sha: str, base: str, files: list[str], body: str) -> str:
     """A branch at the gate's commit, each changed file put on it, the PR into the gate's branch; returns its URL."""
+    import github3
+    from github3.exceptions import NotFoundError
+
     gh = github3.GitHubEnterprise(args.github_url, token=token) if args.github_url else github3.login(token=token)
     owner, name = args.repo.split("/")
     repository = gh.repository(owner, name)
@@ -126,6 +124,11 @@ def open_register_pr(args: argparse.Namespace, token: str, head_sha: str, base: 
 
 def main(argv: list[str]) -> int:
     args, command = parse(argv)
+    # Imported once the arguments are known good: a usage error answers at once.
+    from github3.exceptions import GitHubError
+
+    from ftgov.gate import GateDenied, GateUsageError, require_approved, token_from_environment
+
     try:
         token = token_from_environment(dict(os.environ))
         started_at = dt.datetime.now(dt.UTC)
