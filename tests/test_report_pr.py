@@ -20,8 +20,10 @@ from ftgov.report_pr import build, keyed
 from ftgov.validate import ValidationResult
 
 from .conftest import run_ftgov
+from .fakegithub import FakeGitHub
 from .repository import build_ledger_repo
 from .test_check_base import R3, REGISTER, commit, edit, git
+from .test_gate import TOKEN, fake, propose, url  # noqa: F401 - pytest fixtures
 
 R4 = "objectives/ledger/ledger-r4.yaml"
 R4_ROUND = """  - objective: ledger-r4
@@ -228,3 +230,28 @@ def test_keyed_matches_items_by_id() -> None:
     assert keyed([{"id": "a", "x": 1}, {"id": "b"}]) == {"[a]": {"id": "a", "x": 1}, "[b]": {"id": "b"}}
     assert keyed([{"id": "a"}, {"id": "a"}]) == [{"id": "a"}, {"id": "a"}]  # not distinct: by position
     assert keyed([1, 2]) == [1, 2]
+
+
+def test_with_a_token_the_approvals_still_missing_are_shown(ledger: Path, fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    add_round_four(ledger)
+    commit(ledger, "add ledger-r4")
+    pr = propose(fake)  # a medium-tier objective: technical and risk
+    pr.review("alice")
+    args = ("--repo", "acme/governance", "--pr", str(pr.number), "--github-url", url)
+    done = run_ftgov("report", "pr", "--base", "HEAD~1", "--format", "json", "--repo-root", str(ledger), *args, env={"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    approvals = json.loads(done.stdout)["approvals"]
+    assert approvals["pull_request"] == pr.number and approvals["state"] == "failure"
+    assert "risk" in approvals["description"]
+    done = run_ftgov("report", "pr", "--base", "HEAD~1", "--repo-root", str(ledger), *args, env={"GITHUB_TOKEN": TOKEN})
+    assert f"### Approvals (PR #{pr.number})" in done.stdout and "**failure**: missing approval for risk" in done.stdout
+
+
+def test_github_not_answering_still_gives_the_report(ledger: Path, fake: FakeGitHub, url: str) -> None:  # noqa: F811
+    pr = propose(fake)
+    fake.inject(r"/pulls/\d+$", 500, times=None)
+    args = ("--repo", "acme/governance", "--pr", str(pr.number), "--github-url", url)
+    done = run_ftgov("report", "pr", "--base", "HEAD", "--format", "json", "--repo-root", str(ledger), *args, env={"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    approvals = json.loads(done.stdout)["approvals"]
+    assert approvals["state"] == "unknown" and approvals["description"].startswith("GitHub could not answer")
