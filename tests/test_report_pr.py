@@ -255,3 +255,33 @@ def test_github_not_answering_still_gives_the_report(ledger: Path, fake: FakeGit
     assert done.returncode == 0, done.stderr
     approvals = json.loads(done.stdout)["approvals"]
     assert approvals["state"] == "unknown" and approvals["description"].startswith("GitHub could not answer")
+
+
+def test_a_policy_that_loosens_is_called_out(ledger: Path) -> None:
+    policy = "policies/policy.yaml"
+    edit(ledger, policy, "max_ece_increase: 0.05", "max_ece_increase: 0.08")
+    edit(ledger, policy, "compare_to: base, max_drop: 0.01}", "compare_to: base, max_drop: 0.02}")
+    edit(ledger, policy, "medium: [technical, risk]", "medium: [technical]")
+    commit(ledger, "relax the policy")
+    data = report(ledger)
+    details = {(c["kind"], c["criterion"]): c["detail"] for c in data["callouts"]}
+    assert details[("loosened", "defaults.max_ece_increase")] == "0.05 -> 0.08"
+    assert details[("loosened", "standing_safety_suite/harmful-refusal")].startswith("max_drop 0.01 -> 0.02")
+    assert details[("loosened", "approvals.required.medium")] == "no longer requires risk"
+    (diff,) = data["diffs"]
+    assert "defaults.max_ece_increase was 0.05, now 0.08" in diff["fields"]
+
+
+def test_malformed_documents_are_reported_not_a_traceback(ledger: Path) -> None:
+    (ledger / R3).write_text("success_criteria: [1, {id: [x]}, {id: a, metric: 3}]\nregression_boundaries: {}\n")
+    garbage_rounds = "  - 7\n  - {objective: ledger-r9, retired_criteria: [x, {criterion: [1]}]}\n"
+    (ledger / REGISTER).write_text((ledger / REGISTER).read_text() + garbage_rounds)
+    policy = "policies/policy.yaml"
+    edit(ledger, policy, "  - {id: harmful-refusal, metric: {suite: safety, name: refusal_rate}, compare_to: base, max_drop: 0.01}\n",
+         "  - 3\n  - {id: harmful-refusal, metric: 2, max_drop: x}\nwaivers: [1, x, {rule: FTG305}]\ngate: []\n")  # fmt: skip
+    edit(ledger, policy, "medium: [technical, risk]", "medium: technical")
+    commit(ledger, "garbage")
+    data = report(ledger)
+    assert {d["path"] for d in data["diffs"]} == {R3, REGISTER, policy}
+    assert ("changed", "standing_safety_suite/harmful-refusal") in kinds(data)
+    assert data["findings"]  # `ftgov check` says what is wrong with them

@@ -181,6 +181,8 @@ def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals
                 out.touched.setdefault((model, objective_id))
         elif register:
             _register_moves(out, register.group(1), change.path, before, after)
+        elif before is not None and after is not None:
+            out.callouts.extend(_policy_callouts(change.path, before, after))
         out.diffs.append(_diff(change, before, after))
     stacks = tuple(_stack(repo, model, objective_id) for model, objective_id in out.touched)
     evaluations = tuple(_evaluation(repo, c.path) for c in changes if c.status != "D" and _EVALUATION.fullmatch(c.path))
@@ -363,6 +365,58 @@ def _threshold_text(entry: Mapping[str, Any]) -> str:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+# -- the policy: what every round is judged by -------------------------------------------------
+
+# Defaults whose larger value allows more; (key, the default the policy module applies).
+_LOOSER_WHEN_RAISED = (
+    ("general_capability_max_relative_drop", 0.10),
+    ("tail_max_relative_drop", 0.15),
+    ("max_ece_increase", 0.05),
+    ("inherited_max_drop", 0.01),
+)
+# Choices whose first value is the strict one.
+_STRICT_CHOICE = (("defaults", "inconclusive", "block"), ("defaults", "point_estimates", "inconclusive"))
+
+
+def _policy_callouts(path: str, before: dict[str, Any], after: dict[str, Any]) -> Iterator[Callout]:
+    """The policy's own loosening: defaults raised, standing safety boundaries weakened, fewer roles, more waivers."""
+    old_defaults, new_defaults = mapping(before, "defaults"), mapping(after, "defaults")
+    for key, default in _LOOSER_WHEN_RAISED:
+        was, now = _number(old_defaults.get(key)), _number(new_defaults.get(key))
+        was, now = default if was is None else was, default if now is None else now
+        if was != now:
+            yield Callout("loosened" if now > was else "tightened", path, f"defaults.{key}", f"{was:g} -> {now:g}")
+    for section, key, strict in _STRICT_CHOICE:
+        was, now = mapping(before, section).get(key, strict), mapping(after, section).get(key, strict)
+        if was != now:
+            yield Callout("loosened" if was == strict else "changed", path, f"{section}.{key}", f"{was} -> {now}")
+    old_suite = {text(e, "id"): e for e in sequence(before, "standing_safety_suite") if text(e, "id")}
+    new_suite = {text(e, "id"): e for e in sequence(after, "standing_safety_suite") if text(e, "id")}
+    for boundary_id, entry in new_suite.items():
+        ref = f"standing_safety_suite/{boundary_id}"
+        if boundary_id not in old_suite:
+            yield Callout("added", path, ref, f"standing safety boundary on `{_metric(entry)}`: {_threshold_text(entry)}")
+        else:
+            yield from _compare(path, ref, "standing safety boundary", old_suite[boundary_id], entry, "")
+    for boundary_id in old_suite.keys() - new_suite.keys():
+        yield Callout("retired", path, f"standing_safety_suite/{boundary_id}", "standing safety boundary removed from the policy")
+    old_required, new_required = mapping(mapping(before, "approvals"), "required"), mapping(mapping(after, "approvals"), "required")
+    for tier, roles in old_required.items():
+        dropped = [str(r) for r in roles if r not in (new_required.get(tier) or [])] if isinstance(roles, list) else []
+        if dropped:
+            yield Callout("loosened", path, f"approvals.required.{tier}", f"no longer requires {', '.join(dropped)}")
+    old_paths = {p for p in sequence(mapping(before, "approvals"), "ungoverned_paths") if isinstance(p, str)}
+    for added in [p for p in sequence(mapping(after, "approvals"), "ungoverned_paths") if isinstance(p, str) and p not in old_paths]:
+        yield Callout("loosened", path, "approvals.ungoverned_paths", f"{added} needs no governance approval any more")
+    if mapping(after, "gate").get("allow_unreviewed_local") is True and mapping(before, "gate").get("allow_unreviewed_local") is not True:
+        yield Callout("loosened", path, "gate.allow_unreviewed_local", "the gate may allow a round nobody reviewed (local sandbox)")
+    old_waivers = {(text(w, "rule"), text(w, "path")) for w in sequence(before, "waivers")}
+    for waiver in sequence(after, "waivers"):
+        if isinstance(waiver, dict) and (text(waiver, "rule"), text(waiver, "path")) not in old_waivers:
+            until = f"{text(waiver, 'path')} until {waiver.get('expires')}"
+            yield Callout("loosened", path, f"waiver {text(waiver, 'rule')}", f"waives it for {until}")
 
 
 # -- registers: rounds added and moved, retirements -------------------------------------------
