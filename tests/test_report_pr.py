@@ -11,20 +11,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ftgov.history import GitBase
 from ftgov.render.report_pr import SECTIONS
 from ftgov.repo import Repository
 from ftgov.report_pr import build, keyed
 from ftgov.validate import ValidationResult
 
+from . import test_check_base
 from .conftest import run_ftgov
 from .fakegithub import FakeGitHub
-from .repository import build_ledger_repo
 from .test_check_base import R3, REGISTER, commit, edit, git
 from .test_gate import TOKEN, fake, propose, url  # noqa: F401 - pytest fixtures
 
+ledger = test_check_base.ledger  # the ledger fixture committed as the base, one definition for both files
 R4 = "objectives/ledger/ledger-r4.yaml"
 R4_ROUND = """  - objective: ledger-r4
     status: proposed
@@ -33,15 +32,6 @@ R4_ROUND = """  - objective: ledger-r4
         rationale: reconciliation moved to a rules engine; the model no longer does it
         approved_by: [technical, risk]
 """
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    repo = build_ledger_repo(tmp_path / "governance")
-    (repo / "registers" / "ledger" / "adapter_config.json").write_bytes(b"foo")
-    git(repo, "init", "-q", "-b", "main")
-    commit(repo, "base")
-    return repo
 
 
 def add_round_four(repo: Path) -> None:
