@@ -275,3 +275,17 @@ def test_malformed_documents_are_reported_not_a_traceback(ledger: Path) -> None:
     assert {d["path"] for d in data["diffs"]} == {R3, REGISTER, policy}
     assert ("changed", "standing_safety_suite/harmful-refusal") in kinds(data)
     assert data["findings"]  # `ftgov check` says what is wrong with them
+
+
+def test_a_changed_schema_is_called_out_and_diffed_field_by_field(ledger: Path) -> None:
+    """A relaxed JSON Schema weakens every document of its kind at once: the reviewer is told, with the fields."""
+    schema = ledger / "policies" / "objective.schema.json"
+    data = json.loads(schema.read_text())
+    data["required"] = [name for name in data["required"] if name != "rollback"]
+    schema.write_text(json.dumps(data, indent=2) + "\n")
+    commit(ledger, "relax the objective schema")
+    report = json.loads(run_ftgov("report", "pr", "--base", "HEAD~1", "--format", "json", cwd=ledger).stdout)
+    callouts = [c for c in report["callouts"] if c["path"] == "policies/objective.schema.json"]
+    assert callouts and callouts[0]["criterion"] == "objective schema" and callouts[0]["kind"] == "changed"
+    diff = next(d for d in report["diffs"] if d["path"] == "policies/objective.schema.json")
+    assert any(line.startswith("required") for line in diff["fields"]), diff

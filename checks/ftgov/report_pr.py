@@ -37,6 +37,7 @@ from ftgov.validate import ValidationResult
 
 _OBJECTIVE = re.compile(r"objectives/([^/]+)/([^/]+)\.yaml")
 _REGISTER = re.compile(r"registers/([^/]+)\.yaml")
+_SCHEMA = re.compile(r"policies/(objective|policy|register)\.schema\.json")
 _EVALUATION = re.compile(r"registers/([^/]+)/([^/]+)\.evaluation\.json")
 # List items are matched by the first of these keys all of them carry, distinct: criteria by
 # id, register rounds by objective, retirements by criterion, data sources by name.
@@ -167,7 +168,8 @@ def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals
     """The report for the working tree against `base`; `findings` is what `ftgov check --base` found."""
     changes = [c for c in base.changes() if c.path.startswith(("objectives/", "registers/", "policies/"))]
     documents = [c for c in changes if _OBJECTIVE.fullmatch(c.path) or _REGISTER.fullmatch(c.path) or c.path == POLICY_FILE.as_posix()]
-    old = base.read(c.path for c in documents if c.status != "A")
+    schemas = [c for c in changes if _SCHEMA.fullmatch(c.path)]
+    old = base.read(c.path for c in [*documents, *schemas] if c.status != "A")
     out = _Collected()
     for change in documents:
         before = _data(old.get(change.path), change.path) if change.status != "A" else None
@@ -184,6 +186,15 @@ def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals
         elif before is not None and after is not None:
             out.callouts.extend(_policy_callouts(change.path, before, after))
         out.diffs.append(_diff(change, before, after))
+    for change in schemas:
+        # A schema validates every document of its kind: a relaxed one weakens every round at once.
+        before = _json(old.get(change.path)) if change.status != "A" else None
+        after = _json(repo.read_bytes(change.path)) if change.status != "D" else None
+        named = _SCHEMA.fullmatch(change.path)
+        kind = named.group(1) if named is not None else "a"
+        detail = f"the JSON Schema every {kind} document is validated by changed; read its diff"
+        out.callouts.append(Callout("changed", change.path, f"{kind} schema", detail))
+        out.diffs.append(_diff(change, before, after))
     stacks = tuple(_stack(repo, model, objective_id) for model, objective_id in out.touched)
     evaluations = tuple(_evaluation(repo, c.path) for c in changes if c.status != "D" and _EVALUATION.fullmatch(c.path))
     order = {"loosened": 0, "retired": 1, "added": 2, "changed": 3, "tightened": 4}
@@ -199,6 +210,14 @@ def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals
         findings=findings,
         approvals=approvals,
     )
+
+
+def _json(raw: bytes | None) -> dict[str, Any] | None:
+    try:
+        loaded = json.loads(raw) if raw is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
 def _data(raw: bytes | None, path: str) -> dict[str, Any] | None:
