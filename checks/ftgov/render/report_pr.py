@@ -43,7 +43,7 @@ def render_markdown(report: PrReport) -> str:
     out = ["## ftgov: what this pull request changes", ""]
     out.append(
         f"Against {_code(report.base_ref)} ({_code(report.base_commit[:12])}): {len(report.changed)} file(s) changed under "
-        f"objectives/, registers/ and policies/; criteria: {weakened or 'none added, loosened or retired'}; "
+        f"objectives/, registers/ and policies/; criteria and rules: {weakened or 'none added, loosened or retired'}; "
         f"`ftgov check --base`: {errors} error(s)."
     )
     out.append("")
