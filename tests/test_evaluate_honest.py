@@ -230,7 +230,7 @@ def test_a_results_file_cannot_turn_scenario_a_around(tmp_path: Path) -> None:
         compare("o", criteria, safety_file("cand", 0.841), safety_file("base", 0.973))
     message = str(raised.value)
     assert message.startswith(str(tmp_path / "cand.json"))
-    assert "the results file says lower is better, but the policy takes from the metric's name higher is better" in message
+    assert "the results file says lower is better, but the policy takes by default higher is better" in message
 
 
 def test_an_objective_that_states_the_direction_is_what_counts() -> None:
@@ -368,3 +368,47 @@ def test_an_inconclusive_criterion_says_how_many_items_would_settle_it() -> None
     larger = table(measurement(items=binary(more, round(more * rate))))
     settled = compare("o", [criterion("min_value", 0.95, kind="success")], larger).criteria[0]
     assert settled.status == "pass"  # at the observed effect, that many items clear the threshold
+
+
+# What an adversarial review of this work found, each now refused or judged honestly
+
+
+def test_a_stderr_far_below_what_n_items_allow_does_not_narrow_the_interval() -> None:
+    cand = measurement(value=1.0, stderr=1e-12, n=50)
+    result = compare("o", [criterion("min_value", 0.95, kind="success")], table(cand)).criteria[0]
+    assert result.status == "inconclusive" and result.ci[0] < 0.95
+    assert result.method.startswith("the wider of [normal (stderr)] and [Clopper–Pearson exact")
+
+
+def test_ids_that_differ_only_by_nul_characters_are_the_same_item(tmp_path: Path) -> None:
+    items = [{"id": f"q{i}{chr(0) * k}", "m": 1} for i in range(50) for k in range(3)]
+    path = tmp_path / "cand.json"
+    path.write_text(json.dumps({"suite": "suite", "task": "t", "metrics": {"m": {"value": 1.0}}, "items": items}))
+    with pytest.raises(ResultsError, match="100 item ids repeat once stored"):
+        results.load(path)
+
+
+def test_the_forgetting_guard_reads_whole_names_only() -> None:
+    guard = Criterion("general-capability", "default-general", "policy", None, "max_relative_drop", 0.10)
+    for name, before, after in (("error_free_rate", 0.95, 0.50), ("loss_aversion_score", 0.80, 0.40), ("false_refusal_rate", 0.05, 0.60)):
+        verdict = compare("o", [guard], table(measurement(name, after, stderr=0.005)), table(measurement(name, before, stderr=0.005)))
+        assert verdict.criteria[0].criterion.direction == "unknown" and verdict.criteria[0].status == "fail", name
+
+
+def test_one_results_file_cannot_turn_a_guarded_metric_around() -> None:
+    guard = Criterion("general-capability", "default-general", "policy", None, "max_relative_drop", 0.10)
+    cand = measurement("exact_match", 0.30, stderr=0.005, higher=False)
+    verdict = compare("o", [guard], table(cand), table(measurement("exact_match", 0.80, stderr=0.005)))
+    result = verdict.criteria[0]
+    assert result.criterion.higher_is_better is None and result.criterion.direction == "conflicting"
+    assert result.status == "fail"
+
+
+def test_an_inspect_log_whose_reductions_contradict_its_score_is_refused(tmp_path: Path) -> None:
+    source = next((Path(__file__).parent / "fixtures" / "results" / "real" / "inspect").glob("*.json"))
+    log = json.loads(source.read_text())
+    log["reductions"][0]["samples"][1]["value"] = 1.0  # the items now average 2/3; the log still says 1/3
+    path = tmp_path / source.name
+    path.write_text(json.dumps(log))
+    with pytest.raises(ResultsError, match=r"accuracy is 0\.333333 but its reductions average 0\.666667"):
+        results.load(path)

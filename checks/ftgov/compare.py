@@ -66,7 +66,7 @@ class Criterion:
     floor: float | None = None  # inherited success: the worst value allowed (achieved minus inherited_max_drop)
     recorded_settings: Settings | None = None  # inherited: the settings the declaring round's values were measured with
     safety: bool = False  # blocks when inconclusive, whatever the policy's `inconclusive` says
-    direction: str = "stated"  # where higher_is_better came from: stated | known name | default | results file | unknown
+    direction: str = "stated"  # where higher_is_better came from: stated | known name | default | results file | unknown | conflicting
     tasks: tuple[str, ...] = ()  # calibration: the tasks or groups the objective scoped it to
 
     @property
@@ -432,14 +432,7 @@ def _guarded(c: Criterion, m: Measurement, base: MetricTable | None) -> Criterio
     """The forgetting guard over one metric no criterion names: the tool's direction, else the name's, else both ways."""
     ref = base.find(m.suite, m.task, _name(m))[0] if base is not None else None
     stated = {x.higher_is_better for x in (m, ref) if x is not None and x.higher_is_better is not None}
-    if len(stated) > 1:
-        raise ResultsError(m.provenance.path, f"{m.key}: the candidate's and the baseline's results files state opposite directions")
-    higher: bool | None
-    if stated:
-        higher, source = next(iter(stated)), "results file"
-    else:
-        higher = direction.known(m.metric)
-        source = "known name" if higher is not None else "unknown"
+    higher, source = direction.agreed(stated, m.metric)
     return replace(c, id=f"general-capability:{m.key}", metric=(m.suite, m.task, _name(m)), higher_is_better=higher, direction=source)
 
 
@@ -619,7 +612,12 @@ def _value_estimate(
         if bool(np.all((m.items.values >= 0.0) & (m.items.values <= 1.0))):
             return stats.Proportion(float(m.items.values.sum()), len(m.items))  # every item the same [0, 1] value
     elif m.stderr is not None and m.stderr > 0:
-        return stats.Normal(m.value, m.stderr)
+        normal = stats.Normal(m.value, m.stderr)
+        if m.n is not None and m.n > 0 and 0.0 <= m.value <= 1.0:
+            # A mean of n items in [0, 1]: a stderr far below what n items allow (1e-12 over 50)
+            # is not evidence; the wider interval judges.
+            return stats.Wider(normal, stats.Proportion(m.value * m.n, m.n))
+        return normal
     elif m.n is not None and m.n > 0 and 0.0 <= m.value <= 1.0:
         return stats.Proportion(m.value * m.n, m.n)  # a mean of n items in [0, 1]: the binomial is the widest it can vary
     if ctx.accept_points:
@@ -893,7 +891,7 @@ def _moves(
         estimate = _delta_estimate(ref, cand, usable, ref.value, rng, context, [])
         interval = estimate.interval(level) if estimate is not None else None
         flipped, count = _flips(usable)
-        stated = cand.higher_is_better if cand.higher_is_better is not None else direction.known(cand.metric)
+        stated, _ = direction.agreed({x.higher_is_better for x in (cand, ref) if x.higher_is_better is not None}, cand.metric)
         delta = cand.value - ref.value
         warning = None
         if cand.key not in named:

@@ -10,35 +10,53 @@ from __future__ import annotations
 
 import re
 
-# Whole tokens of a metric's name (split at anything not a letter or digit) that mean lower is better.
-LOWER_IS_BETTER_TOKENS = frozenset(
-    {"perplexity", "ppl", "loss", "nll", "ece", "latency", "wer", "cer", "ter", "mse", "mae", "rmse", "brier", "error", "errors"}
-)
-# Names whose tokens alone do not say it (bits_per_byte: "bits", "per", "byte").
-LOWER_IS_BETTER_NAMES = frozenset({"bits_per_byte", "bpb", "bits_per_char", "bpc", "error_rate"})
+# Whole names, lower-case, that are lower-is-better by convention; and endings that say so.
+# Matching whole names (not words inside a name) keeps error_free_rate or loss_aversion_score
+# from being read the wrong way round: a name not listed has no known direction.
+LOWER_IS_BETTER_NAMES = frozenset(
+    {
+        "perplexity", "word_perplexity", "byte_perplexity", "token_perplexity", "ppl", "loss", "nll", "ece", "wer", "cer",
+        "ter", "latency", "mse", "mae", "rmse", "brier", "brier_score", "bits_per_byte", "bpb", "bits_per_char", "bpc",
+        "error_rate",
+    }
+)  # fmt: skip
+LOWER_IS_BETTER_ENDINGS = ("_perplexity", "_loss", "_error_rate", "_latency")
 # Scores that are higher-is-better by convention, so an Inspect log's accuracy (Inspect states
 # no direction) is not judged both ways by the forgetting guard.
-HIGHER_IS_BETTER_TOKENS = frozenset(
-    {"accuracy", "acc", "exact", "em", "f1", "precision", "recall", "bleu", "rouge", "rouge1", "rouge2", "rougel", "chrf",
-     "mcc", "pass", "mc1", "mc2", "auc", "auroc", "correct", "match", "refusal"}
-)
-_TOKENS = re.compile(r"[a-z0-9]+")
+HIGHER_IS_BETTER_NAMES = frozenset(
+    {
+        "acc", "acc_norm", "acc_mutual_info", "accuracy", "exact_match", "em", "f1", "precision", "recall", "bleu", "rouge1",
+        "rouge2", "rougel", "rougelsum", "chrf", "mcc", "mc1", "mc2", "auc", "auroc",
+    }
+)  # fmt: skip
+_PASS_AT_K = re.compile(r"pass@\d+")
 
 
 def known(name: str) -> bool | None:
-    """The conventional direction of a metric's name: False lower-is-better, True higher, None unknown.
+    """The conventional direction of a metric's whole name: False lower-is-better, True higher, None unknown.
 
-    Lower wins where a name has both (acc_error is an error); a filter suffix is ignored.
+    A filter suffix (",strict-match") is ignored; nothing is guessed from a word inside a name.
     """
     metric = name.partition(",")[0].lower()
-    if metric in LOWER_IS_BETTER_NAMES or any(part in metric for part in ("bits_per_byte", "bits_per_char", "error_rate")):
+    if metric in LOWER_IS_BETTER_NAMES or metric.endswith(LOWER_IS_BETTER_ENDINGS):
         return False
-    tokens = _TOKENS.findall(metric)
-    if any(token in LOWER_IS_BETTER_TOKENS for token in tokens):
-        return False
-    if any(token in HIGHER_IS_BETTER_TOKENS for token in tokens):
+    if metric in HIGHER_IS_BETTER_NAMES or _PASS_AT_K.fullmatch(metric):
         return True
     return None
+
+
+def agreed(stated: set[bool], name: str) -> tuple[bool | None, str]:
+    """The forgetting guard's direction for a metric no criterion names, and where it came from.
+
+    The tools' stated directions and the name's convention must agree; any disagreement, or
+    nothing at all, is no direction (the guard then judges both ways), so one results file
+    cannot turn a metric around.
+    """
+    convention = known(name)
+    found = set(stated) | ({convention} if convention is not None else set())
+    if len(found) == 1:
+        return next(iter(found)), ("results file" if stated else "known name")
+    return None, ("conflicting" if found else "unknown")
 
 
 def word(higher_is_better: bool | None) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ftgov.results import generic, inspect_log, lmeval, modelindex
-from ftgov.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings
+from ftgov.results.table import DuplicateItems, Items, Measurement, MetricTable, Provenance, ResultsError, Settings
 
 __all__ = ["FORMATS", "Items", "Measurement", "MetricTable", "Provenance", "ResultsError", "Settings", "load", "load_all"]
 
@@ -21,7 +21,13 @@ FORMATS = ("lm-eval", "inspect", "generic", "model-index")
 
 
 def load(path: str | Path, format: str | None = None) -> MetricTable:
-    where = Path(path)
+    try:
+        return _load(Path(path), format)
+    except DuplicateItems as error:
+        raise ResultsError(path, str(error)) from None
+
+
+def _load(where: Path, format: str | None) -> MetricTable:
     if format is not None and format not in FORMATS:
         raise ResultsError(where, f"unknown results format {format!r}; one of {', '.join(FORMATS)}")
     if not where.exists():

@@ -130,6 +130,13 @@ def _measurements(
             if value is None:
                 raise ResultsError(path, f"scorer {filter_}: metric {name} has no numeric value")
             mean = name in _MEAN_METRICS  # Inspect's stderr and the item count describe the mean over samples, not std or var
+            if mean and items is not None and len(items):
+                # As for lm-eval and ftgov's format: the paired test must judge the number the log reports.
+                average = float(items.values.mean())
+                if not math.isclose(average, value, rel_tol=1e-6, abs_tol=1e-6):
+                    raise ResultsError(
+                        path, f"scorer {filter_}: {name} is {value:g} but its reductions average {average:g}; the log contradicts itself"
+                    )
             measurements.append(
                 Measurement(
                     suite=SUITE,

@@ -353,6 +353,36 @@ class Difference:
         return _inverted(lambda level: self.interval(level).high <= x)
 
 
+@dataclass(frozen=True)
+class Wider:
+    """Two estimates of one value, judged by the wider: a stated stderr never narrows what n items allow."""
+
+    first: Estimate
+    second: Estimate
+
+    @property
+    def value(self) -> float:
+        return self.first.value
+
+    @property
+    def items(self) -> int | None:
+        return self.first.items if self.first.items is not None else self.second.items
+
+    @property
+    def method(self) -> str:
+        return f"the wider of [{self.first.method}] and [{self.second.method}]"
+
+    def interval(self, level: float) -> Interval:
+        a, b = self.first.interval(level), self.second.interval(level)
+        return Interval(min(a.low, b.low), max(a.high, b.high), self.method)
+
+    def p_above(self, x: float) -> float:
+        return max(self.first.p_above(x), self.second.p_above(x))
+
+    def p_below(self, x: float) -> float:
+        return max(self.first.p_below(x), self.second.p_below(x))
+
+
 def _inverted(holds: Callable[[float], bool]) -> float:
     """The smallest one-sided p at which a claim holds, for an estimate without a closed-form test.
 

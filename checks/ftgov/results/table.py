@@ -29,6 +29,10 @@ class ResultsError(Exception):
         self.path = str(path)
 
 
+class DuplicateItems(ValueError):
+    """Item ids that are distinct as text but the same as stored; `results.load` names the file."""
+
+
 @dataclass(frozen=True)
 class Provenance:
     path: str
@@ -100,7 +104,13 @@ class Items:
         confidences: Iterable[float] | None = None,
         hashes: Iterable[str] | None = None,
     ) -> Items:
-        id_array = np.asarray(list(ids), dtype=np.str_)
+        listed = list(ids)
+        id_array = np.asarray(listed, dtype=np.str_)
+        repeated = len(listed) - int(np.unique(id_array).shape[0])
+        if repeated:
+            # NumPy drops trailing NUL characters, so "q1" and "q1\0" would become one item
+            # twice: the adapters' checks on the text cannot see it; this one sees what is kept.
+            raise DuplicateItems(f"{repeated} item ids repeat once stored (NUL characters are not part of an id)")
         order = np.argsort(id_array, kind="stable")
         value_array = np.asarray(list(values), dtype=np.float64)[order]
         conf_array = None if confidences is None else np.asarray(list(confidences), dtype=np.float64)[order]
