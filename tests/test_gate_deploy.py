@@ -365,3 +365,23 @@ def test_help_teaches_both_stages() -> None:
     assert done.returncode == 0
     assert "--stage train" in done.stdout and "--stage deploy --checkpoint URI" in done.stdout
     assert "require_deployable" in done.stdout and "--stage deploy \\" in done.stdout
+
+
+def test_a_round_with_no_approving_pull_request_recorded_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Not only an unreviewed sandbox round: a round whose register records no approving PR at all never deploys."""
+    lived(fake)
+    approval = "    approval: {pull_request: 2, merged_at: 2026-01-01T00:20:00Z, commit: 71c151d3a0b2c4d5e6f708192a3b4c5d6e7f8091}\n"
+    r4 = r4_round("deployed")
+    assert approval in r4
+    deployed(fake, r4=r4.replace(approval, ""))
+    reasons = denied(url, tmp_path)
+    assert any(f"records no approving pull request for round {ID}" in reason for reason in reasons), reasons
+
+
+def test_a_deploy_decision_dated_before_the_evaluation_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    lived(fake)
+    decided = "decision: {action: deploy, by: rita, at: 2026-01-04T09:00:00Z"
+    r4 = r4_round("deployed").replace(decided, decided.replace("2026-01-04T09:00:00Z", "2026-01-03T08:00:00Z"))
+    deployed(fake, r4=r4)
+    reasons = denied(url, tmp_path)
+    assert any("deploy decision at 2026-01-03T08:00:00Z, before its evaluation at 2026-01-03T09:00:00Z" in r for r in reasons), reasons

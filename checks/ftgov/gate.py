@@ -370,10 +370,16 @@ def _deploy_reasons(
     model = text(register.data, "model")
     reasons = []
     status = text(entry, "status")
-    if mapping(entry, "approval").get("unreviewed") is True:
+    approval = mapping(entry, "approval")
+    if approval.get("unreviewed") is True:
         reasons.append(
             f"{register_path} records round {objective_id} as approved unreviewed, through a local clone (gate.allow_unreviewed_local): "
             "a local sandbox round is never deployed (FTG926); train the change again as a round approved through a reviewed PR"
+        )
+    elif isinstance(approval.get("pull_request"), bool) or not isinstance(approval.get("pull_request"), int):
+        reasons.append(
+            f"{register_path} records no approving pull request for round {objective_id} (approval.pull_request): nothing shows "
+            f"the round was approved through a reviewed PR; `ftgov record-run {objective_id} --gate-attestation FILE` records it"
         )
     decision, withdrawal = mapping(entry, "decision"), mapping(entry, "withdrawal")
     if withdrawal or status in WITHDRAWN:
@@ -411,6 +417,12 @@ def _deploy_reasons(
             "merged through a reviewed PR before the deploy decision"
         )
         return reasons
+    decided, evaluated = times.zoned(decision.get("at")), times.zoned(evaluation.get("evaluated_at"))
+    if decided is not None and evaluated is not None and decided < evaluated:
+        reasons.append(
+            f"{register_path} records round {objective_id}'s deploy decision at {times.iso(decided)}, before its evaluation at "
+            f"{times.iso(evaluated)}: a decision is made on the evaluation, never before it"
+        )
     verdict = text(evaluation, "verdict")
     if verdict != "pass":
         reasons.append(
