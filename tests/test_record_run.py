@@ -9,6 +9,7 @@ tests/fixtures/runconfig (see PROVENANCE.md there), then checks the register and
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -416,6 +417,8 @@ def test_every_command_reads_a_time_the_same_way_and_records_it_in_one_form(ledg
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", offset)
     assert code == 0, err
     run = r3_run(ledger)["run"]
-    assert isinstance(run, dict) and run["started_at"] == "2026-02-10T08:00:00Z"  # recorded as UTC with seconds, the schema's shape
+    # recorded as UTC with seconds, the schema's shape: the input instant, not the clock
+    recorded_as = dt.datetime(2026, 2, 10, 8, 0, 0, tzinfo=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert isinstance(run, dict) and run["started_at"] == recorded_as
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--finished-at", "soon")
     assert code == 2 and "--finished-at 'soon' is not an ISO 8601 time; give one with a time zone" in err

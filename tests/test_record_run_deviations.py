@@ -28,6 +28,7 @@ from ftgov.runconfig.deviations import differences, unverified
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo
+from .test_record_run import check
 
 REGISTER = "registers/ledger.yaml"
 OBJECTIVE = "objectives/ledger/ledger-r3.yaml"
@@ -74,11 +75,6 @@ def plan(repo: Path, text: str) -> None:
 def record(repo: Path, *args: str | Path) -> tuple[int, str, str]:
     result = run_ftgov("record-run", "ledger-r3", *map(str, args), *START, "--repo-root", str(repo))
     return result.returncode, result.stdout, result.stderr
-
-
-def check(repo: Path) -> tuple[int, str]:
-    result = run_ftgov("check", "--repo-root", str(repo))
-    return result.returncode, result.stdout + result.stderr
 
 
 def r3_run(repo: Path) -> dict[str, object]:

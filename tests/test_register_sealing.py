@@ -24,22 +24,13 @@ from ftgov.loader import parse_document
 
 from .conftest import FIXTURES, ROOT, run_ftgov
 from .repository import build_ledger_repo
+from .test_check_base import commit, git
 
 REGISTER = "registers/ledger.yaml"
 RESULTS = FIXTURES / "evaluate" / "results"
 R3_SHA = "c1f598b08b7ba056ba1e3ec6c3ad3d98bf919e863c59bda8048794d357ea6f41"
 R3_APPROVED = f"    objective_sha256: {R3_SHA}\n    status: approved\n"
 RETIREMENT = "      - {criterion: ledger-r1/reconcile, rationale: the desk moved to another system, approved_by: %s}\n"
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
 
 
 @pytest.fixture

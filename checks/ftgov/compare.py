@@ -609,7 +609,7 @@ def _value_estimate(
         found = stats.mean_of(m.items.values, rng, ctx.resamples)
         if not (isinstance(found, stats.Bootstrap) and found.degenerate):
             return found
-        if bool(np.all((m.items.values >= 0.0) & (m.items.values <= 1.0))):
+        if m.items.within_unit:
             return stats.Proportion(float(m.items.values.sum()), len(m.items))  # every item the same [0, 1] value
     elif m.stderr is not None and m.stderr > 0:
         normal = stats.Normal(m.value, m.stderr)
@@ -642,7 +642,7 @@ def _delta_estimate(
         found = stats.paired_mean(a.values, b.values, rng, ctx.resamples)
         if not found.degenerate:
             return found
-        within = all(bool(np.all((x.values >= 0.0) & (x.values <= 1.0))) for x in (a, b))
+        within = a.within_unit and b.within_unit
         if within:  # every item moved by the same amount: as wide as "no item changed" allows
             note = " (every item changed by the same amount: the score interval of no item changing)"
             return stats.Shifted(stats.PairedProportions(0, 0, len(a)), found.value, note)
@@ -720,7 +720,7 @@ def _result(a: _Assessment) -> Result:
     if a.shown is not None and level is not None:
         interval = a.shown.interval(level)
         ci, method = (interval.low, interval.high), interval.method
-    point = any(isinstance(check.estimate, stats.Fixed) or "accepted by the policy" in check.estimate.method for check in a.checks)
+    point = any(stats.rests_on_fixed(check.estimate) for check in a.checks)
     return Result(
         c,
         a.metric,

@@ -383,6 +383,17 @@ class Wider:
         return max(self.first.p_below(x), self.second.p_below(x))
 
 
+def rests_on_fixed(estimate: Estimate) -> bool:
+    """Whether a value taken as exact (a point estimate the policy accepted) is part of the estimate."""
+    if isinstance(estimate, Fixed):
+        return True
+    if isinstance(estimate, Shifted):
+        return rests_on_fixed(estimate.inner)
+    if isinstance(estimate, (Difference, Wider)):
+        return rests_on_fixed(estimate.first) or rests_on_fixed(estimate.second)
+    return False
+
+
 def _inverted(holds: Callable[[float], bool]) -> float:
     """The smallest one-sided p at which a claim holds, for an estimate without a closed-form test.
 

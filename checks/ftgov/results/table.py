@@ -124,6 +124,11 @@ class Items:
     def binary(self) -> bool:
         return bool(np.all((self.values == 0.0) | (self.values == 1.0)))
 
+    @property
+    def within_unit(self) -> bool:
+        """Every value in [0, 1]: a mean of such items varies at most as a proportion does."""
+        return bool(np.all((self.values >= 0.0) & (self.values <= 1.0)))
+
 
 @dataclass(frozen=True)
 class Measurement:
