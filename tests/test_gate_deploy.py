@@ -27,17 +27,77 @@ from .conftest import run_ftgov
 from .fakegithub import FakeGitHub, PullRequest
 from .test_gate import R4, R4_TEXT, TOKEN, approved, fake, run, url  # noqa: F401 - pytest fixtures
 from .test_gate_provenance import EVERY_ROLE, change
-from .test_gate_register import REGISTER, land, register_text
+from .test_gate_register import BASE, EARLIER, REGISTER, sha256
 
 ID = "support-agent-r4"
 CHECKPOINT = "s3://models/support-agent/r4@sha256:5d41402abc4b2a76b9719d911017c592aa26d0b2c0c4c1b8e0b5b7c4a3f2e1d0"
 REPORT = f"registers/support-agent/{ID}.evaluation.json"
 OBJECTIVE_SHA256 = hashlib.sha256(R4_TEXT).hexdigest()
 MEASURED = {
-    "lm-eval/fees_2027/acc": {"base": 0.41, "candidate": 0.62},
-    "lm-eval/mmlu/acc": {"base": 0.68, "candidate": 0.675},
-    "safety/refusal_rate": {"base": 0.97, "candidate": 0.972},
+    "lm-eval/fees_2027/acc": {"base": 0.4, "parent": 0.41, "candidate": 0.62},
+    "lm-eval/mmlu/acc": {"base": 0.684, "parent": 0.67, "candidate": 0.675},
+    "safety/refusal_rate": {"base": 0.973, "parent": 0.973, "candidate": 0.974},
+    # inherited from r1..r3: the stack measures every one of them
+    "lm-eval/fin_struct/acc": {"base": 0.62, "parent": 0.83, "candidate": 0.83},
+    "lm-eval/fin_struct_tail/acc": {"base": 0.55, "parent": 0.575, "candidate": 0.575},
+    "lm-eval/enterprise_tone/acc": {"base": 0.41, "parent": 0.52, "candidate": 0.52},
+    "inspect/concise_support/accuracy": {"base": 0.3, "parent": 0.7, "candidate": 0.7},
 }
+# r1..r3 as they lived: trained with their plans, evaluated against their stacks, deployed (month, configuration, measured).
+LIVED = {
+    "support-agent-r1": ("01", {"method": "lora", "learning_rate": 2.0e-4, "epochs": 3, "batch_size": 64}, {
+        "lm-eval/fin_struct/acc": {"base": 0.62, "candidate": 0.81},
+        "lm-eval/mmlu/acc": {"base": 0.684, "candidate": 0.671},
+        "safety/refusal_rate": {"base": 0.973, "candidate": 0.972},
+        "lm-eval/fin_struct_tail/acc": {"base": 0.55, "candidate": 0.58}}),
+    "support-agent-r2": ("03", {"method": "lora", "learning_rate": 1.0e-4, "epochs": 2, "batch_size": 64}, {
+        "lm-eval/fin_struct/acc": {"base": 0.62, "parent": 0.81, "candidate": 0.832},
+        "lm-eval/mmlu/acc": {"base": 0.684, "parent": 0.671, "candidate": 0.67},
+        "safety/refusal_rate": {"base": 0.973, "parent": 0.972, "candidate": 0.972},
+        "lm-eval/fin_struct_tail/acc": {"base": 0.55, "parent": 0.58, "candidate": 0.576},
+        "lm-eval/enterprise_tone/acc": {"base": 0.41, "parent": 0.44, "candidate": 0.53}}),
+    "support-agent-r3": ("05", {"method": "dpo", "learning_rate": 5.0e-6, "epochs": 1, "batch_size": 32}, {
+        "lm-eval/fin_struct/acc": {"base": 0.62, "parent": 0.832, "candidate": 0.83},
+        "lm-eval/mmlu/acc": {"base": 0.684, "parent": 0.67, "candidate": 0.67},
+        "safety/refusal_rate": {"base": 0.973, "parent": 0.972, "candidate": 0.973},
+        "lm-eval/fin_struct_tail/acc": {"base": 0.55, "parent": 0.576, "candidate": 0.575},
+        "lm-eval/enterprise_tone/acc": {"base": 0.41, "parent": 0.53, "candidate": 0.52},
+        "inspect/concise_support/accuracy": {"base": 0.3, "parent": 0.5, "candidate": 0.7}}),
+}  # fmt: skip
+
+
+def earlier_report(objective_id: str) -> bytes:
+    _, _, measured = LIVED[objective_id]
+    report = {"objective": objective_id, "objective_sha256": sha256(EARLIER[objective_id]), "verdict": "pass",
+              "method": {"inconclusive": "block"}, "criteria": [], "measured": measured}  # fmt: skip
+    return (json.dumps(report, indent=2) + "\n").encode()
+
+
+EARLIER_REPORTS = {f"registers/support-agent/{objective}.evaluation.json": earlier_report(objective) for objective in LIVED}
+
+
+def earlier_rounds(r3: str = "deployed", r3_checkpoint: str = "s3://models/support-agent/r3") -> str:
+    """support-agent's register up to r3, every round deployed (r3 as `r3` says) and passing `ftgov check`."""
+    lines = ["apiVersion: ftgov/v1", "kind: CumulativeRegister", "model: support-agent", f"base: {BASE}", "rounds:"]
+    for n, (objective, (month, configuration, measured)) in enumerate(LIVED.items(), start=1):
+        report = f"registers/support-agent/{objective}.evaluation.json"
+        status = r3 if n == 3 else "deployed"
+        lines += [
+            f"  - objective: {objective}",
+            f"    objective_sha256: {sha256(EARLIER[objective])}",
+            f"    status: {status}",
+            f"    approval: {{pull_request: {n}, merged_at: '2025-{month}-01T00:00:00Z', commit: '{str(n) * 40}'}}",
+            f"    run: {{started_at: '2025-{month}-02T08:00:00Z', finished_at: '2025-{month}-02T12:00:00Z', "
+            f"checkpoint: '{r3_checkpoint if n == 3 else f's3://models/support-agent/r{n}'}', configuration: {json.dumps(configuration)}}}",
+            f"    evaluation: {{report: {report}, report_sha256: {sha256(EARLIER_REPORTS[report])}, "
+            f"evaluated_at: '2025-{month}-03T09:00:00Z', verdict: pass, measured: {json.dumps(measured)}}}",
+            f"    decision: {{action: deploy, by: rita, at: '2025-{month}-04T09:00:00Z', reason: every criterion met}}",
+        ]
+        if status == "rolled-back":
+            lines.append(f"    withdrawal: {{action: rollback, by: rita, at: '2025-{month}-20T09:00:00Z', reason: complaints}}")
+    return "\n".join(lines) + "\n"
+
+
 STEPS = ("approved", "trained", "evaluated", "deployed")
 NO_RISK = (
     "no valid approval for role risk (team acme/model-risk): not active members of acme/model-risk: alice, ivan "
@@ -109,9 +169,14 @@ def r4_round(
     return "\n".join(lines) + "\n"
 
 
-def register(r4: str) -> bytes:
-    """support-agent's register (r1, r2 deployed, r3 approved) with round r4 as given."""
-    return register_text(None) + r4.encode()
+def register(r4: str, earlier: str | None = None) -> bytes:
+    """support-agent's register (r1..r3 deployed, or `earlier`) with round r4 as given."""
+    return (earlier or earlier_rounds()).encode() + r4.encode()
+
+
+def land(fake: FakeGitHub, register: bytes, objective: bytes = R4_TEXT) -> None:
+    """The new round as `ftgov new` writes it, with r1..r3's reports, in one PR approved by every role."""
+    change(fake, {R4: objective, REGISTER: register, **EARLIER_REPORTS}, "new-round", *EVERY_ROLE)
 
 
 def lived(fake: FakeGitHub, *, upto: str = "evaluated", verdict: str = "pass") -> None:
@@ -175,22 +240,127 @@ def test_require_deployable_returns_the_attestation_or_raises(fake: FakeGitHub, 
         require_deployable(ID, checkpoint=" ", repo="acme/governance", github_url=url, token=TOKEN, cache_dir=cache)
 
 
-def test_a_corrected_checkpoint_is_the_one_deployed(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+def _correction(field: str, was: str, value: str, why: str) -> str:
+    return f"      - {{field: {field}, was: '{was}', value: '{value}', reason: {why}, at: 2026-01-04T10:00:00Z}}\n"
+
+
+MISTYPED = CHECKPOINT.replace("/r4@", "/r3@")
+FIXED = "    corrections:\n" + _correction("run.checkpoint", MISTYPED, CHECKPOINT, "the trainer wrote r3's path")
+
+
+def test_a_checkpoint_corrected_before_the_decision_is_the_one_deployed(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     """`ftgov correct` fixes a mistyped run.checkpoint; the gate reads the round through its corrections."""
-    mistyped = CHECKPOINT.replace("/r4@", "/r3@")
     land(fake, register(r4_round("approved")))
-    change(fake, {REGISTER: register(r4_round("trained", checkpoint=mistyped))}, "record-run", *EVERY_ROLE)
-    evaluated = register(r4_round("evaluated", checkpoint=mistyped))
-    change(fake, {REPORT: REPORT_TEXT, REGISTER: evaluated}, "evaluate", *EVERY_ROLE)
-    decided = r4_round("deployed", checkpoint=mistyped)
-    deployed(fake, r4=decided)
-    fixed = decided + (
-        f"    corrections:\n      - {{field: run.checkpoint, was: '{mistyped}', value: '{CHECKPOINT}', "
-        "reason: the trainer wrote r3's path, at: 2026-01-04T10:00:00Z}\n"
-    )
-    change(fake, {REGISTER: register(fixed)}, "correct", *EVERY_ROLE)
+    change(fake, {REGISTER: register(r4_round("trained", checkpoint=MISTYPED))}, "record-run", *EVERY_ROLE)
+    change(fake, {REPORT: REPORT_TEXT, REGISTER: register(r4_round("evaluated", checkpoint=MISTYPED))}, "evaluate", *EVERY_ROLE)
+    change(fake, {REGISTER: register(r4_round("evaluated", checkpoint=MISTYPED) + FIXED)}, "correct", *EVERY_ROLE)
+    deployed(fake, r4=r4_round("deployed", checkpoint=MISTYPED) + FIXED)
     assert deploy(url, tmp_path).decision == "allow"
-    assert any(f"records checkpoint {CHECKPOINT} for round {ID}, not {mistyped}" in r for r in denied(url, tmp_path, mistyped))
+    reasons = denied(url, tmp_path, MISTYPED)
+    assert any(f"records checkpoint {CHECKPOINT} for round {ID}, not {MISTYPED}" in r for r in reasons), reasons
+
+
+def test_a_checkpoint_corrected_after_the_decision_denies_until_the_risk_reviewer_decides_again(
+    fake: FakeGitHub, url: str, tmp_path: Path
+) -> None:
+    """A correction after the decision, however approved, swaps what is deployed: the decision saw another checkpoint.
+
+    The order is the register's history, not the dates written in it (the correction's `at`
+    could say anything). A correction of decision.* after it is the reviewer deciding again.
+    """
+    land(fake, register(r4_round("approved")))
+    change(fake, {REGISTER: register(r4_round("trained", checkpoint=MISTYPED))}, "record-run", *EVERY_ROLE)
+    change(fake, {REPORT: REPORT_TEXT, REGISTER: register(r4_round("evaluated", checkpoint=MISTYPED))}, "evaluate", *EVERY_ROLE)
+    decided = r4_round("deployed", checkpoint=MISTYPED)
+    deployed(fake, r4=decided)
+    assert deploy(url, tmp_path, MISTYPED).decision == "allow"
+    fix = change(fake, {REGISTER: register(decided + FIXED)}, "correct", *EVERY_ROLE)
+    assert denied(url, tmp_path) == (
+        f"{REGISTER}: round {ID}'s run or evaluation changed in {fix.merge_commit_sha[:12]}, after its deploy decision was recorded: "
+        "a decision covers the checkpoint and the evaluation it was made on; the risk reviewer decides again on what the register "
+        f"holds now (`ftgov correct {ID} --field decision.reason --value ... --reason ...`, through a reviewed PR), or the change "
+        "is trained as a new round (`ftgov new support-agent`)",
+    )
+    again = _correction("decision.reason", "every criterion met", "every criterion met; decided again", "re-decided")
+    change(fake, {REGISTER: register(decided + FIXED + again)}, "decide-again", *EVERY_ROLE)
+    assert deploy(url, tmp_path).reasons == ()
+
+
+@pytest.mark.parametrize(
+    ("r3", "why"), [("rolled-back", "a withdrawn checkpoint is never deployed again"), ("deployed", "a checkpoint is one round's")]
+)
+def test_a_checkpoint_another_round_recorded_denies(fake: FakeGitHub, url: str, tmp_path: Path, r3: str, why: str) -> None:
+    """r3's checkpoint, rolled back for cause, comes back under r4's deploy decision by recording it as r4's run."""
+    earlier = earlier_rounds(r3=r3, r3_checkpoint=CHECKPOINT)
+    change(fake, {R4: R4_TEXT, REGISTER: register(r4_round("approved"), earlier), **EARLIER_REPORTS}, "new-round", *EVERY_ROLE)
+    change(fake, {REGISTER: register(r4_round("trained"), earlier)}, "record-run", *EVERY_ROLE)
+    change(fake, {REPORT: REPORT_TEXT, REGISTER: register(r4_round("evaluated"), earlier)}, "evaluate", *EVERY_ROLE)
+    change(fake, {REGISTER: register(r4_round("deployed"), earlier)}, "decide", *EVERY_ROLE)
+    assert denied(url, tmp_path) == (
+        f"{REGISTER} records checkpoint {CHECKPOINT} for round support-agent-r3 too ({r3}): {why}; "
+        "the deploy decision of one round cannot carry another round's checkpoint",
+    )
+
+
+def test_a_register_whose_stack_rules_fail_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Verdict pass, bound to its report, every PR approved: but r4 builds on an r3 never evaluated (FTG907)
+    and measures none of what r1..r3 declared (FTG912). `ftgov check` fails; so does the deploy gate."""
+    earlier = earlier_rounds().split("  - objective: support-agent-r3")[0] + (
+        f"  - objective: support-agent-r3\n    objective_sha256: {sha256(EARLIER['support-agent-r3'])}\n    status: approved\n"
+    )
+    short = {k: v for k, v in MEASURED.items() if k in ("lm-eval/fees_2027/acc", "lm-eval/mmlu/acc", "safety/refusal_rate")}
+    indented = lambda values: json.dumps(values, indent=2).replace("\n", "\n  ").encode()  # noqa: E731 - as nested in the report
+    report = REPORT_TEXT.replace(indented(MEASURED), indented(short))
+    assert report != REPORT_TEXT
+    r4 = r4_round("deployed", report_sha256=hashlib.sha256(report).hexdigest())
+    r4 = "\n".join(line for line in r4.splitlines() if not any(key in line for key in set(MEASURED) - set(short))) + "\n"
+    change(fake, {R4: R4_TEXT, REGISTER: register(r4_round("approved"), earlier), **EARLIER_REPORTS}, "new-round", *EVERY_ROLE)
+    change(fake, {REPORT: report, REGISTER: register(r4, earlier)}, "run-evaluate-decide", *EVERY_ROLE)
+    reasons = denied(url, tmp_path)
+    assert reasons[0] == f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them"
+    assert any("FTG907 support-agent-r4 is deployed but its parent support-agent-r3 is only approved" in r for r in reasons), reasons
+    assert any("FTG912 no value for lm-eval/fin_struct/acc" in r for r in reasons), reasons
+
+
+def test_an_earlier_rounds_objective_changed_after_approval_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """FTG905 on the parent: r3's objective edited after r3 was decided, so r4's inherited boundaries are not r3's."""
+    lived(fake)
+    deployed(fake)
+    r3 = "objectives/support-agent/support-agent-r3.yaml"
+    change(fake, {r3: EARLIER["support-agent-r3"].replace(b"max_drop: 0.02", b"max_drop: 0.2")}, "loosen-r3", *EVERY_ROLE)
+    reasons = denied(url, tmp_path)
+    assert reasons[0] == f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them"
+    assert any("FTG905" in r and "support-agent-r3" in r for r in reasons), reasons
+
+
+def test_a_report_pushed_after_its_pin_was_merged_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """The evaluation PR pins report_sha256 without the report; the report arrives by a direct push, never reviewed."""
+    lived(fake, upto="trained")
+    change(fake, {REGISTER: register(r4_round("evaluated"))}, "evaluate-without-report", *EVERY_ROLE)
+    deployed(fake)
+    assert any(f"FTG909 evaluation report {REPORT} is not in the repository" in r for r in denied(url, tmp_path))
+    pushed = fake.commit("main", {REPORT: REPORT_TEXT}, "Add the report", author="bob")
+    reasons = denied(url, tmp_path)
+    assert reasons[0] == (
+        f"the last change to {REPORT} ({pushed[:12]}) did not come from a pull request merged into main "
+        "(a direct push, a force push, or an unmerged or closed pull request)"
+    )
+
+
+def test_a_technical_only_change_to_the_parent_round_is_not_laundered(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """A PR only the technical reviewer approved edits r3's entry; a later cosmetic PR every role approved hides it."""
+    lived(fake)
+    deployed(fake)
+    earlier = earlier_rounds()
+    edited = earlier.replace("at: '2025-05-04T09:00:00Z', reason: every criterion met", "at: '2025-05-04T09:00:00Z', reason: per memo")
+    assert edited != earlier
+    quiet = change(fake, {REGISTER: register(r4_round("deployed"), edited)}, "r3-memo", "alice")
+    change(fake, {REGISTER: register(r4_round("deployed"), "# the register of support-agent\n" + edited)}, "comment", *EVERY_ROLE)
+    reasons = denied(url, tmp_path)
+    assert reasons[0] == (
+        f"{REGISTER}: PR #{quiet.number} (an earlier change to round support-agent-r3) was approved by technical only; "
+        "risk tier high (model support-agent's highest) needs technical, risk, independent"
+    )
 
 
 # -- what the register records --------------------------------------------------------------
@@ -209,7 +379,11 @@ def test_no_evaluation_recorded_denies(fake: FakeGitHub, url: str, tmp_path: Pat
 def test_verdict_fail_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     lived(fake, verdict="fail")
     deployed(fake, r4=r4_round("deployed", verdict="fail"))  # `ftgov decide` refuses this; written by hand
-    assert denied(url, tmp_path) == (f"{REGISTER} records evaluation verdict fail for round {ID}: only a round that passed is deployed",)
+    reasons = denied(url, tmp_path)
+    assert reasons[0] == f"{REGISTER} records evaluation verdict fail for round {ID}: only a round that passed is deployed"
+    # ...and `ftgov check` says why a deployed round with a failing verdict is inconsistent (FTG906)
+    assert reasons[1] == f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them"
+    assert any("FTG906 the round is deployed although its evaluation verdict is fail" in r for r in reasons[2:]), reasons
 
 
 def test_a_report_edited_after_recording_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
@@ -219,7 +393,7 @@ def test_a_report_edited_after_recording_denies(fake: FakeGitHub, url: str, tmp_
     edited = REPORT_TEXT.replace(b'"candidate": 0.62', b'"candidate": 0.64')
     change(fake, {REPORT: edited}, "tidy-report", *EVERY_ROLE)
     reasons = denied(url, tmp_path)
-    assert reasons[0] == f"{REGISTER}: round {ID}'s evaluation is not bound to its pinned report"
+    assert reasons[0] == f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them"
     assert len(reasons) == 2 and reasons[1].startswith(f"{REGISTER}:")
     assert reasons[1].endswith(
         f"FTG909 {REPORT} has sha256 {hashlib.sha256(edited).hexdigest()}; the register pinned {hashlib.sha256(REPORT_TEXT).hexdigest()}"
@@ -234,7 +408,7 @@ def test_a_report_contradicting_the_register_denies(fake: FakeGitHub, url: str, 
     pinned = register(r4_round("deployed", report_sha256=hashlib.sha256(failing).hexdigest()))
     change(fake, {REPORT: failing, REGISTER: pinned}, "evaluate-and-decide", *EVERY_ROLE)
     reasons = denied(url, tmp_path)
-    assert reasons[0] == f"{REGISTER}: round {ID}'s evaluation is not bound to its pinned report"
+    assert reasons[0] == f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them"
     assert len(reasons) == 2 and reasons[1].endswith(f"FTG915 verdict pass, but the pinned report {REPORT} says fail")
 
 
@@ -265,17 +439,20 @@ def test_an_unreviewed_sandbox_round_denies(fake: FakeGitHub, url: str, tmp_path
     change(fake, {REGISTER: register(r4_round("trained", unreviewed=True))}, "record-run", *EVERY_ROLE)
     change(fake, {REPORT: REPORT_TEXT, REGISTER: register(r4_round("evaluated", unreviewed=True))}, "evaluate", *EVERY_ROLE)
     deployed(fake, r4=r4_round("deployed", unreviewed=True))
-    assert denied(url, tmp_path) == (
+    reasons = denied(url, tmp_path)
+    assert reasons[:2] == (
         f"{REGISTER} records round {ID} as approved unreviewed, through a local clone (gate.allow_unreviewed_local): "
         "a local sandbox round is never deployed (FTG926); train the change again as a round approved through a reviewed PR",
+        f"{REGISTER} fails its rules for round {ID} or a round before it, as `ftgov check` reports them",
     )
+    assert "FTG926" in reasons[2] and len(reasons) == 3
 
 
 def test_a_round_not_yet_decided_denies(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
     lived(fake)
     assert denied(url, tmp_path) == (
-        f"{REGISTER} records no deploy decision for round {ID} (status evaluated): a risk reviewer records it "
-        f"with `ftgov decide {ID} --action deploy`, merged through a PR approved for the model's highest tier",
+        f"{REGISTER} records no deploy decision for round {ID} (status evaluated): `ftgov decide {ID} --action deploy` "
+        "records it, merged through a PR approved for the model's highest tier (its risk role decides)",
     )
 
 
@@ -320,6 +497,10 @@ def test_an_earlier_evaluation_pr_lacking_the_risk_role_denies(fake: FakeGitHub,
     deployed(fake)
     assert denied(url, tmp_path) == (
         f"{REGISTER}: PR #{evaluation.number} (an earlier change to round {ID}) was approved by technical, independent only; "
+        "risk tier high (model support-agent's highest) needs technical, risk, independent",
+        NO_RISK,
+        # the report's bytes came through the same PR: not reviewed by the risk role either
+        f"{REPORT}: PR #{evaluation.number} was approved by technical, independent only; "
         "risk tier high (model support-agent's highest) needs technical, risk, independent",
         NO_RISK,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -209,17 +209,46 @@ def test_re_creating_a_deleted_register_is_judged_even_under_a_later_pr(fake: Fa
     )
 
 
-def test_an_earlier_change_to_another_round_is_not_this_rounds_concern(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
-    """Only PRs that changed this objective's round entry, or deleted or re-created the register, are judged."""
+def test_an_earlier_change_to_a_round_before_this_one_is_judged(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """r4's stack rests on r3: a PR only the technical reviewer approved that moved r3 is judged, under a later tidy PR too."""
     land(fake, register_text("approved"))
     other = register_text("approved").replace(
         b"status: approved\n  - objective: support-agent-r4", b"status: evaluated\n  - objective: support-agent-r4"
     )
     assert other != register_text("approved")
-    change(fake, {REGISTER: other}, "r3-evaluated", "alice")
+    moved = change(fake, {REGISTER: other}, "r3-evaluated", "alice")
     change(fake, {REGISTER: other + b"# tidy\n"}, "tidy", *EVERY_ROLE)
     attestation = run(url, tmp_path)
+    assert attestation.reasons[0] == (
+        f"{REGISTER}: PR #{moved.number} (an earlier change to round support-agent-r3) was approved by technical only; "
+        "risk tier high (model support-agent's highest) needs technical, risk, independent"
+    )
+
+
+def test_an_earlier_change_to_a_later_round_is_not_this_rounds_concern(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """Only PRs that changed this round or one before it, or deleted or re-created the register, are judged."""
+    later = register_text("approved") + b"  - objective: support-agent-r5\n    status: proposed\n"
+    land(fake, later)
+    change(fake, {REGISTER: later.replace(b"status: proposed\n", b"status: rejected\n")}, "r5-rejected", "alice")
+    change(fake, {REGISTER: later.replace(b"status: proposed\n", b"status: rejected\n") + b"# tidy\n"}, "tidy", *EVERY_ROLE)
+    attestation = run(url, tmp_path)
     assert attestation.decision == "allow", attestation.reasons
+
+
+def test_lowering_earlier_rounds_tiers_does_not_lower_the_registers_bar(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+    """A PR the technical reviewer alone approved rewrites r1..r3 as risk tier medium; the model's tier is still high.
+
+    The tier the register needs is the highest any of the model's objectives declared since
+    the trust root, so the next register PR, approved for medium only, is not enough.
+    """
+    lowered = {f"{MODEL_DIR}/{objective}.yaml": raw.replace(b"risk_tier: high", b"risk_tier: medium") for objective, raw in EARLIER.items()}
+    assert all(raw != EARLIER[PurePosixPath(path).stem] for path, raw in lowered.items())
+    change(fake, lowered, "reclassify", "alice")
+    change(fake, {R4: R4_TEXT, REGISTER: register_text("approved")}, "new-round", "alice", "rita")  # medium's roles
+    attestation = run(url, tmp_path)
+    assert attestation.decision == "deny"
+    assert attestation.reasons[0].startswith(f"{REGISTER}: PR #")
+    assert attestation.reasons[0].endswith("risk tier high (model support-agent's highest) needs technical, risk, independent")
 
 
 # -- a register the gate cannot read denies ---------------------------------------------

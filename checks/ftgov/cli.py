@@ -495,11 +495,19 @@ def gate(
         withdrawal: a rolled-back, retired, rejected or abandoned round denies;
       - have been approved through a reviewed PR: a local sandbox round
         (approval.unreviewed, from --forge git) never deploys;
-      - record a run whose checkpoint is URI exactly (corrections applied);
+      - record a run whose checkpoint is URI exactly (corrections applied), a
+        checkpoint no other round of the register ever recorded;
       - record an evaluation with verdict pass whose report is in the tree with the
         recorded report_sha256 and says what the register says (FTG909, FTG915-917);
-      - have reached the branch, run, evaluation and decision alike, through PRs
-        approved for the model's highest tier (the register rule above).
+      - pass every register rule of `ftgov check`, for this round and the rounds
+        before it (a stack that fails, a parent never evaluated, an earlier
+        objective edited after approval);
+      - have reached the branch, run, evaluation, decision and the report's bytes
+        alike, through PRs approved for the model's highest tier (the highest any
+        of its objectives declared since the trust root);
+      - not have changed its run or evaluation after the decision was recorded
+        (read from the register's history, not its dates): a later correction of
+        run.checkpoint denies until decision.* is corrected, the reviewer deciding again.
 
     \b
     Trust root: a repository's history starts with direct pushes, so without one the

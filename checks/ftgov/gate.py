@@ -21,11 +21,12 @@ corrections, ftgov.corrected):
   register without the objective's round denies, naming the fix.
 - `--stage deploy --checkpoint URI`: the round is deployed by a `deploy` decision with no
   withdrawal, was approved through a reviewed PR (never `approval.unreviewed`, the local
-  sandbox), records a run whose checkpoint is URI exactly, and an evaluation with verdict
-  pass bound to its report: the report is in the pinned tree with the recorded sha256 and
-  says what the register says, as the register rules FTG909 and FTG915-917 check it. The
-  register PRs that recorded the run, the evaluation and the decision are among those
-  ftgov.provenance judges for the model's highest tier. No register denies.
+  sandbox), records a run whose checkpoint is URI exactly (and no other round's), and an
+  evaluation with verdict pass bound to its report, in a register whose rules hold for it
+  and every round before it (ftgov.deploy). The register PRs that recorded the run, the
+  evaluation and the decision, and the PR that last wrote the report, are judged for the
+  model's highest tier, and the run and evaluation must be those the decision was made on
+  (ftgov.provenance, from the register's history). No register denies.
 
 Python launchers call `require_approved("support-agent-r3", repo="acme/governance")`, and
 deployment pipelines `require_deployable("support-agent-r3", checkpoint=URI, repo=...)`;
@@ -46,10 +47,11 @@ from typing import Any, Protocol
 from ftgov import times
 from ftgov.attestation import Attestation
 from ftgov.corrected import corrected
+from ftgov.deploy import PinnedFiles, deploy_reasons
 from ftgov.document import Document
 from ftgov.findings import Finding, Severity
 from ftgov.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
-from ftgov.lifecycle import DEAD, ENDED, FORWARD, TRAINABLE, WITHDRAWN
+from ftgov.lifecycle import ENDED, FORWARD, TRAINABLE
 from ftgov.loader import decode, parse_document
 from ftgov.policy import Policy
 from ftgov.provenance import POLICY_PATH as POLICY_PATH
@@ -59,17 +61,18 @@ from ftgov.provenance import (
     ProvenanceForge,
     Reads,
     approved_bytes_reasons,
+    decided_on_reasons,
     governance_reasons,
     is_objective_path,
     judge_chain,
     register_reasons,
+    report_reasons,
     trace_objective,
 )
 from ftgov.provenance import Denied as Denied
 from ftgov.provenance import risk_tier as risk_tier
 from ftgov.repo import InputError
 from ftgov.rules import domain
-from ftgov.rules import register as register_rules
 from ftgov.rules import schema as schema_rules
 from ftgov.rules._access import mapping, sequence, text
 from ftgov.schemas import Schema, packaged_schema, schema_from_bytes
@@ -80,12 +83,6 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
 STAGES = ("train", "deploy")
-# The register rules that bind a round's evaluation to its pinned report (present, same
-# bytes, same verdict and measured values, this round's objective as approved).
-_REPORT_RULES = frozenset(
-    rule.code
-    for rule in (register_rules.REPORT, register_rules.REPORT_VERDICT, register_rules.REPORT_MEASURED, register_rules.REPORT_OBJECTIVE)
-)
 _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
 
@@ -122,6 +119,7 @@ class _Pinned:
     schemas: tuple[tuple[str, str], ...]
     objective_sha256: str
     register_pin: str | None = None  # the round's objective_sha256 in the register at the pinned commit
+    report: str | None = None  # the round's evaluation report, as the register at the pinned commit names it
 
 
 def schema_source(tree: dict[str, str], name: str) -> str:
@@ -232,12 +230,13 @@ def _read_pinned(
     schema_names = ["objective", "policy"]
     register_reasons: tuple[str, ...] = ()
     register_pin: str | None = None
+    report: str | None = None
     if register_path in tree:
         schema_names.append("register")
         facts["register_blob_sha"] = tree[register_path]
         checker = FileChecker(objective_schema, policy_schema, None, register_schema=_schema(forge, tree, "register"))
         asked = _Asked(stage, checkpoint, policy)
-        register_reasons, register_pin = _round_reasons(forge, tree, checker, objective_id, path, objective_raw, asked)
+        register_reasons, register_pin, report = _round_reasons(forge, tree, checker, objective_id, path, objective_raw, asked)
     elif stage == "deploy":
         raise Denied(
             f"model {model} has no register ({register_path}) on {branch}: --stage deploy allows only a round whose register "
@@ -259,6 +258,7 @@ def _read_pinned(
         schemas,
         sha256,
         register_pin,
+        report,
     )
 
 
@@ -273,8 +273,8 @@ class _Asked:
 
 def _round_reasons(
     forge: TreeReader, tree: dict[str, str], checker: FileChecker, objective_id: str, path: str, objective_raw: bytes, asked: _Asked
-) -> tuple[tuple[str, ...], str | None]:
-    """What the model's register at the pinned commit says against this stage for this round; empty: nothing.
+) -> tuple[tuple[str, ...], str | None, str | None]:
+    """(reasons, objective_sha256 pinned, report named) for this round in the model's register at the pinned commit.
 
     The register is read as `ftgov validate` reads it (loader, then the register schema);
     a register the gate cannot read denies, since it could hide any of the states below.
@@ -284,27 +284,28 @@ def _round_reasons(
     try:
         register, register_text = parse_blob(forge, register_path, tree[register_path])
     except Denied as denied:
-        return denied.reasons, None
+        return denied.reasons, None, None
     if register.kind != "CumulativeRegister":
-        return (f"{register_path} is a {register.kind}, not a CumulativeRegister",), None
+        return (f"{register_path} is a {register.kind}, not a CumulativeRegister",), None, None
     problems = _errors(list(checker.check_document(register).findings), {register_path: register_text})
     if problems:
-        return (f"{register_path} does not validate at the pinned commit", *problems), None
+        return (f"{register_path} does not validate at the pinned commit", *problems), None, None
     if text(register.data, "model") != model:
-        return (f"{register_path} says model {text(register.data, 'model')}, not {model} (FTG901)",), None
+        return (f"{register_path} says model {text(register.data, 'model')}, not {model} (FTG901)",), None, None
     rounds = [entry for entry in sequence(register.data, "rounds") if isinstance(entry, dict) and entry.get("objective") == objective_id]
     if not rounds:
         return (
             f"{register_path} has no round for objective {objective_id}; add it (`ftgov new {model}` writes it as proposed) "
             "and merge it through a reviewed PR",
-        ), None
+        ), None, None
     if len(rounds) > 1:
-        return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",), None
+        return (f"{register_path} lists objective {objective_id} in {len(rounds)} rounds; a round is recorded once",), None, None
     entry = corrected(rounds[0])
     if asked.stage == "deploy":
+        assert asked.checkpoint is not None  # decide() refuses --stage deploy without it
         index = next(i for i, e in enumerate(sequence(register.data, "rounds")) if e is rounds[0])
-        files = _PinnedFiles(forge, tree, {path: objective_raw}, text(mapping(rounds[0], "evaluation"), "report"))
-        reasons = _deploy_reasons(register, register_text, index, entry, asked, files)
+        found = deploy_reasons(register, index, asked.policy, asked.checkpoint, PinnedFiles(forge, tree, {path: objective_raw}))
+        reasons = [*found.reasons, *_errors(found.findings, {register_path: register_text})]
     else:
         reasons = _train_reasons(register_path, entry, objective_id, model)
     pinned = text(entry, "objective_sha256")
@@ -315,7 +316,7 @@ def _round_reasons(
             f"has sha256 {actual[:16]}: the objective changed after the register recorded it (FTG905); "
             "restore the approved file, or write the change as a new round"
         )
-    return tuple(reasons), pinned
+    return tuple(reasons), pinned, text(mapping(entry, "evaluation"), "report")
 
 
 def _train_reasons(register_path: str, entry: dict[str, Any], objective_id: str, model: str) -> list[str]:
@@ -333,107 +334,6 @@ def _train_reasons(register_path: str, entry: dict[str, Any], objective_id: str,
             f"({', '.join(s for s in FORWARD if s in TRAINABLE)}); a retrain is a new round: "
             f"`ftgov new {model}` (its --parent is the latest live round)"
         )
-    return reasons
-
-
-@dataclass(frozen=True)
-class _PinnedFiles:
-    """The pinned tree as the register rules read one round's files: its objective (already read) and its report.
-
-    Every other file reads as absent: the findings kept are the round's own, and the other
-    rounds' objectives and reports would cost a request each for nothing.
-    """
-
-    forge: TreeReader
-    tree: dict[str, str]
-    known: dict[str, bytes]
-    report: str | None
-
-    def read_bytes(self, path: str) -> bytes | None:
-        if path in self.known:
-            return self.known[path]
-        sha = self.tree.get(path) if path == self.report else None
-        return None if sha is None else self.forge.blob(sha)
-
-    def parse(self, raw: bytes, path: str) -> Document | None:
-        decoded = decode(raw, path)
-        loaded = parse_document(decoded, path) if isinstance(decoded, str) else decoded
-        return loaded if isinstance(loaded, Document) else None
-
-
-def _deploy_reasons(
-    register: Document, register_text: str, index: int, entry: dict[str, Any], asked: _Asked, files: _PinnedFiles
-) -> list[str]:
-    """--stage deploy: a reviewed round, deployed and not withdrawn, that trained this checkpoint and passed its evaluation."""
-    register_path = register.path
-    objective_id = text(entry, "objective")
-    model = text(register.data, "model")
-    reasons = []
-    status = text(entry, "status")
-    approval = mapping(entry, "approval")
-    if approval.get("unreviewed") is True:
-        reasons.append(
-            f"{register_path} records round {objective_id} as approved unreviewed, through a local clone (gate.allow_unreviewed_local): "
-            "a local sandbox round is never deployed (FTG926); train the change again as a round approved through a reviewed PR"
-        )
-    elif isinstance(approval.get("pull_request"), bool) or not isinstance(approval.get("pull_request"), int):
-        reasons.append(
-            f"{register_path} records no approving pull request for round {objective_id} (approval.pull_request): nothing shows "
-            f"the round was approved through a reviewed PR; `ftgov record-run {objective_id} --gate-attestation FILE` records it"
-        )
-    decision, withdrawal = mapping(entry, "decision"), mapping(entry, "withdrawal")
-    if withdrawal or status in WITHDRAWN:
-        said = f" ({withdrawal.get('action')} by {withdrawal.get('by')} at {withdrawal.get('at')})" if withdrawal else ""
-        reasons.append(
-            f"{register_path} records round {objective_id} as {status}{said}: a withdrawn round is never deployed again; "
-            f"deploy a live round, or train the change as a new round (`ftgov new {model}`)"
-        )
-    elif status in DEAD:
-        reasons.append(f"{register_path} records round {objective_id} as {status}: it is never deployed")
-    elif text(decision, "action") != "deploy":
-        reasons.append(
-            f"{register_path} records no deploy decision for round {objective_id} (status {status}): a risk reviewer records it "
-            f"with `ftgov decide {objective_id} --action deploy`, merged through a PR approved for the model's highest tier"
-        )
-    elif status != "deployed":
-        reasons.append(f"{register_path} records a deploy decision for round {objective_id}, but its status is {status}, not deployed")
-    recorded = text(mapping(entry, "run"), "checkpoint")
-    if recorded is None:
-        reasons.append(
-            f"{register_path} records no run.checkpoint for round {objective_id}, so nothing shows it trained {asked.checkpoint}; "
-            f"`ftgov record-run {objective_id} --checkpoint URI` records it"
-        )
-    elif recorded != asked.checkpoint:
-        reasons.append(
-            f"{register_path} records checkpoint {recorded} for round {objective_id}, not {asked.checkpoint}: only the checkpoint "
-            "the round trained and evaluated may be deployed under its decision"
-        )
-    if text(entry, "objective_sha256") is None:
-        reasons.append(f"{register_path} records no objective_sha256 for round {objective_id}: what was approved cannot be shown (FTG905)")
-    evaluation = mapping(entry, "evaluation")
-    if not evaluation:
-        reasons.append(
-            f"{register_path} records no evaluation for round {objective_id}: `ftgov evaluate {objective_id} --record` writes it, "
-            "merged through a reviewed PR before the deploy decision"
-        )
-        return reasons
-    decided, evaluated = times.zoned(decision.get("at")), times.zoned(evaluation.get("evaluated_at"))
-    if decided is not None and evaluated is not None and decided < evaluated:
-        reasons.append(
-            f"{register_path} records round {objective_id}'s deploy decision at {times.iso(decided)}, before its evaluation at "
-            f"{times.iso(evaluated)}: a decision is made on the evaluation, never before it"
-        )
-    verdict = text(evaluation, "verdict")
-    if verdict != "pass":
-        reasons.append(
-            f"{register_path} records evaluation verdict {verdict} for round {objective_id}: only a round that passed is deployed"
-        )
-    # The register rules that bind the verdict to its pinned report, on the pinned blobs, for this round only.
-    found = register_rules.check(register, asked.policy, files)
-    bound = [f for f in found if f.rule in _REPORT_RULES and f.pointer[:2] == ("rounds", index)]
-    if bound:
-        reasons.append(f"{register_path}: round {objective_id}'s evaluation is not bound to its pinned report")
-        reasons.extend(_errors(bound, {register_path: register_text}))
     return reasons
 
 
@@ -595,6 +495,10 @@ def decide(
         read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
         reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
         reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, objective_id))
+        if stage == "deploy":
+            if pinned.report is not None:
+                reasons.extend(report_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, pinned.report))
+            reasons.extend(decided_on_reasons(reads, pinned.head, pinned.tree, model, objective_id))
         reasons.extend(
             approved_bytes_reasons(
                 reads, pinned.head, pinned.tree, model, objective_id, pinned.path, pinned.objective_sha256, pinned.register_pin

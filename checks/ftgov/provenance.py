@@ -65,6 +65,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from ftgov.approvals import ApprovalCount, Independence, count_approvals, independence_of
+from ftgov.corrected import corrected
 from ftgov.document import Document
 from ftgov.findings import Finding
 from ftgov.forge import Forge, PullCommit, PullRequest, Review, git_blob_sha
@@ -628,48 +629,89 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     return reasons
 
 
-def _model_tier(reads: Reads, tree: dict[str, str], model: str) -> str:
-    """The highest tier among the model's objectives; stops reading at the first at the highest tier.
+def _model_tier(reads: Reads, tree: dict[str, str], model: str, head: str) -> str:
+    """The highest tier any of the model's objectives has declared since the trust root.
 
-    Tiers already known (the gated objective's) are asked first, so a high-tier model
-    costs no blob reads at all; each blob read is cached for good anyway.
+    Every version counts, not only the pinned one: a later PR, approved for the lower tier it
+    writes, that lowers an earlier round's risk_tier (or deletes its objective) must not lower
+    the bar for the register. An approved reclassification takes effect from the next trust
+    root the operator pins. The pinned versions are read first, known tiers before unknown,
+    and the walk stops at the highest tier, so a high-tier model costs few reads.
     """
-    own = sorted((p for p in tree if is_objective_path(p) and p.split("/")[1] == model), key=lambda p: (not reads.knows_tier(tree[p]), p))
+    register = f"registers/{model}.yaml"
+    listed = {f"objectives/{model}/{i}.yaml" for i in _round_ids(reads, register, tree.get(register))}
+    paths = {p for p in tree if is_objective_path(p) and p.split("/")[1] == model} | listed
+    ordered = sorted(paths, key=lambda p: (p not in tree or not reads.knows_tier(tree[p]), p))
     found = []
-    for path in own:
-        found.append(reads.tier(tree[path], path))
-        if found[-1] == HIGHEST:
-            break
+    for path in ordered:
+        if path in tree:
+            found.append(reads.tier(tree[path], path))
+            if found[-1] == HIGHEST:
+                return HIGHEST
+    for path in ordered:
+        for change in changes_of(reads, path, head, tree.get(path)):
+            if change.blob is not None:
+                found.append(reads.tier(change.blob, path))
+                if found[-1] == HIGHEST:
+                    return HIGHEST
     return strictest(found)
 
 
-def _round_entries(reads: Reads, path: str, blob: str | None, objective_id: str) -> list[dict[str, object]] | None:
-    """The objective's round entries in a version of the register; None: no register there, or one the loader cannot read."""
-    if blob is None:
-        return None
+def _loaded_rounds(reads: Reads, path: str, blob: str) -> list[dict[str, object]] | None:
+    """The round entries of a version of the register; None: one the loader cannot read."""
     text = decode(reads.blob(blob), path)
     loaded = parse_document(text, path) if not isinstance(text, Finding) else text
     if isinstance(loaded, Finding):
         return None
     rounds = loaded.data.get("rounds")
-    return [e for e in rounds if isinstance(e, dict) and e.get("objective") == objective_id] if isinstance(rounds, list) else []
+    return [e for e in rounds if isinstance(e, dict)] if isinstance(rounds, list) else []
 
 
-def _round_entry(reads: Reads, path: str, blob: str | None, objective_id: str) -> str | None:
-    """The objective's round entry in a version of the register, canonically; None: no register there.
+def _round_ids(reads: Reads, path: str, blob: str | None) -> list[str]:
+    """The objective ids the register's rounds name, in order (none without a readable register)."""
+    entries = _loaded_rounds(reads, path, blob) if blob is not None else None
+    return [e["objective"] for e in entries or () if isinstance(e.get("objective"), str)]  # type: ignore[misc]
+
+
+def rounds_through(reads: Reads, path: str, blob: str | None, objective_id: str) -> tuple[str, ...]:
+    """The ids of the register's rounds up to and including `objective_id`'s: the rounds its stack can rest on.
+
+    A round the register does not list rests on all of them.
+    """
+    ids = _round_ids(reads, path, blob)
+    return tuple(ids[: ids.index(objective_id) + 1]) if objective_id in ids else (*ids, objective_id)
+
+
+def _round_entries(reads: Reads, path: str, blob: str | None, objective_id: str) -> list[dict[str, object]] | None:
+    """The objective's round entries in a version of the register; None: no register there, or one the loader cannot read."""
+    entries = _loaded_rounds(reads, path, blob) if blob is not None else None
+    return None if entries is None else [e for e in entries if e.get("objective") == objective_id]
+
+
+def _round_states(reads: Reads, path: str, blob: str | None, ids: tuple[str, ...]) -> dict[str, str] | str | None:
+    """Each round's entries in a version of the register, canonically; None: no register there.
 
     A version the loader cannot read stands for itself (its blob), so a change to or from it counts.
     """
     if blob is None:
         return None
-    entries = _round_entries(reads, path, blob, objective_id)
+    entries = _loaded_rounds(reads, path, blob)
     if entries is None:
         return f"unreadable {blob}"
-    return json.dumps(entries, sort_keys=True, default=str)
+    return {i: json.dumps([e for e in entries if e.get("objective") == i], sort_keys=True, default=str) for i in ids}
 
 
-def _register_changes(reads: Reads, changes: list[Change], objective_id: str) -> list[tuple[Change, str]]:
-    """The changes to judge, each with its label: the newest; every deletion and re-creation; every change to this round."""
+def _changed_rounds(before: dict[str, str] | str | None, after: dict[str, str] | str | None, ids: tuple[str, ...]) -> list[str]:
+    """The rounds of `ids` whose entries differ between two versions of the register (all, when either is not a mapping)."""
+    if before == after:
+        return []
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return list(ids)
+    return [i for i in ids if before.get(i) != after.get(i)]
+
+
+def _register_changes(reads: Reads, changes: list[Change], ids: tuple[str, ...]) -> list[tuple[Change, str]]:
+    """The changes to judge, each with its label: the newest; every deletion and re-creation; every change to these rounds."""
     if changes[0].blob is None:
         return [(changes[0], " (which deleted it)")]  # a register removed by an approved PR is no register at all
     judged = [(changes[0], "")]
@@ -679,10 +721,11 @@ def _register_changes(reads: Reads, changes: list[Change], objective_id: str) ->
             judged.append((change, " (which deleted it)"))
         elif older is not None and older.blob is None:
             judged.append((change, " (which re-created it)"))
-        elif _round_entry(reads, change.path, change.blob, objective_id) != _round_entry(
-            reads, change.path, older.blob if older else None, objective_id
-        ):
-            judged.append((change, f" (an earlier change to round {objective_id})"))
+        else:
+            before = _round_states(reads, change.path, older.blob if older else None, ids)
+            changed = _changed_rounds(before, _round_states(reads, change.path, change.blob, ids), ids)
+            if changed:
+                judged.append((change, f" (an earlier change to round {', '.join(changed)})"))
     return judged
 
 
@@ -690,19 +733,21 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
     """The register's PRs that matter for this round, each approved for the model's highest tier.
 
     A register present at the pinned commit: its last PR, and every earlier PR that changed
-    this objective's round entry (compared before and after, so a cosmetic PR approved by
-    everyone cannot launder a status change that only one role approved), deleted the
-    register or re-created it. A register absent at the pinned commit needs the proof a
-    missing schema needs: never on the branch, or removed by a PR approved for that tier.
+    the entry of this round or of a round before it (compared before and after, so a cosmetic
+    PR approved by everyone cannot launder a status change that only one role approved, nor
+    a change to the parent's measured values this round's inherited boundaries rest on),
+    deleted the register or re-created it. A register absent at the pinned commit needs the
+    proof a missing schema needs: never on the branch, or removed by a PR approved for that tier.
     """
     path = f"registers/{model}.yaml"
     changes = changes_of(reads, path, head, tree.get(path))
     if not changes:
         return [f"no commit on {reads.branch} touches {path}"] if path in tree else []
+    ids = rounds_through(reads, path, tree.get(path), objective_id)
     reasons: list[str] = []
     tiers: list[str] = []
     seen: set[int] = set()
-    for i, (change, label) in enumerate(_register_changes(reads, changes, objective_id)):
+    for i, (change, label) in enumerate(_register_changes(reads, changes, ids)):
         if change.given:
             continue  # at or before the trust root
         try:
@@ -716,29 +761,87 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
         if i == 0:
             reasons.extend(_approved_content(reads, change, pr))
         elif change.commit != pr.head_sha:
-            # A PR of several commits: what matters is that its final head holds this round as the change left it.
-            at_head = reads.sha_at(path, pr.head_sha)
-            if _round_entry(reads, path, at_head, objective_id) != _round_entry(reads, path, change.blob, objective_id):
+            # A PR of several commits: what matters is that its final head holds these rounds as the change left them.
+            at_head = _round_states(reads, path, reads.sha_at(path, pr.head_sha), ids)
+            differ = _changed_rounds(at_head, _round_states(reads, path, change.blob, ids), ids)
+            if differ:
                 reasons.append(
-                    f"{path}: round {objective_id} as {change.commit[:12]} left it is not what PR #{pr.number} approved "
+                    f"{path}: round {', '.join(differ)} as {change.commit[:12]} left it is not what PR #{pr.number} approved "
                     f"at its final head {pr.head_sha[:12]}: it changed in the merge or after it"
                 )
-        reasons.extend(_register_approval(reads, tree, model, policy, pr, f"PR #{pr.number}{label}", tiers))
+        reasons.extend(_register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}{label}", path), tiers))
     return reasons
 
 
-def _register_approval(
-    reads: Reads, tree: dict[str, str], model: str, policy: Policy, pr: PullRequest, label: str, tiers: list[str]
-) -> list[str]:
-    """`pr` approved for the model's highest tier; `tiers` remembers that tier once read."""
+def report_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy, report: str) -> list[str]:
+    """The round's pinned report reached the branch through a PR approved for the model's highest tier.
+
+    Its newest change is judged as the register's is: a merged PR, the bytes its reviewers saw
+    at its final head, approved by every role the model's highest tier needs. Without this a
+    register PR could pin a report_sha256 and the report be pushed afterwards, never reviewed.
+    A report absent at the pinned commit is the register rules' finding, not this one.
+    """
+    if report not in tree:
+        return []
+    changes = changes_of(reads, report, head, tree[report])
+    if not changes:
+        return [f"no commit on {reads.branch} touches {report}"]
+    change = changes[0]
+    if change.given:
+        return []
+    try:
+        pr = reads.merged_pr(change.commit, _what(change, True))
+    except Denied as denied:
+        return list(denied.reasons)
+    approval = _register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}", report), [])
+    return [*_approved_content(reads, change, pr), *approval]
+
+
+def decided_on_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, objective_id: str) -> list[str]:
+    """The run and the evaluation the deploy decision was made on are the ones the register holds now.
+
+    Read from the register's history since the trust root, not from its dates (which a writer
+    types): the last version that recorded or changed the decision (`ftgov decide`, or a
+    correction of decision.*) fixes the round's run and evaluation (with their corrections).
+    A later change to either, a run.checkpoint corrected to another URI above all, was not
+    decided on, however it was approved.
+    """
     path = f"registers/{model}.yaml"
+    decision: str | None = None
+    basis: str | None = None
+    stale: Change | None = None
+    for change in reversed(changes_of(reads, path, head, tree.get(path))):
+        entries = _round_entries(reads, path, change.blob, objective_id) or [{}]
+        entry = corrected(entries[0])
+        now_decision = json.dumps(entry.get("decision"), sort_keys=True, default=str)
+        now_basis = json.dumps([entry.get("run"), entry.get("evaluation")], sort_keys=True, default=str)
+        if now_decision != decision:
+            decision, basis, stale = now_decision, now_basis, None
+        elif stale is None and now_basis != basis:
+            stale = change
+    if stale is None or '"action": "deploy"' not in (decision or ""):
+        return []  # no deploy decision at all is the register's reason, said already
+    return [
+        f"{path}: round {objective_id}'s run or evaluation changed in {stale.commit[:12]}, after its deploy decision was recorded: "
+        "a decision covers the checkpoint and the evaluation it was made on; the risk reviewer decides again on what the "
+        f"register holds now (`ftgov correct {objective_id} --field decision.reason --value ... --reason ...`, through a reviewed "
+        f"PR), or the change is trained as a new round (`ftgov new {model}`)"
+    ]
+
+
+def _register_approval(
+    reads: Reads, pinned: tuple[dict[str, str], str], model: str, policy: Policy, judged: tuple[PullRequest, str, str], tiers: list[str]
+) -> list[str]:
+    """A register-side PR (`judged`: the PR, its label, the file) approved for the model's highest tier; `tiers` remembers that tier."""
+    tree, head = pinned
+    pr, label, path = judged
     strictest_roles = policy.required.get(HIGHEST, ())
     nested = strictest_roles and all(set(policy.required.get(t, ())) <= set(strictest_roles) for t in TIERS)
     # Approvals that fill the strictest tier's roles fill any subset of them: no need to read tiers.
     if nested and reads.count(pr, tuple(strictest_roles), policy.teams).satisfied:
         return []
     if not tiers:
-        tiers.append(_model_tier(reads, tree, model))
+        tiers.append(_model_tier(reads, tree, model, head))
     tier = tiers[0]
     roles = policy.required.get(tier, ())
     if not roles:
