@@ -72,8 +72,8 @@ def wall_times(repeat: int, command: list[str], cwd: Path) -> tuple[list[float],
 
 
 def refuse_big_file_in_process(repeat: int, folder: Path) -> list[float]:
-    from ftgov.findings import Finding
-    from ftgov.loader import load_document
+    from ftgov.documents.findings import Finding
+    from ftgov.documents.loader import load_document
 
     big = folder / "big.yaml"
     with big.open("wb") as handle:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from ftgov.audit import audit
-from ftgov.forge.github import GitHubAdmin
-from ftgov.pr_approvals import CONTEXT, check_pull_request
+from ftgov.gate.approvals import CONTEXT, check_pull_request
+from ftgov.gate.audit import audit
+from ftgov.gate.forge.github import GitHubAdmin
 
 from .conftest import REPO_FIXTURE, run_ftgov
 from .fakegithub import FakeGitHub, payloads

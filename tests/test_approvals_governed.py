@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ftgov.forge.github import GitHubAdmin
-from ftgov.pr_approvals import ApprovalsReport, check_pull_request
+from ftgov.gate.approvals import ApprovalsReport, check_pull_request
+from ftgov.gate.forge.github import GitHubAdmin
 
 from .conftest import REPO_FIXTURE
 from .fakegithub import FakeGitHub, PullRequest

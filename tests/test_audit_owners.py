@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.audit import audit
-from ftgov.forge.github import GitHubAdmin
+from ftgov.gate.audit import audit
+from ftgov.gate.forge.github import GitHubAdmin
 
 from .conftest import FIXTURES, run_ftgov
 from .fakegithub import FakeGitHub

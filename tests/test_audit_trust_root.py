@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from ftgov.audit import MAX_LISTED_PUSHES, audit
-from ftgov.findings import Finding, Severity
-from ftgov.forge.github import GitHubAdmin
+from ftgov.documents.findings import Finding, Severity
+from ftgov.gate.audit import MAX_LISTED_PUSHES, audit
+from ftgov.gate.forge.github import GitHubAdmin
 
 from .conftest import run_ftgov
 from .fakegithub import FakeGitHub

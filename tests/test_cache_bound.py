@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.attestation import Attestation
-from ftgov.forge.cache import MAX_MB_VARIABLE, evict, max_bytes_from_environment
-from ftgov.forge.github import GitHubForge
-from ftgov.gate import decide
+from ftgov.gate.attestation import Attestation
+from ftgov.gate.forge.cache import MAX_MB_VARIABLE, evict, max_bytes_from_environment
+from ftgov.gate.forge.github import GitHubForge
+from ftgov.gate.gate import decide
 
 from .conftest import governance_files
 from .fakegithub import FakeGitHub

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.history import GitBase, history_findings
-from ftgov.repo import Repository
+from ftgov.documents.repository import Repository
+from ftgov.register.check_base import GitBase, history_findings
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo

@@ -140,7 +140,7 @@ def test_validate_path_never_imports_github3(governance_repo: Path) -> None:
 def test_runs_are_confined_to_the_tests_home(isolated_home: Path) -> None:
     """The autouse fixture reaches subprocesses: ftgov's cache and git's global config land in the test's home."""
     # The child reports the environment it was given, never resolving a home of its own.
-    probe = "import os; from ftgov.gate import default_cache_dir; print(os.environ['HOME']); print(default_cache_dir())"
+    probe = "import os; from ftgov.gate.gate import default_cache_dir; print(os.environ['HOME']); print(default_cache_dir())"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
     home, cache = (Path(line) for line in done.stdout.splitlines())
     assert home == isolated_home and cache.is_relative_to(isolated_home), done.stdout + done.stderr

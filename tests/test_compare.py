@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import yaml
 
-from ftgov import results
-from ftgov.compare import Criterion, build_criteria, compare
-from ftgov.inheritance import Measurement as Recorded
-from ftgov.inheritance import RoundRecord, build_stack
-from ftgov.policy import Policy
-from ftgov.results import stats
+from ftgov.documents.policy import Policy
+from ftgov.documents.stack import Measurement as Recorded
+from ftgov.documents.stack import RoundRecord, build_stack
+from ftgov.evaluation import results
+from ftgov.evaluation import statistics as stats
+from ftgov.evaluation.compare import Criterion, build_criteria, compare
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real" / "lm-eval"
 BASE = REAL / "dummy-base"

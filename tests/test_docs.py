@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ftgov.rules import ALL_RULES
+from ftgov.documents.rules import ALL_RULES
 
 from .conftest import ROOT
 

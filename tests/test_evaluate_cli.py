@@ -294,7 +294,7 @@ def test_record_refuses_without_a_register(ledger: Path) -> None:
 def test_the_large_input_bootstraps_agree_with_resampling_items(monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from ftgov.results import stats
+    from ftgov.evaluation import statistics as stats
 
     rng = np.random.default_rng(7)
     n = 3000

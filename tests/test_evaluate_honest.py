@@ -17,12 +17,12 @@ from scipy import stats as scipy_stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from ftgov import results
-from ftgov.compare import Criterion, build_criteria, compare
-from ftgov.inheritance import Metric
-from ftgov.policy import Policy
-from ftgov.results import stats
-from ftgov.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings, Unusable
+from ftgov.documents.policy import Policy
+from ftgov.documents.stack import Metric
+from ftgov.evaluation import results
+from ftgov.evaluation import statistics as stats
+from ftgov.evaluation.compare import Criterion, build_criteria, compare
+from ftgov.evaluation.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings, Unusable
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real" / "lm-eval"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ftgov import results
-from ftgov.compare import Criterion, compare
-from ftgov.evaluate import _load_path
-from ftgov.results import ResultsError
+from ftgov.evaluation import results
+from ftgov.evaluation.compare import Criterion, compare
+from ftgov.evaluation.evaluate import _load_path
+from ftgov.evaluation.results import ResultsError
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real" / "lm-eval"
 

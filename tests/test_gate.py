@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.attestation import Attestation
-from ftgov.forge import git_blob_sha
-from ftgov.forge.github import GitHubForge
-from ftgov.gate import GateDenied, decide, require_approved
+from ftgov.gate.attestation import Attestation
+from ftgov.gate.forge import git_blob_sha
+from ftgov.gate.forge.github import GitHubForge
+from ftgov.gate.gate import GateDenied, decide, require_approved
 
 from .conftest import FIXTURES, REPO_FIXTURE, ROOT, governance_files, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.attestation import Attestation
-from ftgov.forge import git_blob_sha
-from ftgov.gate import GateDenied, GateUsageError, require_deployable
+from ftgov.gate.attestation import Attestation
+from ftgov.gate.forge import git_blob_sha
+from ftgov.gate.gate import GateDenied, GateUsageError, require_deployable
 
 from .conftest import run_ftgov
 from .fakegithub import FakeGitHub, PullRequest

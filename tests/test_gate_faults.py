@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.gate import decide
+from ftgov.gate.gate import decide
 
 from .conftest import run_ftgov
 from .fakegithub import FakeGitHub

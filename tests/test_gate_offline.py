@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.forge.git import LocalGitForge
-from ftgov.gate import decide_offline
+from ftgov.gate.forge.git import LocalGitForge
+from ftgov.gate.gate import decide_offline
 
 from .conftest import REPO_FIXTURE, run_ftgov
 from .fakegithub import FakeGitHub

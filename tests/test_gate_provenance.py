@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.attestation import Attestation
+from ftgov.gate.attestation import Attestation
 
 from .conftest import REPO_FIXTURE, ROOT, copy_policies, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest, payloads

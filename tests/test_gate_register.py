@@ -20,10 +20,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from ftgov.attestation import Attestation
-from ftgov.forge import git_blob_sha
-from ftgov.forge.git import LocalGitForge
-from ftgov.gate import decide, decide_offline, require_approved
+from ftgov.gate.attestation import Attestation
+from ftgov.gate.forge import git_blob_sha
+from ftgov.gate.forge.git import LocalGitForge
+from ftgov.gate.gate import decide, decide_offline, require_approved
 
 from .conftest import REPO_FIXTURE, ROOT, run_ftgov
 from .fakegithub import FakeGitHub

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.attestation import Attestation
-from ftgov.gate import GateDenied, GateUsageError, decide, require_approved
+from ftgov.gate.attestation import Attestation
+from ftgov.gate.gate import GateDenied, GateUsageError, decide, require_approved
 
 from .conftest import REPO_FIXTURE, ROOT, run_ftgov
 from .fakegithub import FakeGitHub, PullRequest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ftgov.approvals import MAX_LISTED_COMMITS, independence_of
-from ftgov.forge import PullCommit, PullRequest
+from ftgov.gate.approval_count import MAX_LISTED_COMMITS, independence_of
+from ftgov.gate.forge import PullCommit, PullRequest
 
 PR = PullRequest(7, "Bob", "main", "a" * 40, "b" * 40, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), "c" * 40, "closed")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from ftgov.inheritance import Measurement, RoundRecord, ancestry, build_stack, judge, metric_key, verdict
-from ftgov.policy import Policy
+from ftgov.documents.policy import Policy
+from ftgov.documents.stack import Measurement, RoundRecord, ancestry, build_stack, judge, metric_key, verdict
 
 ACC = {"suite": "lm-eval", "task": "fin_struct", "name": "acc"}
 ACC_KEY = "lm-eval/fin_struct/acc"

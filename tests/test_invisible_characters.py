@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ftgov.document import Document
-from ftgov.findings import Finding
-from ftgov.gate import parse_bytes
-from ftgov.loader import HIDDEN_CHARACTERS, compose_for_positions, decode, parse_document
-from ftgov.provenance import Denied
-from ftgov.repo import Repository
-from ftgov.validate import validate
+from ftgov.documents.document import Document
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import HIDDEN_CHARACTERS, compose_for_positions, decode, parse_document
+from ftgov.documents.repository import Repository
+from ftgov.documents.validate import validate
+from ftgov.gate.gate import parse_bytes
+from ftgov.gate.provenance import Denied
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo

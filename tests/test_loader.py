@@ -10,9 +10,9 @@ from typing import Any, NoReturn
 
 import pytest
 
-from ftgov.findings import Finding
-from ftgov.loader import MAX_DEPTH, find_hidden_character, load_document, load_values, needs_hazard_scan, scan_hazards
-from ftgov.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for, load_round_trip, plain
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import MAX_DEPTH, find_hidden_character, load_document, load_values, needs_hazard_scan, scan_hazards
+from ftgov.documents.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for, load_round_trip, plain
 
 from .conftest import FIXTURES, REPO_FIXTURE, run_ftgov
 from .hostile_inputs import HOSTILE, THROUGH_THE_CLI, write_ambiguous_scalars_file, write_errors_file, write_hostile
@@ -204,8 +204,8 @@ def _pointers(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, .
 
 def test_libyaml_positions_equal_round_trip_positions() -> None:
     """Large files are located with libyaml's marks: they must answer as ruamel does."""
-    from ftgov.loader import compose_for_positions
-    from ftgov.positions import NodePositionIndex
+    from ftgov.documents.loader import compose_for_positions
+    from ftgov.documents.positions import NodePositionIndex
 
     compared = 0
     for name, text, values, slow in _both_paths():
@@ -240,7 +240,7 @@ EMPTY_VALUES = {
 @pytest.mark.parametrize("name", sorted(EMPTY_VALUES))
 def test_an_empty_value_is_placed_at_its_key_by_both_indexes(name: str) -> None:
     text, pointer, expected = EMPTY_VALUES[name]
-    from ftgov.loader import compose_for_positions
+    from ftgov.documents.loader import compose_for_positions
 
     slow = PositionIndex(load_round_trip(text, "t.yaml"), text)
     fast = NodePositionIndex(compose_for_positions(text))
@@ -325,8 +325,8 @@ def test_cr_only_line_endings_keep_positions(tmp_path: Path) -> None:
 
 
 def test_a_tab_ruamel_refuses_still_gets_positions(governance_repo: Path) -> None:
-    from ftgov.repo import Repository
-    from ftgov.validate import validate
+    from ftgov.documents.repository import Repository
+    from ftgov.documents.validate import validate
 
     raw = (FIXTURES / "rules" / "FTG305.yaml").read_text().replace("id: support-agent-r4", "id:\tsupport-agent-r4")
     target = governance_repo / "objectives" / "support-agent" / "support-agent-r4.yaml"

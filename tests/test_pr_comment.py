@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.pr_comment import MAX_BODY, upsert_comment
+from ftgov.gate.forge.comment import MAX_BODY, upsert_comment
 
 from .conftest import run_ftgov
 from .fakegithub import FakeGitHub

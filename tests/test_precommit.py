@@ -236,7 +236,8 @@ def test_the_installed_wheel_carries_its_schemas(tmp_path: Path, env: dict[str, 
     assert (site / "ftgov" / "schemas" / "objective.schema.json").is_file()
     repo = consumer_repository(tmp_path / "governance")
     wheel_env = {**env, "PYTHONPATH": str(site)}
-    where = run(wheel_env, repo, sys.executable, "-c", "from ftgov.schemas import packaged_schema_file as f; print(f('objective'))")
+    probe = "from ftgov.documents.schemas import packaged_schema_file as f; print(f('objective'))"
+    where = run(wheel_env, repo, sys.executable, "-c", probe)
     assert Path(where.stdout.strip()) == site / "ftgov" / "schemas" / "objective.schema.json", where.stderr
     done = run(wheel_env, repo, sys.executable, "-m", "ftgov", "check")
     assert done.returncode == 0, done.stdout + done.stderr

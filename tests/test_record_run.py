@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.findings import Finding
-from ftgov.loader import parse_document
-from ftgov.runconfig import ConfigError, read_configurations
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import parse_document
+from ftgov.register.runconfig import ConfigError, read_configurations
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo
@@ -410,7 +410,7 @@ def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(
 
 def test_every_command_reads_a_time_the_same_way_and_records_it_in_one_form(ledger: Path) -> None:
     """Issue 13: `2026-02-10T09:00+01:00` was accepted by gate and refused by record-run; ftgov.times reads both."""
-    from ftgov.gate import parse_started_at
+    from ftgov.gate.gate import parse_started_at
 
     offset = "2026-02-10T09:00+01:00"  # ISO 8601 without seconds, with an offset
     assert parse_started_at(offset).isoformat() == "2026-02-10T08:00:00+00:00"

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.findings import Finding
-from ftgov.loader import parse_document
-from ftgov.runconfig import ConfigError, read_configurations
-from ftgov.runconfig.deviations import differences, unverified
+from ftgov.documents.deviations import differences, unverified
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import parse_document
+from ftgov.register.runconfig import ConfigError, read_configurations
 
 from .conftest import FIXTURES, run_ftgov
 from .repository import build_ledger_repo

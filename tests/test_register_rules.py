@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.repo import Repository
-from ftgov.rules import register
-from ftgov.validate import validate
+from ftgov.documents.repository import Repository
+from ftgov.documents.rules import register
+from ftgov.documents.validate import validate
 
 from .conftest import FIXTURES
 from .repository import build_ledger_repo

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.corrected import CORRECTABLE, corrected
-from ftgov.document import Document
-from ftgov.loader import parse_document
+from ftgov.documents.corrected import CORRECTABLE, corrected
+from ftgov.documents.document import Document
+from ftgov.documents.loader import parse_document
 
 from .conftest import FIXTURES, ROOT, run_ftgov
 from .repository import build_ledger_repo

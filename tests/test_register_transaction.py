@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ftgov import register_ops, scaffold
-from ftgov.repo import InputError, Repository
+from ftgov.documents.repository import InputError, Repository
+from ftgov.register import new as scaffold
+from ftgov.register import ops as register_ops
 
 from .repository import build_ledger_repo
 

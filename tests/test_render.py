@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
-from ftgov.findings import Finding, Severity
+from ftgov.documents.findings import Finding, Severity
+from ftgov.documents.repository import Repository
+from ftgov.documents.rules import ALL_RULES
+from ftgov.documents.validate import ValidationResult, validate
 from ftgov.render import FINDING_FORMATS, github
-from ftgov.repo import Repository
-from ftgov.rules import ALL_RULES
-from ftgov.validate import ValidationResult, validate
 
 from .conftest import FIXTURES
 

@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ftgov.history import GitBase
+from ftgov.documents.repository import Repository
+from ftgov.documents.validate import ValidationResult
+from ftgov.register.check_base import GitBase
+from ftgov.register.pr_report import build, keyed
 from ftgov.render.report_pr import SECTIONS
-from ftgov.repo import Repository
-from ftgov.report_pr import build, keyed
-from ftgov.validate import ValidationResult
 
 from . import test_check_base
 from .conftest import run_ftgov

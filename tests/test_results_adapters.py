@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ftgov import results
-from ftgov.results import ResultsError, inspect_log
+from ftgov.evaluation import results
+from ftgov.evaluation.results import ResultsError, inspect_log
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real"
 BASE = REAL / "lm-eval" / "dummy-base"

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from ftgov import results
-from ftgov.results import ResultsError
-from ftgov.results.table import NO_FILTER, MetricTable, Settings
+from ftgov.evaluation import results
+from ftgov.evaluation.results import ResultsError
+from ftgov.evaluation.results.table import NO_FILTER, MetricTable, Settings
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real"
 INSPECT_JSON = next((REAL / "inspect").glob("*.json"))

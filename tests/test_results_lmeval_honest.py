@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ftgov import results
-from ftgov.results import ResultsError
-from ftgov.results.table import Items, Measurement, MetricTable
+from ftgov.evaluation import results
+from ftgov.evaluation.results import ResultsError
+from ftgov.evaluation.results.table import Items, Measurement, MetricTable
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real"
 BASE = REAL / "lm-eval" / "dummy-base"

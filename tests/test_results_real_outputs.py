@@ -22,8 +22,8 @@ import pytest
 import yaml
 import zstandard
 
-from ftgov import results
-from ftgov.results import Measurement, MetricTable
+from ftgov.evaluation import results
+from ftgov.evaluation.results import Measurement, MetricTable
 
 REAL = Path(__file__).parent / "fixtures" / "results" / "real"
 LMEVAL = REAL / "lm-eval"

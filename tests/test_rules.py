@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.findings import Severity
-from ftgov.repo import Repository
-from ftgov.rules import ALL_RULES
-from ftgov.validate import validate
+from ftgov.documents.findings import Severity
+from ftgov.documents.repository import Repository
+from ftgov.documents.rules import ALL_RULES
+from ftgov.documents.validate import validate
 
 from .conftest import FIXTURES, ROOT
 from .repository import documents

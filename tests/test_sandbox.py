@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.findings import Finding
-from ftgov.loader import parse_document
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import parse_document
 
 from .conftest import FIXTURES, ROOT, run_ftgov
 from .repository import build_ledger_repo

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from ftgov import __version__
-from ftgov.atomic import TempFileError
+from ftgov.documents.atomic import TempFileError
 
 if TYPE_CHECKING:
-    from ftgov.repo import Repository
-    from ftgov.report_pr import MissingApprovals
+    from ftgov.documents.repository import Repository
+    from ftgov.register.pr_report import MissingApprovals
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -52,7 +52,7 @@ def _fail_input(message: str) -> NoReturn:
 
 def _discover_for(repo_root: Path | None, paths: Sequence[Path] | None) -> Repository:
     """--repo-root, else the repository around the current directory (DESIGN); only outside any, the first PATH's."""
-    from ftgov.repo import InputError, Repository
+    from ftgov.documents.repository import InputError, Repository
 
     try:
         return Repository.discover(repo_root)
@@ -65,15 +65,15 @@ def _discover_for(repo_root: Path | None, paths: Sequence[Path] | None) -> Repos
 def _run_validation(
     repo_root: Path | None, paths: Sequence[Path] | None, fmt: str, jobs: int | None, out: Path | None, base: str | None = None
 ) -> None:
+    from ftgov.documents.repository import InputError
+    from ftgov.documents.validate import validate
     from ftgov.render import FINDING_FORMATS
-    from ftgov.repo import InputError
-    from ftgov.validate import validate
 
     try:
         repo = _discover_for(repo_root, paths)
         since = None
         if base is not None:
-            from ftgov.history import GitBase, check_since
+            from ftgov.register.check_base import GitBase, check_since
 
             since = GitBase.open(repo.root, base)  # an unknown REF is exit 2 before any work
         result = validate(repo, paths, jobs=jobs, progress=_Progress())
@@ -128,7 +128,7 @@ def _unwritable(target: Path) -> str | None:
 
 
 def _replace(target: Path, content: str) -> None:
-    from ftgov.atomic import write_atomically
+    from ftgov.documents.atomic import write_atomically
 
     write_atomically(target, content)
 
@@ -254,7 +254,7 @@ def rules(code: str | None, fmt: str) -> None:
     """
     import json
 
-    from ftgov.rules import ALL_RULES, by_code
+    from ftgov.documents.rules import ALL_RULES, by_code
 
     if code is None:
         if fmt == "json":
@@ -341,8 +341,8 @@ def _github_url(value: str) -> str | None:
 def _github(repo: str | None, github_url: str | None, cache_dir: Path | None, no_cache: bool, admin: bool = False) -> object:
     import re
 
-    from ftgov.forge.cache import max_bytes_from_environment
-    from ftgov.gate import GateUsageError, default_cache_dir, token_from_environment
+    from ftgov.gate.forge.cache import max_bytes_from_environment
+    from ftgov.gate.gate import GateUsageError, default_cache_dir, token_from_environment
 
     if not repo:
         _forge_usage("--repo OWNER/NAME is required")
@@ -356,7 +356,7 @@ def _github(repo: str | None, github_url: str | None, cache_dir: Path | None, no
     except (GateUsageError, ValueError) as exc:
         _forge_usage(str(exc))
         raise
-    from ftgov.forge.github import GitHubAdmin, GitHubForge
+    from ftgov.gate.forge.github import GitHubAdmin, GitHubForge
 
     kind = GitHubAdmin if admin else GitHubForge
     try:
@@ -548,7 +548,7 @@ def gate(
     """
     import os
 
-    from ftgov.gate import GateUsageError, decide, decide_offline, parse_started_at, trust_root_from
+    from ftgov.gate.gate import GateUsageError, decide, decide_offline, parse_started_at, trust_root_from
 
     try:
         moment = parse_started_at(started_at) if started_at else None
@@ -565,10 +565,10 @@ def gate(
             _forge_usage("--stage deploy asks GitHub: a local clone (--forge git) shows no reviews, and a deployment needs them")
     elif checkpoint is not None:
         _forge_usage("--checkpoint is read by --stage deploy only; add --stage deploy, or drop --checkpoint to ask about training")
-    from ftgov.forge import UnknownRef
+    from ftgov.gate.forge import UnknownRef
 
     if forge_kind == "git":
-        from ftgov.forge.git import LocalGitForge
+        from ftgov.gate.forge.git import LocalGitForge
 
         if git_dir is None:
             _forge_usage("--forge git needs --git-dir PATH (a clone of the governance repository)")
@@ -645,8 +645,8 @@ def approvals(
     """
     import json
 
-    from ftgov.forge import ForgeError, UnknownRef
-    from ftgov.pr_approvals import CONTEXT, check_pull_request
+    from ftgov.gate.approvals import CONTEXT, check_pull_request
+    from ftgov.gate.forge import ForgeError, UnknownRef
 
     forge = _github(repo, github_url, cache_dir, no_cache, admin=True)
     try:
@@ -715,9 +715,9 @@ def audit_repo(
     """
     import os
 
-    from ftgov.audit import audit
-    from ftgov.forge import ForgeError, UnknownRef
-    from ftgov.gate import TRUST_ROOT_VARIABLE, GateUsageError, trust_root_from
+    from ftgov.gate.audit import audit
+    from ftgov.gate.forge import ForgeError, UnknownRef
+    from ftgov.gate.gate import TRUST_ROOT_VARIABLE, GateUsageError, trust_root_from
     from ftgov.render import FINDING_FORMATS
 
     # click already read the variable; hand it back as unset so a bad value is reported under its own name.
@@ -774,9 +774,9 @@ def register_show(model: str, fmt: str, out: Path | None, repo_root: Path | None
       "retired": [{"criterion", "rationale", "approved_by", "retired_in"}], "missing_objectives"}
     Exit codes: 0 shown, 2 unknown model or a register that is not a valid document.
     """
-    from ftgov.register_view import show
+    from ftgov.documents.repository import InputError, Repository
+    from ftgov.register.view import show
     from ftgov.render.register import RENDERERS
-    from ftgov.repo import InputError, Repository
 
     try:
         view = show(Repository.discover(repo_root), model)
@@ -822,11 +822,11 @@ def report_pr(
     Exit codes: 0 the report was written (findings are in it: `ftgov check` is the gate),
     2 a bad REF, an unreadable repository or a usage error.
     """
-    from ftgov.history import GitBase, check_since
+    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.validate import validate
+    from ftgov.register.check_base import GitBase, check_since
+    from ftgov.register.pr_report import build
     from ftgov.render.report_pr import RENDERERS
-    from ftgov.repo import InputError, Repository
-    from ftgov.report_pr import build
-    from ftgov.validate import validate
 
     if (repo is None) != (number is None):
         _forge_usage("--repo and --pr go together: both name the pull request whose approvals to count")
@@ -843,9 +843,9 @@ def report_pr(
 
 
 def _missing_approvals(repo: str, number: int, github_url: str | None) -> MissingApprovals:
-    from ftgov.forge import ForgeError, UnknownRef
-    from ftgov.pr_approvals import check_pull_request
-    from ftgov.report_pr import MissingApprovals
+    from ftgov.gate.approvals import check_pull_request
+    from ftgov.gate.forge import ForgeError, UnknownRef
+    from ftgov.register.pr_report import MissingApprovals
 
     forge = _github(repo, github_url, None, True, admin=True)
     try:
@@ -879,9 +879,9 @@ def comment(repo: str, number: int, body_file: Path, marker: str, author: str | 
     """
     import re
 
-    from ftgov.forge import ForgeError
-    from ftgov.gate import GateUsageError, token_from_environment
-    from ftgov.pr_comment import MarkerError, upsert_comment
+    from ftgov.gate.forge import ForgeError
+    from ftgov.gate.forge.comment import MarkerError, upsert_comment
+    from ftgov.gate.gate import GateUsageError, token_from_environment
 
     if not re.fullmatch(_REPOSITORY, repo):
         _forge_usage(f"--repo must be OWNER/NAME, e.g. acme/governance; got {repo!r}")
@@ -902,8 +902,8 @@ def comment(repo: str, number: int, body_file: Path, marker: str, author: str | 
 
 
 def _time_option(value: str | None, option: str) -> object:
-    from ftgov.register_ops import parse_time
-    from ftgov.repo import InputError
+    from ftgov.documents.repository import InputError
+    from ftgov.register.ops import parse_time
 
     if value is None:
         return None
@@ -915,8 +915,8 @@ def _time_option(value: str | None, option: str) -> object:
 
 def _write_register(repo_root: Path, path: str, before: str, content: str) -> None:
     """The register through register_ops.write_register (the one writer); its refusals are exit 2."""
-    from ftgov.register_ops import write_register
-    from ftgov.repo import InputError
+    from ftgov.documents.repository import InputError
+    from ftgov.register.ops import write_register
 
     try:
         write_register(repo_root / path, path, before, content)
@@ -927,8 +927,8 @@ def _write_register(repo_root: Path, path: str, before: str, content: str) -> No
 @contextlib.contextmanager
 def _register_edit(objective_id: str) -> Iterator[None]:
     """How a command that edits the register fails: a refused move is exit 1 (nothing written), bad input exit 2."""
-    from ftgov.register_ops import EditError, PolicyRefusal
-    from ftgov.repo import InputError
+    from ftgov.documents.repository import InputError
+    from ftgov.register.ops import EditError, PolicyRefusal
 
     try:
         yield
@@ -969,8 +969,8 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     """
     import os
 
-    from ftgov.decision import decide as record_decision
-    from ftgov.repo import Repository
+    from ftgov.documents.repository import Repository
+    from ftgov.register.decide import decide as record_decision
 
     moment = _time_option(at, "--at")
     with _register_edit(objective_id):
@@ -1026,8 +1026,8 @@ def record_run(
     started before the objective was merged: nothing written), or recorded with a deviation
     beyond the policy's tolerance that needs acknowledged_by (FTG914); 2 usage or input error.
     """
-    from ftgov.record_run import record_run as record
-    from ftgov.repo import Repository
+    from ftgov.documents.repository import Repository
+    from ftgov.register.record_run import record_run as record
 
     started = _time_option(started_at, "--started-at")
     finished = _time_option(finished_at, "--finished-at")
@@ -1075,8 +1075,8 @@ def correct(objective_id: str, field: str, value: str, reason: str, at: str | No
     of order, ...; nothing written); 2 usage or input error (an unknown field, a value that
     is not of the field's type, a field the round does not record, a time in the future).
     """
-    from ftgov.corrections import correct as record_correction
-    from ftgov.repo import Repository
+    from ftgov.documents.repository import Repository
+    from ftgov.register.correct import correct as record_correction
 
     moment = _time_option(at, "--at")
     with _register_edit(objective_id):
@@ -1158,12 +1158,12 @@ def evaluate(
       ftgov evaluate support-agent-r3 --candidate out/r3/ --format html --out r3.html
       ftgov evaluate support-agent-r3 --candidate out/r3/ --record
     """
-    from ftgov import evaluate as evaluation_module
-    from ftgov.register_ops import PolicyRefusal
+    from ftgov.documents.repository import InputError, Repository
+    from ftgov.evaluation import evaluate as evaluation_module
+    from ftgov.evaluation.results import ResultsError
+    from ftgov.register.ops import PolicyRefusal
+    from ftgov.register.yaml_append import EditError
     from ftgov.render.verdict_formats import VERDICT_FORMATS as renderers
-    from ftgov.repo import InputError, Repository
-    from ftgov.results import ResultsError
-    from ftgov.yaml_append import EditError
 
     try:
         repo = Repository.discover(repo_root)
@@ -1214,8 +1214,8 @@ def new(model: str, parent: str | None, base_model: str | None, repo_root: Path 
     written. registers/MODEL.yaml gains the round as proposed (created if missing); nothing
     else in it changes. Exit codes: 0 written, 2 usage or input error.
     """
-    from ftgov.repo import InputError, Repository
-    from ftgov.scaffold import scaffold, write
+    from ftgov.documents.repository import InputError, Repository
+    from ftgov.register.new import scaffold, write
 
     try:
         repo = Repository.discover(repo_root)

@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     # Imported once the arguments are known good: a usage error answers at once.
     from github3.exceptions import GitHubError
 
-    from ftgov.gate import GateDenied, GateUsageError, require_approved, token_from_environment
+    from ftgov.gate.gate import GateDenied, GateUsageError, require_approved, token_from_environment
 
     try:
         token = token_from_environment(dict(os.environ))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ftgov.documents.validate import ValidationResult
 from ftgov.render import github, junit, machine, sarif, text
-from ftgov.validate import ValidationResult
 
 Renderer = Callable[[ValidationResult], str]
 

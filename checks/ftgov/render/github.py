@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ftgov.findings import Severity
-from ftgov.validate import ValidationResult
+from ftgov.documents.findings import Severity
+from ftgov.documents.validate import ValidationResult
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 # GitHub shows at most 10 annotations of each level per step; the rest only in the log.

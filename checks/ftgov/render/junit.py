@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from ftgov.findings import Finding, Severity
-from ftgov.validate import ValidationResult
+from ftgov.documents.findings import Finding, Severity
+from ftgov.documents.validate import ValidationResult
 
 
 def render(result: ValidationResult) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftgov.findings import Finding
-from ftgov.validate import ValidationResult
+from ftgov.documents.findings import Finding
+from ftgov.documents.validate import ValidationResult
 
 
 def finding_json(f: Finding) -> dict[str, Any]:

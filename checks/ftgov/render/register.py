@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftgov.register_view import RegisterView
+from ftgov.register.view import RegisterView
 
 
 def render_json(view: RegisterView) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftgov.findings import Severity
+from ftgov.documents.findings import Severity
+from ftgov.register.pr_report import PrReport, RoundStack, summary_counts
 from ftgov.render import verdict_markdown
 from ftgov.render.register import _number, _threshold
-from ftgov.report_pr import PrReport, RoundStack, summary_counts
 
 SECTIONS = ("What this PR weakens or adds", "Rounds touched", "Semantic diff", "Cumulative stack", "Recorded evaluations", "Findings")
 _ICON = {"loosened": "⚠️", "retired": "🗑️", "added": "➕", "changed": "✏️", "tightened": "🔒"}

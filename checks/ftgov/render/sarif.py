@@ -6,9 +6,9 @@ import hashlib
 import json
 
 from ftgov import __version__
-from ftgov.findings import Severity
-from ftgov.rules import ALL_RULES
-from ftgov.validate import ValidationResult
+from ftgov.documents.findings import Severity
+from ftgov.documents.rules import ALL_RULES
+from ftgov.documents.validate import ValidationResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ftgov.findings import Severity
-from ftgov.validate import ValidationResult
+from ftgov.documents.findings import Severity
+from ftgov.documents.validate import ValidationResult
 
 
 def render(result: ValidationResult) -> str:

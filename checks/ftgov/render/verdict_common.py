@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ftgov.blocking import blocking_criteria
+from ftgov.documents.blocking import blocking_criteria
 
 ORDER = ("fail", "missing", "inconclusive", "pass")  # what blocks first
 
