@@ -12,7 +12,8 @@ import pytest
 
 from ftgov.documents.findings import Finding
 from ftgov.documents.loader import MAX_DEPTH, find_hidden_character, load_document, load_values, needs_hazard_scan, scan_hazards
-from ftgov.documents.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for, load_round_trip, plain
+from ftgov.documents.positions import LARGE_TEXT, NodePositionIndex, PositionIndex, index_for
+from ftgov.documents.roundtrip import load_round_trip, plain
 
 from .conftest import FIXTURES, REPO_FIXTURE, run_ftgov
 from .hostile_inputs import HOSTILE, THROUGH_THE_CLI, write_ambiguous_scalars_file, write_errors_file, write_hostile

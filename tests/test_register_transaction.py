@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.errors import InputError
+from ftgov.documents.repository import Repository
 from ftgov.register import new as scaffold
 from ftgov.register import ops as register_ops
 

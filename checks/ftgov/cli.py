@@ -1,13 +1,14 @@
 """The `ftgov` command line: parse arguments, call the library, render, exit.
 
 Exit codes (every command): 0 passed, 1 policy failure, 2 usage or input error,
-3 could not decide.
+3 could not decide, 70 internal error (a bug: the traceback is printed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -52,7 +53,8 @@ def _fail_input(message: str) -> NoReturn:
 
 def _discover_for(repo_root: Path | None, paths: Sequence[Path] | None) -> Repository:
     """--repo-root, else the repository around the current directory (DESIGN); only outside any, the first PATH's."""
-    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.errors import InputError
+    from ftgov.documents.repository import Repository
 
     try:
         return Repository.discover(repo_root)
@@ -65,7 +67,7 @@ def _discover_for(repo_root: Path | None, paths: Sequence[Path] | None) -> Repos
 def _run_validation(
     repo_root: Path | None, paths: Sequence[Path] | None, fmt: str, jobs: int | None, out: Path | None, base: str | None = None
 ) -> None:
-    from ftgov.documents.repository import InputError
+    from ftgov.documents.errors import InputError
     from ftgov.documents.validate import validate
     from ftgov.render import FINDING_FORMATS
 
@@ -134,29 +136,42 @@ def _replace(target: Path, content: str) -> None:
 
 
 class _Commands(click.Group):
-    """Usage errors as one line, like every other input error, instead of click's usage block.
+    """The one error handler of every command (ftgov.documents.errors has the contract).
 
-    A group called without a command still prints its help (click's NoArgsIsHelpError).
+    Usage errors print as one line, like every other input error, instead of click's usage
+    block; a group called without a command still prints its help (click's NoArgsIsHelpError).
     """
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
-        with _one_line_usage_errors():
+        with _error_contract():
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> object:
-        with _one_line_usage_errors():
+        with _error_contract():
             return super().invoke(ctx)
 
 
 @contextlib.contextmanager
-def _one_line_usage_errors() -> Iterator[None]:
+def _error_contract() -> Iterator[None]:
+    """An FtgovError exits with its code and its one line; any other exception is a bug: traceback, exit 70."""
+    from ftgov.documents.errors import INTERNAL_ERROR, FtgovError
+
     try:
         yield
-    except click.exceptions.NoArgsIsHelpError:
+    except (click.exceptions.NoArgsIsHelpError, click.exceptions.Exit, click.Abort):
         raise
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "ftgov"
         _fail_input(f"{exc.format_message()} (`{where} --help` lists the options)")
+    except click.ClickException:
+        raise
+    except FtgovError as exc:
+        click.echo(f"ftgov: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception:
+        traceback.print_exc()
+        click.echo(f"ftgov: internal error: a bug in ftgov {__version__}; please report it with the traceback above", err=True)
+        sys.exit(INTERNAL_ERROR)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -170,7 +185,8 @@ def main() -> None:
 
     \b
     Exit codes: 0 passed, 1 policy failure (findings at error level),
-    2 usage or input error, 3 could not decide.
+    2 usage or input error, 3 could not decide, 70 internal error (a bug in
+    ftgov: the traceback is printed; report it).
     """
 
 
@@ -774,7 +790,8 @@ def register_show(model: str, fmt: str, out: Path | None, repo_root: Path | None
       "retired": [{"criterion", "rationale", "approved_by", "retired_in"}], "missing_objectives"}
     Exit codes: 0 shown, 2 unknown model or a register that is not a valid document.
     """
-    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.errors import InputError
+    from ftgov.documents.repository import Repository
     from ftgov.register.view import show
     from ftgov.render.register import RENDERERS
 
@@ -822,7 +839,8 @@ def report_pr(
     Exit codes: 0 the report was written (findings are in it: `ftgov check` is the gate),
     2 a bad REF, an unreadable repository or a usage error.
     """
-    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.errors import InputError
+    from ftgov.documents.repository import Repository
     from ftgov.documents.validate import validate
     from ftgov.register.check_base import GitBase, check_since
     from ftgov.register.pr_report import build
@@ -902,7 +920,7 @@ def comment(repo: str, number: int, body_file: Path, marker: str, author: str | 
 
 
 def _time_option(value: str | None, option: str) -> object:
-    from ftgov.documents.repository import InputError
+    from ftgov.documents.errors import InputError
     from ftgov.register.ops import parse_time
 
     if value is None:
@@ -915,7 +933,7 @@ def _time_option(value: str | None, option: str) -> object:
 
 def _write_register(repo_root: Path, path: str, before: str, content: str) -> None:
     """The register through register_ops.write_register (the one writer); its refusals are exit 2."""
-    from ftgov.documents.repository import InputError
+    from ftgov.documents.errors import InputError
     from ftgov.register.ops import write_register
 
     try:
@@ -927,7 +945,7 @@ def _write_register(repo_root: Path, path: str, before: str, content: str) -> No
 @contextlib.contextmanager
 def _register_edit(objective_id: str) -> Iterator[None]:
     """How a command that edits the register fails: a refused move is exit 1 (nothing written), bad input exit 2."""
-    from ftgov.documents.repository import InputError
+    from ftgov.documents.errors import InputError
     from ftgov.register.ops import EditError, PolicyRefusal
 
     try:
@@ -1158,7 +1176,8 @@ def evaluate(
       ftgov evaluate support-agent-r3 --candidate out/r3/ --format html --out r3.html
       ftgov evaluate support-agent-r3 --candidate out/r3/ --record
     """
-    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.errors import InputError
+    from ftgov.documents.repository import Repository
     from ftgov.evaluation import evaluate as evaluation_module
     from ftgov.evaluation.results import ResultsError
     from ftgov.register.ops import PolicyRefusal
@@ -1214,7 +1233,8 @@ def new(model: str, parent: str | None, base_model: str | None, repo_root: Path 
     written. registers/MODEL.yaml gains the round as proposed (created if missing); nothing
     else in it changes. Exit codes: 0 written, 2 usage or input error.
     """
-    from ftgov.documents.repository import InputError, Repository
+    from ftgov.documents.errors import InputError
+    from ftgov.documents.repository import Repository
     from ftgov.register.new import scaffold, write
 
     try:

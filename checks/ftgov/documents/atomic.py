@@ -13,8 +13,10 @@ import os
 import secrets
 from pathlib import Path
 
+from ftgov.documents.errors import InputError
 
-class TempFileError(Exception):
+
+class TempFileError(InputError):
     """The temporary file beside the target could not be created (the directory refuses it)."""
 
     def __init__(self, reason: str) -> None:

@@ -104,8 +104,9 @@ def _scalar(value: str) -> Any:
             return float(value)
         if _AMBIGUOUS.fullmatch(value):
             # A plain scalar's YAML 1.2 meaning depends on its text alone: ask ruamel about
-            # this one scalar instead of re-reading the whole document with it.
-            from ftgov.documents.positions import scalar_value
+            # this one scalar instead of re-reading the whole document with it (ruamel is
+            # imported only when needed: most documents never need it).
+            from ftgov.documents.roundtrip import scalar_value
 
             return scalar_value(value)
     except (ValueError, OverflowError) as exc:
@@ -371,7 +372,7 @@ def load_values(text: str, path: str) -> Any | Finding:
         return _syntax_finding(text, path, exc)
     except yaml.reader.ReaderError as exc:
         return _reader_finding(text, path, exc)
-    from ftgov.documents.positions import load_round_trip, plain
+    from ftgov.documents.roundtrip import load_round_trip, plain
 
     loaded = load_round_trip(text, path)
     if isinstance(loaded, Finding):

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftgov.documents.errors import InputError
+
 POLICY_FILE = Path("policies") / "policy.yaml"
 DOCUMENT_DIRS = ("objectives", "registers", "policies")
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-class InputError(Exception):
-    """A problem with what the user asked for (exit code 2); the message is one line."""
 
 
 @dataclass(frozen=True)

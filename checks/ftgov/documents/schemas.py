@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ftgov.documents.repository import InputError
+from ftgov.documents.errors import InputError
 
 # Keywords whose meaning is identical in draft 7 and 2020-12 (annotations included).
 _SAME_IN_DRAFT7 = frozenset(

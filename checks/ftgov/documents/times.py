@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ftgov.documents.errors import InputError
+
 EXAMPLE = "2026-11-22T09:30:00Z"
 
 
-class TimeError(ValueError):
+class TimeError(InputError, ValueError):
     """A time option that is not an ISO 8601 time with a zone; the message is one sentence."""
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ftgov.documents.atomic import write_atomically
+from ftgov.documents.errors import InputError
 from ftgov.documents.policy import Policy
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.stack import RoundRecord, ancestry, build_stack
 from ftgov.evaluation.compare import RECORDED_FORMAT, Verdict, build_criteria, compare
 from ftgov.evaluation.results import Measurement, MetricTable, Provenance, ResultsError, Settings, load

@@ -47,11 +47,11 @@ from typing import Any, Protocol
 from ftgov.documents import times
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
+from ftgov.documents.errors import InputError, Refusal
 from ftgov.documents.findings import Finding, Severity
 from ftgov.documents.lifecycle import ENDED, FORWARD, TRAINABLE
 from ftgov.documents.loader import decode, parse_document
 from ftgov.documents.policy import Policy
-from ftgov.documents.repository import InputError
 from ftgov.documents.rules import domain
 from ftgov.documents.rules import schema as schema_rules
 from ftgov.documents.rules._access import mapping, sequence, text
@@ -87,7 +87,7 @@ _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
 
 
-class GateDenied(Exception):
+class GateDenied(Refusal):
     """Training may not start, or the checkpoint may not be deployed; `attestation.reasons` says why."""
 
     def __init__(self, attestation: Attestation) -> None:
@@ -95,7 +95,7 @@ class GateDenied(Exception):
         self.attestation = attestation
 
 
-class GateUsageError(ValueError):
+class GateUsageError(InputError, ValueError):
     """The gate was asked wrongly (no token, bad time); nothing was decided."""
 
 

@@ -66,6 +66,7 @@ from typing import Protocol
 
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
+from ftgov.documents.errors import Refusal
 from ftgov.documents.findings import Finding
 from ftgov.documents.lifecycle import UNAPPROVED
 from ftgov.documents.loader import decode, parse_document
@@ -79,7 +80,7 @@ HIGHEST = TIERS[-1]
 MAX_REPLAYED = 250  # a rebase merge replays at most as many commits as GitHub lists for a PR
 
 
-class Denied(Exception):
+class Denied(Refusal):
     """A definite no, with the reasons; decide() turns it into a deny attestation."""
 
     def __init__(self, *reasons: str) -> None:

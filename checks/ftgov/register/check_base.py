@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ftgov.documents.document import Document
+from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
 from ftgov.documents.loader import decode, parse_document
-from ftgov.documents.repository import POLICY_FILE, InputError, Repository
+from ftgov.documents.repository import POLICY_FILE, Repository
 from ftgov.documents.rules import history as rules
 from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.validate import ValidationResult, locate

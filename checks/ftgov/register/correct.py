@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov.documents.corrected import CORRECTABLE, corrected
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.errors import InputError
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import sequence
 from ftgov.register import ops
 from ftgov.register.yaml_append import Flow, Time, add_keys, append_item

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Severity
 from ftgov.documents.lifecycle import DECIDED
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import mapping, text
 from ftgov.register import ops
 from ftgov.register.yaml_append import Time, add_keys, replace_scalar

@@ -22,11 +22,12 @@ from ftgov.documents import times
 from ftgov.documents.atomic import TempFileError, write_atomically
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
+from ftgov.documents.errors import InputError, Refusal
 from ftgov.documents.findings import Finding, Severity, dotted
 from ftgov.documents.lifecycle import BEFORE_DEPLOYMENT as BEFORE_DEPLOYMENT
 from ftgov.documents.loader import decode, parse_document, read_text
 from ftgov.documents.policy import Policy
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules import register as register_rules
 from ftgov.documents.rules import schema as schema_rules
 from ftgov.documents.rules._access import mapping, sequence, text, zoned_time
@@ -49,7 +50,7 @@ LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 CLOCK_SKEW = dt.timedelta(minutes=5)  # how far past this machine's clock a recorded time may be
 
 
-class PolicyRefusal(Exception):
+class PolicyRefusal(Refusal):
     """The change would break the status machine or the timeline (exit 1); the message says why."""
 
 

@@ -27,7 +27,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftgov.documents.repository import POLICY_FILE, InputError, Repository
+from ftgov.documents.errors import InputError
+from ftgov.documents.repository import POLICY_FILE, Repository
 from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.rules.history import differences
 from ftgov.documents.stack import THRESHOLD_KINDS

@@ -28,8 +28,9 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode
 
 from ftgov.documents.deviations import beyond, differences, tolerances, unverified
+from ftgov.documents.errors import InputError
 from ftgov.documents.policy import Policy
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import mapping, text
 from ftgov.register import ops
 from ftgov.register.runconfig import ConfigError, read_configurations

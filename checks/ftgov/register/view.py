@@ -11,7 +11,8 @@ from typing import Any
 
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
-from ftgov.documents.repository import InputError, Repository
+from ftgov.documents.errors import InputError
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.stack import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.documents.validate import RegisterFiles

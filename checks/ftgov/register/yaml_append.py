@@ -20,11 +20,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ftgov.documents.errors import InputError
+
 Pointer = tuple[str | int, ...]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class EditError(Exception):
+class EditError(InputError):
     """The document cannot be changed as asked (the message says where and why, in one line)."""
 
 

@@ -15,13 +15,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ftgov.documents.errors import InputError
+
 FloatArray = npt.NDArray[np.float64]
 StrArray = npt.NDArray[np.str_]
 
 NO_FILTER = "none"  # lm-eval's name for "no filter"; other adapters use it for their only variant
 
 
-class ResultsError(Exception):
+class ResultsError(InputError):
     """A results file or directory that cannot be read: the CLI maps it to exit 2, one line, no traceback."""
 
     def __init__(self, path: str | Path, message: str) -> None:

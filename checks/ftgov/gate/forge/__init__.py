@@ -12,12 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from ftgov.documents.errors import InputError, Undecided
 
-class ForgeError(Exception):
+
+class ForgeError(Undecided):
     """The forge could not answer (network, rate limit, 5xx, malformed reply): decide nothing."""
 
 
-class UnknownRef(Exception):
+class UnknownRef(InputError):
     """The user named a branch (or repository) the forge does not have: a usage error, exit 2.
 
     Deliberately not a ForgeError: the gate's fail-closed paths turn a ForgeError into

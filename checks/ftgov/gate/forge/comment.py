@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov.documents.errors import InputError
 from ftgov.gate.forge import ForgeError
 from ftgov.gate.forge.github import GitHubForge
 
@@ -25,7 +26,7 @@ _MARKER = re.compile(r"[a-z0-9][a-z0-9:._-]{0,63}")
 MAX_PAGES = 100
 
 
-class MarkerError(ValueError):
+class MarkerError(InputError, ValueError):
     """A marker that could not stay hidden inside an HTML comment."""
 
 

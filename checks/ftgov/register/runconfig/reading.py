@@ -13,11 +13,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftgov.documents.errors import InputError
+
 # Methods of configuration_plan that are adapters: what is trained, not how (dpo, kto ... are how).
 ADAPTERS = ("lora", "qlora", "dora", "ia3", "prefix")
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """A configuration file record-run cannot use (exit 2); the message names the file and says what to pass."""
 
 
