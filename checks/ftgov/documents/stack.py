@@ -16,15 +16,15 @@ against one fixed value instead of resetting each round.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ftgov.documents import direction
+from ftgov.documents.thresholds import OBJECTIVE_KINDS, Threshold
 
-# Measured values are floats written by evaluation tools; 0.88 - 0.015 must not fail a 0.865 floor.
-_EPSILON = 1e-9
-THRESHOLD_KINDS = ("min_improvement", "min_value", "max_drop", "max_relative_drop")
+THRESHOLD_KINDS = OBJECTIVE_KINDS  # the thresholds an objective's criterion may state, in the order they are read
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,6 @@ def _roles(named: Any) -> str:
     if isinstance(named, list):
         return ", ".join(str(role) for role in named)
     return str(named) if named is not None else ""
-
-
-@dataclass(frozen=True)
-class Threshold:
-    kind: str  # one of THRESHOLD_KINDS
-    value: float
 
 
 @dataclass(frozen=True)
@@ -321,39 +315,22 @@ def _judge_one(criterion: StackCriterion, values: Measurement) -> Judgement:
     key = criterion.metric.key
     if candidate is None:
         return Judgement(criterion, "missing", None, baseline, (f"no measured value for {key}",))
-    sign = 1.0 if criterion.metric.higher_is_better else -1.0
     failures: list[str] = []
     missing: list[str] = []
     threshold = criterion.threshold
     if threshold is None:
         missing.append("the criterion has no threshold")
-    elif threshold.kind == "min_value":
-        if sign * (candidate - threshold.value) < -_EPSILON:
-            failures.append(f"{key} is {candidate:g}, worse than min_value {threshold.value:g}")
-    elif baseline is None:
+    elif threshold.needs_reference and baseline is None:
         missing.append(f"no {criterion.compare_to} value recorded for {key}")
     else:
-        gain = sign * (candidate - baseline)
-        if threshold.kind == "min_improvement" and gain < threshold.value - _EPSILON:
-            failures.append(
-                f"{key} improved by {gain:g} over {criterion.compare_to} ({baseline:g}), less than min_improvement {threshold.value:g}"
-            )
-        elif threshold.kind == "max_drop" and -gain > threshold.value + _EPSILON:
-            failures.append(
-                f"{key} dropped by {-gain:g} from {criterion.compare_to} ({baseline:g}), more than max_drop {threshold.value:g}"
-            )
-        elif threshold.kind == "max_relative_drop":
-            relative = -gain / abs(baseline) if baseline else (0.0 if gain >= 0 else float("inf"))
-            if relative > threshold.value + _EPSILON:
-                failures.append(
-                    f"{key} dropped by {relative:.1%} from {criterion.compare_to} ({baseline:g}), "
-                    f"more than max_relative_drop {threshold.value:.1%}"
-                )
+        limit = threshold.limit(criterion.metric.higher_is_better, baseline)
+        if not limit.passes(limit.observed(candidate, baseline)):
+            failures.append(_threshold_failure(criterion, threshold, candidate, baseline))
     if criterion.tolerance is not None:
         floor = criterion.floor
         if floor is None:
             missing.append(f"{criterion.origin} recorded no achieved value for {key}")
-        elif sign * (candidate - floor) < -_EPSILON:
+        elif not Threshold("min_value", floor).limit(criterion.metric.higher_is_better).passes(candidate):
             failures.append(
                 f"{key} is {candidate:g}, more than {criterion.tolerance:g} below the {criterion.achieved:g} "
                 f"{criterion.origin} achieved (floor {floor:g})"
@@ -363,6 +340,20 @@ def _judge_one(criterion: StackCriterion, values: Measurement) -> Judgement:
     if missing:
         return Judgement(criterion, "missing", candidate, baseline, tuple(missing))
     return Judgement(criterion, "pass", candidate, baseline, ())
+
+
+def _threshold_failure(criterion: StackCriterion, threshold: Threshold, candidate: float, baseline: float | None) -> str:
+    """Why a candidate's value fails the criterion's threshold, in the threshold's own terms."""
+    key, versus = criterion.metric.key, criterion.compare_to
+    if threshold.kind == "min_value" or baseline is None:
+        return f"{key} is {candidate:g}, worse than min_value {threshold.value:g}"
+    gain = (1.0 if criterion.metric.higher_is_better else -1.0) * (candidate - baseline)
+    if threshold.kind == "min_improvement":
+        return f"{key} improved by {gain:g} over {versus} ({baseline:g}), less than min_improvement {threshold.value:g}"
+    if threshold.kind == "max_relative_drop":
+        relative = -gain / abs(baseline) if baseline else math.inf
+        return f"{key} dropped by {relative:.1%} from {versus} ({baseline:g}), more than max_relative_drop {threshold.value:.1%}"
+    return f"{key} dropped by {-gain:g} from {versus} ({baseline:g}), more than {threshold.kind} {threshold.value:g}"
 
 
 def _number(value: Any) -> float | None:

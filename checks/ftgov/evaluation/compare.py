@@ -36,13 +36,13 @@ from ftgov.documents import direction
 from ftgov.documents.blocking import blocks
 from ftgov.documents.policy import Policy
 from ftgov.documents.stack import Metric, RoundRecord, Stack, build_stack
+from ftgov.documents.thresholds import CHANGE, EPSILON, VALUE, Limit, Threshold, quantity_of
 from ftgov.evaluation import statistics as stats
 from ftgov.evaluation.results.table import Items, Measurement, MetricTable, ResultsError, Settings
 
 ALPHA = 0.05
 CORRECTION = "holm"
 POWER_Z = 0.8416  # z of 80% power, for the rough count of items that would settle an inconclusive criterion
-_EPSILON = 1e-9
 KINDS = ("success", "boundary", "standing-safety", "default-general", "default-tail", "calibration", "inherited")
 _REPORT_ORDER = ("fail", "missing", "inconclusive", "pass")
 RECORDED_FORMAT = "register"  # the provenance format of reference values read from the register, not from a run
@@ -58,12 +58,13 @@ class Criterion:
     kind: str  # one of KINDS
     origin: str  # the objective id that declared it, or "policy"
     metric: tuple[str, str | None, str] | None  # (suite, task, name)
-    threshold: str | None  # min_improvement | min_value | max_drop | max_relative_drop | max_ece_increase
+    threshold: str | None  # one of thresholds.KINDS: min_improvement | min_value | max_drop | max_relative_drop | max_ece_increase
     value: float | None
     compare_to: str = "base"
     higher_is_better: bool | None = True  # None: nobody gives a direction (the forgetting guard judges both ways)
     recorded_baseline: float | None = None  # inherited: the reference the register recorded when it was declared
     floor: float | None = None  # inherited success: the worst value allowed (achieved minus inherited_max_drop)
+    tolerance: float | None = None  # inherited success: inherited_max_drop; with no floor, its round recorded no achieved value
     recorded_settings: Settings | None = None  # inherited: the settings the declaring round's values were measured with
     safety: bool = False  # blocks when inconclusive, whatever the policy's `inconclusive` says
     direction: str = "stated"  # where higher_is_better came from: stated | known name | default | results file | unknown | conflicting
@@ -211,6 +212,7 @@ def build_criteria(objective: Mapping[str, Any], policy: Policy, stack: Stack | 
                 higher_is_better=sc.metric.higher_is_better,
                 recorded_baseline=sc.baseline if sc.inherited else None,
                 floor=sc.floor,
+                tolerance=sc.tolerance,
                 safety=sc.safety,
                 direction=sc.metric.direction,
             )
@@ -285,14 +287,13 @@ class _Context:
 class _Check:
     """One threshold a criterion must meet: an estimate against a limit, as a pass claim and a fail claim.
 
-    `sign` +1: higher is better, -1: lower is better, None: both ways (the band [-need, +need]).
-    `need` is the smallest acceptable value in "better is larger" units (sign x estimate), or
-    the band's half-width when sign is None.
+    The limit (documents/thresholds.py, shared with the register's judgement of recorded values)
+    says which quantity is compared with what, and which side is allowed; here it becomes two
+    one-sided claims: the estimate lies inside the allowed side, or outside it.
     """
 
     estimate: stats.Estimate
-    sign: float | None
-    need: float
+    limit: Limit
     label: str
     what: str
     p_pass: float = 1.0
@@ -300,15 +301,45 @@ class _Check:
     status: str = "inconclusive"
     level: float = ALPHA  # the one-sided level the deciding claim was tested at
 
+    @property
+    def sign(self) -> float | None:
+        """+1: higher is better, -1: lower is better, None: both ways (the band [-need, +need])."""
+        return self.limit.sign
+
+    @property
+    def need(self) -> float:
+        """The smallest acceptable value in "better is larger" units (sign x estimate), or the band's half-width."""
+        return self.limit.need
+
     def __post_init__(self) -> None:
-        e, need = self.estimate, self.need
+        e = self.estimate
+        low, high = self.limit.allowed
         if self.sign is None:
-            self.p_pass = max(e.p_above(-need - _EPSILON), e.p_below(need + _EPSILON))
-            self.p_fail = min(1.0, 2.0 * min(e.p_below(-need - _EPSILON), e.p_above(need + _EPSILON)))
+            self.p_pass = max(e.p_above(low), e.p_below(high))
+            self.p_fail = min(1.0, 2.0 * min(e.p_below(low), e.p_above(high)))
         elif self.sign > 0:
-            self.p_pass, self.p_fail = e.p_above(need - _EPSILON), e.p_below(need - _EPSILON)
+            self.p_pass, self.p_fail = e.p_above(low), e.p_below(low)
         else:
-            self.p_pass, self.p_fail = e.p_below(-need + _EPSILON), e.p_above(-need + _EPSILON)
+            self.p_pass, self.p_fail = e.p_below(high), e.p_above(high)
+        if _exact(e):
+            # A value taken as exact has nothing to test: the shared rule decides, as it does for the
+            # register's recorded values. The estimate's own float tolerance would otherwise let both
+            # claims hold at the limit, and the fail claim win.
+            if self.limit.passes(e.value):
+                self.p_fail = 1.0
+            else:
+                self.p_pass = 1.0
+
+
+def _exact(estimate: stats.Estimate) -> bool:
+    """Whether an estimate has no uncertainty at all: point estimates the policy accepted, and differences of them."""
+    if isinstance(estimate, stats.Fixed):
+        return True
+    if isinstance(estimate, stats.Shifted):
+        return _exact(estimate.inner)
+    if isinstance(estimate, stats.Difference):
+        return _exact(estimate.first) and _exact(estimate.second)
+    return False
 
 
 @dataclass
@@ -497,6 +528,8 @@ def _assess(c: Criterion, ctx: _Context) -> _Assessment:
     _refuse_contrary(c, cand)
     if c.kind == "inherited":
         unsettled = _inherited_settings(c, cand, ctx)
+        if unsettled is None and c.tolerance is not None and c.floor is None:  # a floor that cannot be placed is not met
+            unsettled = f"{c.origin} recorded no achieved value for {key}"
         if unsettled is not None:
             return _missing(c, key, unsettled, candidate=cand.value)
     ref, baseline, refusal = _reference(c, cand, ctx)
@@ -507,33 +540,36 @@ def _assess(c: Criterion, ctx: _Context) -> _Assessment:
     found = _Assessment(c, key, baseline=baseline, candidate=cand.value)
     found.verified = {role: m.verified for role, m in (("candidate", cand), ("baseline", ref)) if m is not None and m.verified is not None}
     found.delta = None if baseline is None else cand.value - baseline
-    sign = 1.0 if c.higher_is_better is not False else -1.0
-    both_ways = c.higher_is_better is None
-    rng = stats.rng_for(f"{c.origin}/{c.id}/{key}", ctx.seed)
+    return _tested(found, Threshold(c.threshold, c.value), cand, ref, ctx)
+
+
+def _tested(found: _Assessment, threshold: Threshold, cand: Measurement, ref: Measurement | None, ctx: _Context) -> _Assessment:
+    """The criterion's checks: its threshold (of the change, or of the value) and an inherited floor, each on the estimate it judges."""
+    c = found.criterion
+    rng = stats.rng_for(f"{c.origin}/{c.id}/{found.metric}", ctx.seed)
     lacking: list[str] = []
-    if c.threshold in ("min_improvement", "max_drop", "max_relative_drop"):
-        assert baseline is not None
+    if threshold.quantity == CHANGE:
+        assert found.baseline is not None
         paired = _pair(ref, cand) if ref is not None else None
         if isinstance(paired, str):
-            return _missing(c, key, paired, baseline=baseline, candidate=cand.value, delta=found.delta)
-        estimate = _delta_estimate(ref, cand, paired, baseline, rng, ctx, lacking)
+            return _missing(c, found.metric, paired, baseline=found.baseline, candidate=cand.value, delta=found.delta)
+        estimate = _delta_estimate(ref, cand, paired, found.baseline, rng, ctx, lacking)
         found.flipped, found.flipped_count = _flips(paired)
         if estimate is not None:
-            need = {"min_improvement": c.value, "max_drop": -c.value, "max_relative_drop": -c.value * abs(baseline)}[c.threshold]
-            if both_ways:
-                found.checks.append(_Check(estimate, None, -need, f"{c.threshold} {c.value:g} either way (no direction known)", "change"))
-            else:
-                found.checks.append(_Check(estimate, sign, need, f"{c.threshold} {c.value:g}", "gain"))
+            limit = threshold.limit(c.higher_is_better, found.baseline)
+            label, what = f"{threshold.kind} {threshold.value:g}", "gain"
+            if limit.sign is None:
+                label, what = f"{label} either way (no direction known)", "change"
+            found.checks.append(_Check(estimate, limit, label, what))
             found.shown = estimate
-    if c.threshold == "min_value" or c.floor is not None:
-        value_estimate = _value_estimate(cand, rng, ctx, lacking, "candidate")
-        if value_estimate is not None:
-            limits = [(c.value, f"min_value {c.value:g}")] if c.threshold == "min_value" else []
-            if c.floor is not None:
-                limits.append((c.floor, f"the floor {c.floor:g} ({c.origin}'s achieved value less inherited_max_drop)"))
-            found.checks.extend(_Check(value_estimate, sign, sign * limit, label, "value") for limit, label in limits)
-            if found.shown is None:
-                found.shown = value_estimate if baseline is None else stats.Shifted(value_estimate, -baseline)
+    limits = [(threshold, f"min_value {threshold.value:g}")] if threshold.quantity == VALUE else []
+    if c.floor is not None:  # the floor is a least value like min_value: achieved less inherited_max_drop
+        limits.append((Threshold("min_value", c.floor), f"the floor {c.floor:g} ({c.origin}'s achieved value less inherited_max_drop)"))
+    value_estimate = _value_estimate(cand, rng, ctx, lacking, "candidate") if limits else None
+    if value_estimate is not None:
+        found.checks.extend(_Check(value_estimate, least.limit(c.higher_is_better), label, "value") for least, label in limits)
+        if found.shown is None:
+            found.shown = value_estimate if found.baseline is None else stats.Shifted(value_estimate, -found.baseline)
     if lacking:
         found.status = "inconclusive"
         found.checks = []
@@ -572,7 +608,8 @@ def _refuse_contrary(c: Criterion, m: Measurement) -> None:
 
 def _reference(c: Criterion, cand: Measurement, ctx: _Context) -> tuple[Measurement | None, float | None, str | None]:
     """The reference measurement (None for a recorded number), the baseline value, or why there is none."""
-    assert c.metric is not None
+    assert c.metric is not None and c.threshold is not None
+    change = quantity_of(c.threshold) == CHANGE  # a change needs a reference value; a least value only shows one
     ref: Measurement | None = None
     baseline = c.recorded_baseline
     if baseline is not None and c.compare_to == "base":
@@ -583,14 +620,14 @@ def _reference(c: Criterion, cand: Measurement, ctx: _Context) -> tuple[Measurem
         same = given is not None and math.isclose(given.value, baseline, rel_tol=0.0, abs_tol=1e-9)
         if given is not None and same and not given.settings.differences(cand.settings):
             ref = given
-    if c.kind == "inherited" and c.compare_to == "parent" and baseline is None and c.threshold != "min_value":
+    if c.kind == "inherited" and c.compare_to == "parent" and baseline is None and change:
         return None, None, f"the register recorded no parent value when {c.origin} declared it"  # today's parent is another
-    if baseline is None and (c.threshold != "min_value" or c.compare_to in ctx.references):
+    if baseline is None and (change or c.compare_to in ctx.references):
         table = ctx.references.get(c.compare_to)
         why = ""
         if table is not None:
             ref, why = table.find(*c.metric)
-        if ref is None and c.threshold != "min_value":
+        if ref is None and change:
             return None, None, f"{c.compare_to}: {why}" if table is not None else f"no {c.compare_to} results given and none recorded"
         if ref is not None:
             differences = ref.settings.differences(cand.settings)
@@ -752,8 +789,7 @@ def _reason(check: _Check) -> str:
 
 
 def _on_threshold(check: _Check) -> bool:
-    better = check.estimate.value if check.sign is None else check.sign * check.estimate.value
-    return abs(abs(better) - check.need) < _EPSILON if check.sign is None else abs(better - check.need) < _EPSILON
+    return abs(check.limit.margin(check.estimate.value)) < EPSILON
 
 
 def _items_to_settle(check: _Check) -> int | None:
@@ -767,15 +803,13 @@ def _items_to_settle(check: _Check) -> int | None:
         return None
     value = check.estimate.value
     interval = check.estimate.interval(1.0 - 2.0 * check.level)
+    distance = check.limit.margin(value)
     if check.sign is None:
-        distance = check.need - abs(value)
         half = (interval.high - value) if value >= 0 else (value - interval.low)
     else:
-        better = check.sign * value
-        distance = better - check.need
         towards = interval.low if (check.sign > 0) == (distance >= 0) else interval.high
         half = abs(value - towards)
-    if abs(distance) < _EPSILON or half <= 0:
+    if abs(distance) < EPSILON or half <= 0:
         return None
     z = stats.z_of(1.0 - 2.0 * check.level)
     return max(n + 1, math.ceil(n * (half / abs(distance)) ** 2 * ((z + POWER_Z) / z) ** 2))
@@ -865,7 +899,8 @@ def _assess_calibration(c: Criterion, cand: Measurement, ctx: _Context) -> _Asse
         found.reasons.append(f"{NO_UNCERTAINTY}: every resample gives the same ECE change")
         return found
     # Lower ECE is better: the allowed side is an increase of at most the threshold.
-    found.checks.append(_Check(change, -1.0, -c.value, f"max_ece_increase {c.value:g}", "ECE change"))
+    limit = Threshold("max_ece_increase", c.value).limit(higher_is_better=False)
+    found.checks.append(_Check(change, limit, f"max_ece_increase {c.value:g}", "ECE change"))
     return found
 
 
