@@ -1,6 +1,6 @@
 """Time `ftgov check --base REF` against the plain `ftgov check` on the same large repository.
 
-    python benchmarks/check_bench.py [--models 500] [--rounds 10] [--repeat 3]
+    python benchmarks/check_bench.py [--models 500] [--rounds 10] [--repeat 3] [--baseline REV [--candidate REV]]
 
 Generates a governance repository of MODELS models with ROUNDS rounds each (5,000
 objectives and 500 registers by default, every round evaluated but the last, which is
@@ -10,6 +10,15 @@ its `proposed` register entry). Then, side by side in one run, it times `ftgov c
 `ftgov check --base HEAD~1` on that tree and prints best-of-N wall times and the ratio.
 Target (issue 6): --base costs at most 1.3x the plain check, because it reads from git only
 what changed.
+
+With --baseline REV (a revision of this checkout), it also compares the plain `ftgov check` of
+that revision's code with the candidate's (--candidate REV, else the working tree), side by
+side in one run, both with --jobs 1 and with the default jobs: best-of-N wall times measured in
+alternation (so a busy machine slows both alike), the speed-up, how many YAML documents each
+parsed (counted in a separate run that wraps the loader's parse, forked workers included), and
+the peak resident memory of the largest process (os.wait4's rusage, workers included).
+Target (issue 16): each document parsed once, and the plain check at least 1.3x faster than
+before on 5,000 objectives and 500 registers.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,11 +143,120 @@ def best_of(repeat: int, command: list[str], cwd: Path) -> tuple[float, int, str
     return min(times), code, err
 
 
+# Runs `ftgov` with every YAML parse counted; the count goes to stderr as the last line. The counter
+# lives in shared memory made before the process pool forks, so workers' parses are counted too.
+COUNTING_RUNNER = """
+import multiprocessing, sys
+import ftgov.documents.loader as loader
+parses = multiprocessing.get_context("fork").Value("q", 0)
+real = loader.load_values
+def counted(text, path):
+    with parses.get_lock():
+        parses.value += 1
+    return real(text, path)
+loader.load_values = counted
+from ftgov.cli import main
+try:
+    main(sys.argv[1:], prog_name="ftgov")
+finally:
+    print(f"parses: {parses.value}", file=sys.stderr)
+"""
+
+
+@dataclass(frozen=True)
+class Code:
+    """One version of ftgov to run: a revision exported from git, or the working tree (what is installed)."""
+
+    label: str
+    pythonpath: Path | None
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "ftgov", *args]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.pythonpath is not None:
+            env["PYTHONPATH"] = str(self.pythonpath)
+        return env
+
+
+def export(revision: str, into: Path) -> Code:
+    """The package and schemas of `revision`, unpacked from git into `into`."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "checks", "policies"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    short = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", revision], check=True, capture_output=True, text=True)
+    return Code(f"{revision} ({short.stdout.strip()})" if short.stdout.strip() != revision else revision, into / "checks")
+
+
+@dataclass(frozen=True)
+class Timing:
+    seconds: float
+    cpu_seconds: float  # user + system of the child and its workers: what a busy machine disturbs least
+    code: int
+    peak_bytes: int
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> Timing:
+    """Wall time, exit code and peak RSS of the largest process in the child's tree (workers are waited for)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen, so it does not wait again
+    return Timing(seconds, usage.ru_utime + usage.ru_stime, child.returncode, usage.ru_maxrss * 1024)  # Linux: ru_maxrss in KiB
+
+
+def parse_count(code: Code, args: list[str], cwd: Path) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", COUNTING_RUNNER, *args], cwd=cwd, env=code.env(), capture_output=True, text=True, check=False
+    )
+    last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    if not last.startswith("parses: "):
+        raise SystemExit(f"counting run of {code.label} printed no count:\n{done.stderr[-400:]}")
+    return int(last.removeprefix("parses: "))
+
+
+def compare_parse_once(baseline: Code, candidate: Code, root: Path, repeat: int, documents: int) -> bool:
+    """Plain `ftgov check`, baseline and candidate side by side (issue 16); True when the targets are met."""
+    print(f"\nplain ftgov check: baseline {baseline.label} vs candidate {candidate.label}; best of {repeat}, run in alternation")
+    print(
+        f"  {'jobs':<12} {'baseline':>9} {'candidate':>10} {'speed-up':>9}   {'CPU time speed-up':>17}"
+        f"   {'parses':>15}   {'peak RSS (largest process)':>26}"
+    )
+    met = True
+    for jobs_label, extra in (("--jobs 1", ["--jobs", "1"]), (f"default ({os.cpu_count()})", [])):
+        args = ["check", *extra]
+        runs: dict[str, list[Timing]] = {baseline.label: [], candidate.label: []}
+        for _ in range(repeat):
+            for code in (baseline, candidate):
+                run = timed(code.command(*args), root, code.env())
+                if run.code != 0:
+                    print(f"  {code.label} {' '.join(args)}: exit {run.code}", file=sys.stderr)
+                    met = False
+                runs[code.label].append(run)
+        before, after = runs[baseline.label], runs[candidate.label]
+        parses_before, parses_after = parse_count(baseline, args, root), parse_count(candidate, args, root)
+        speedup = min(r.seconds for r in before) / min(r.seconds for r in after)
+        cpu_speedup = min(r.cpu_seconds for r in before) / min(r.cpu_seconds for r in after)
+        mib = 1 << 20
+        peak_before, peak_after = max(r.peak_bytes for r in before) / mib, max(r.peak_bytes for r in after) / mib
+        print(
+            f"  {jobs_label:<12} {min(r.seconds for r in before):8.2f}s {min(r.seconds for r in after):9.2f}s {speedup:8.2f}x"
+            f"   {cpu_speedup:16.2f}x   {parses_before:>6} -> {parses_after:<6}   {peak_before:9.0f} MiB -> {peak_after:.0f} MiB"
+        )
+        met = met and parses_after == documents and (speedup >= 1.3 or jobs_label == "--jobs 1")
+    print(f"  {documents} YAML documents; targets: each parsed once, default jobs at least 1.3x faster")
+    return met
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="also compare the plain check with this revision's code (issue 16)")
+    parser.add_argument("--candidate", metavar="REV", help="the code to compare with --baseline; default: the working tree")
     args = parser.parse_args()
     bindir = Path(sys.executable).parent
     ftgov = [str(bindir / "ftgov")] if (bindir / "ftgov").exists() else [sys.executable, "-m", "ftgov"]
@@ -165,7 +284,14 @@ def main() -> int:
             print(f"  {label:<28} {seconds:7.2f} s  (exit {code})")
         ratio = rows[1][1] / rows[0][1]
         print(f"  --base / plain: {ratio:.2f}x (target <= 1.3x)")
-        return 0 if ratio <= 1.3 and all(code == 0 for _, _, code in rows) else 1
+        met = ratio <= 1.3 and all(code == 0 for _, _, code in rows)
+        if args.baseline:
+            with tempfile.TemporaryDirectory(prefix="ftgov-check-bench-code-") as code_dir:
+                baseline = export(args.baseline, Path(code_dir) / "baseline")
+                candidate = export(args.candidate, Path(code_dir) / "candidate") if args.candidate else Code("working tree", None)
+                documents = objectives + registers + 1  # and the policy
+                met = compare_parse_once(baseline, candidate, root, args.repeat, documents) and met
+        return 0 if met else 1
 
 
 if __name__ == "__main__":

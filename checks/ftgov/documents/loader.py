@@ -147,14 +147,19 @@ def _build(node: yaml.Node) -> Any:
 
 def read_text(file: Path, path: str) -> str | Finding:
     """The file's text, or a finding if it is too large, unreadable or not UTF-8."""
+    raw = read_raw(file, path)
+    return raw if isinstance(raw, Finding) else decode(raw, path)
+
+
+def read_raw(file: Path, path: str) -> bytes | Finding:
+    """The file's bytes, or a finding if it is too large (checked before reading it) or unreadable."""
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
             return R.TOO_LARGE.at_line(path, 1, 1, f"file is {size:,} bytes; documents are limited to {MAX_BYTES:,} bytes")
-        raw = file.read_bytes()
+        return file.read_bytes()
     except OSError as exc:
         return R.UNREADABLE.at_line(path, 1, 1, f"cannot read file: {exc.strerror or exc}")
-    return decode(raw, path)
 
 
 _BREAK = re.compile(rb"\r\n|\r|\n")

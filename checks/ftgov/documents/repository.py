@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
+from ftgov.documents.findings import Finding
+from ftgov.documents.loader import MAX_BYTES, decode, parse_document, read_raw
 
 POLICY_FILE = Path("policies") / "policy.yaml"
 DOCUMENT_DIRS = ("objectives", "registers", "policies")
 YAML_SUFFIXES = (".yaml", ".yml")
+# A run's document cache holds one model's files at a time (see DocumentCache); these caps bound it
+# even for a model of thousands of rounds. An objective is a few KiB of YAML and ~5x that parsed.
+MAX_CACHED_DOCUMENTS = 1024
+MAX_CACHED_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -54,15 +62,20 @@ class Repository:
 
         The path comes from a document (a register's report), so it may not climb out of the repository.
         """
-        if not relative or relative.startswith("/") or "\\" in relative or ".." in relative.split("/"):
+        if not _plainly_relative(relative):
             return None
-        file = self.root / relative
         try:
-            if not file.resolve().is_relative_to(self.root.resolve()) or not file.is_file():
+            file = (self.root / relative).resolve()
+            if not file.is_relative_to(self._resolved_root) or not file.is_file():
                 return None
             return file.read_bytes()
         except OSError:
             return None
+
+    @cached_property
+    def _resolved_root(self) -> Path:
+        # The register rules read thousands of files; resolving the root once saves a realpath walk for each.
+        return self.root.resolve()
 
     def display(self, file: Path) -> str:
         """A path as findings show it: relative to the root with '/', else as absolute."""
@@ -93,6 +106,84 @@ class Repository:
             else:
                 raise InputError(f"{path}: no such file or directory")
         return _unique(files)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    raw: bytes
+    document: Document | Finding
+
+
+@dataclass(eq=False)
+class DocumentCache:
+    """One run's documents, each read and parsed once, by whichever reader asks first.
+
+    The file checks load every document; the register rules then ask for the objectives each
+    register names, which the file checks have just read. Both ask here, so an objective is
+    neither read nor parsed a second time, and both see the same bytes.
+
+    Keyed by the path findings show: the same string names the same file, because display paths
+    are resolved and register paths are refused if they climb out (`Repository.read_bytes`). An
+    entry keeps the bytes it was parsed from: a caller bringing other bytes for a path (from a
+    forge, or a file rewritten during the run) gets those parsed, never a document of other bytes.
+
+    Memory: `validate` hands it one model's files at a time (a register reads only its own model's
+    objectives) and empties it after each; within a model, beyond MAX_CACHED_DOCUMENTS entries or
+    MAX_CACHED_BYTES of source the oldest entries go. A document dropped is read and parsed again.
+    """
+
+    repo: Repository
+    max_documents: int = MAX_CACHED_DOCUMENTS
+    max_bytes: int = MAX_CACHED_BYTES
+    _entries: dict[str, _Parsed] = field(default_factory=dict, repr=False)
+    _held: int = field(default=0, repr=False)
+
+    def load(self, file: Path, path: str) -> Document | Finding:
+        """The document in `file` (shown as `path`, its display path), read from disk only if no reader had it."""
+        cached = self._entries.get(path)
+        if cached is not None:
+            return cached.document
+        raw = read_raw(file, path)
+        return raw if isinstance(raw, Finding) else self.parse(raw, path)
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        """A repository file's bytes, as `Repository.read_bytes`; a document already loaded is not read again."""
+        cached = self._entries.get(relative) if _plainly_relative(relative) else None
+        return cached.raw if cached is not None else self.repo.read_bytes(relative)
+
+    def parse(self, raw: bytes, path: str) -> Document | Finding:
+        """`raw` screened and parsed as the document at `path`; parsed once however often it is asked for."""
+        cached = self._entries.get(path)
+        if cached is not None and (cached.raw is raw or cached.raw == raw):
+            return cached.document
+        text = decode(raw, path)
+        document = parse_document(text, path) if isinstance(text, str) else text
+        self._keep(path, _Parsed(raw, document))
+        return document
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._held = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _keep(self, path: str, parsed: _Parsed) -> None:
+        if len(parsed.raw) > MAX_BYTES:
+            return  # refused unparsed; holding its bytes would only cost memory
+        replaced = self._entries.pop(path, None)
+        if replaced is not None:
+            self._held -= len(replaced.raw)
+        self._entries[path] = parsed
+        self._held += len(parsed.raw)
+        while len(self._entries) > self.max_documents or self._held > self.max_bytes:
+            oldest = next(iter(self._entries))
+            self._held -= len(self._entries.pop(oldest).raw)
+
+
+def _plainly_relative(relative: str) -> bool:
+    """A '/'-separated path that cannot climb out of the repository by its text alone."""
+    return bool(relative) and not relative.startswith("/") and "\\" not in relative and ".." not in relative.split("/")
 
 
 def _yaml_under(folder: Path, root: Path) -> list[Path]:

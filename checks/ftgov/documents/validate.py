@@ -1,8 +1,9 @@
 """Validate documents: load, schema, rules, cross-document rules, waivers, then place findings.
 
-The orchestration only; each step lives in its own module. Work per file is
-independent, so large runs use every core; cross-document rules and waivers run once
-on the collected results.
+The orchestration only; each step lives in its own module. Work per model (its
+objectives and its register, which reads them) is independent, so large runs use every
+core and parse each document once; cross-document rules and waivers run once on the
+collected results.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any
 
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Severity
-from ftgov.documents.loader import decode, load_document, parse_document, read_text
+from ftgov.documents.loader import load_document, read_text
 from ftgov.documents.policy import Policy, Waiver
-from ftgov.documents.repository import Repository
+from ftgov.documents.repository import YAML_SUFFIXES, DocumentCache, Repository
 from ftgov.documents.rules import ALL_RULES, completeness, criteria, data, domain, register, repository, schema, waivers
 from ftgov.documents.rules import document as document_rules
 from ftgov.documents.schemas import Gate, Schema, load_schema
@@ -84,10 +85,19 @@ class FileChecker:
     register_gate: Gate | None = None
 
     def check(self, file: Path, path: str) -> FileOutcome:
-        loaded = load_document(file, path)
+        # Through the register rules' cache when there is one: a register then finds its objectives parsed.
+        loaded = self.files.documents.load(file, path) if self.files is not None else load_document(file, path)
         if isinstance(loaded, Finding):
             return FileOutcome(path, (loaded,), None)
         return self.check_document(loaded)
+
+    def check_together(self, items: Sequence[tuple[Path, str]]) -> list[FileOutcome]:
+        """Files that read one another (a model's objectives and its register): parsed once, dropped after."""
+        try:
+            return [self.check(file, path) for file, path in items]
+        finally:
+            if self.files is not None:
+                self.files.documents.clear()
 
     def check_document(self, loaded: Document) -> FileOutcome:
         path = loaded.path
@@ -110,16 +120,23 @@ class FileChecker:
 
 @dataclass(frozen=True)
 class RegisterFiles:
-    """The repository's files as register rules read them: bytes, and objectives parsed by the loader."""
+    """The repository's files as register rules read them: bytes, and objectives parsed by the loader.
+
+    Each holds its own DocumentCache, so one made per run (as `validate` does) reads and parses
+    each document once for the file checks and the register rules together.
+    """
 
     repo: Repository
+    documents: DocumentCache = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "documents", DocumentCache(self.repo))
 
     def read_bytes(self, path: str) -> bytes | None:
-        return self.repo.read_bytes(path)
+        return self.documents.read_bytes(path)
 
     def parse(self, raw: bytes, path: str) -> Document | None:
-        text = decode(raw, path)
-        parsed = parse_document(text, path) if isinstance(text, str) else text
+        parsed = self.documents.parse(raw, path)
         return parsed if isinstance(parsed, Document) else None
 
 
@@ -161,28 +178,64 @@ def _init_worker(checker: FileChecker) -> None:
     _worker_checker = checker
 
 
-def _check_in_worker(item: tuple[Path, str]) -> FileOutcome:
+def _check_in_worker(items: list[tuple[Path, str]]) -> list[FileOutcome]:
     assert _worker_checker is not None
-    return _worker_checker.check(*item)
+    return _worker_checker.check_together(items)
 
 
 def _run(checker: FileChecker, items: list[tuple[Path, str]], jobs: int, progress: Progress | None) -> list[FileOutcome]:
-    outcomes: list[FileOutcome] = []
+    """Every file's outcome, in the order of `items`; a model's files go to one worker together.
+
+    A register reads its model's objectives through the checker's DocumentCache, which is per
+    process and emptied after each model: so a register finds its objectives already parsed by
+    the same process, and no process ever holds more than one model's documents.
+    """
+    groups = _by_model(items)
+    outcomes: dict[int, FileOutcome] = {}
     if jobs <= 1 or len(items) < PARALLEL_FROM:
-        for done, item in enumerate(items, 1):
-            outcomes.append(checker.check(*item))
+        for group in groups:
+            outcomes.update(zip(group, checker.check_together([items[i] for i in group]), strict=True))
             if progress:
-                progress(done, len(items))
-        return outcomes
+                progress(len(outcomes), len(items))
+        return [outcomes[i] for i in range(len(items))]
     # fork: workers inherit the compiled validators instead of unpickling them.
     context = multiprocessing.get_context("fork")
-    chunk = max(1, len(items) // (jobs * 8))
+    chunk = max(1, len(groups) // (jobs * 8))
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(checker,)) as pool:
-        for done, outcome in enumerate(pool.map(_check_in_worker, items, chunksize=chunk), 1):
-            outcomes.append(outcome)
-            if progress and (done % chunk == 0 or done == len(items)):
-                progress(done, len(items))
-    return outcomes
+        work = ([items[i] for i in group] for group in groups)
+        for done, (group, checked) in enumerate(zip(groups, pool.map(_check_in_worker, work, chunksize=chunk), strict=True), 1):
+            outcomes.update(zip(group, checked, strict=True))
+            if progress and (done % chunk == 0 or done == len(groups)):
+                progress(len(outcomes), len(items))
+    return [outcomes[i] for i in range(len(items))]
+
+
+def _by_model(items: list[tuple[Path, str]]) -> list[list[int]]:
+    """Indexes of `items` grouped so a register (registers/<model>.yaml) comes with the objectives it reads (objectives/<model>/).
+
+    Anything else is a group of its own. A misplaced register is still judged in full, only its objectives are parsed twice.
+    """
+    by_key: dict[str, list[int]] = {}
+    groups: list[list[int]] = []
+    for index, (_, path) in enumerate(items):
+        model = _model_of(path)
+        if model is None:
+            groups.append([index])
+        elif model in by_key:
+            by_key[model].append(index)
+        else:
+            by_key[model] = [index]
+            groups.append(by_key[model])
+    return groups
+
+
+def _model_of(path: str) -> str | None:
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[0] == "objectives":
+        return parts[1]
+    if len(parts) == 2 and parts[0] == "registers" and parts[1].endswith(YAML_SUFFIXES):
+        return parts[1].rsplit(".", 1)[0]
+    return None
 
 
 def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[Finding]:
@@ -236,7 +289,8 @@ def validate(
     full_run = paths is None
     files = repo.documents() if paths is None else repo.expand(paths)
     policy_path = repo.display(repo.policy_file)
-    items = [(file, repo.display(file)) for file in files if repo.display(file) != policy_path]
+    shown = [(file, repo.display(file)) for file in files]
+    items = [(file, path) for file, path in shown if path != policy_path]
     # Compiling the fast gate costs ~50 ms: worth it only for many files.
     gate = objective_schema.fast_gate() if len(items) >= PARALLEL_FROM else None
     register_schema = load_schema(repo.schema_file("register"))
@@ -258,7 +312,7 @@ def validate(
         waived = waiver_outcome.waived
 
     located = sorted(locate(findings, _reader(repo)), key=Finding.sort_key)
-    checked = ((policy_path,) if full_run or any(repo.display(f) == policy_path for f in files) else ()) + tuple(p for _, p in items)
+    checked = ((policy_path,) if full_run or any(path == policy_path for _, path in shown) else ()) + tuple(p for _, p in items)
     return ValidationResult(tuple(located), checked, tuple(waived))
 
 
