@@ -61,3 +61,37 @@ def _sync_directory(directory: Path) -> None:
         pass  # some filesystems cannot sync a directory; the file itself is written
     finally:
         os.close(dir_fd)
+
+
+def write_report(target: Path, content: str) -> None:
+    """Write a report to target for `--out`, or raise InputError naming what is wrong with target.
+
+    Missing parent directories are created; a failure leaves neither half a file nor a stray
+    temporary file (write_atomically).
+    """
+    problem = _unwritable(target)
+    if problem is None:
+        try:
+            write_atomically(target, content)
+            return
+        except TempFileError as exc:
+            problem = f"cannot create a file in {target.parent} ({exc.reason})"
+        except OSError as exc:
+            problem = f"cannot write it ({exc.strerror or type(exc).__name__})"
+    raise InputError(f"--out {target}: {problem}")
+
+
+def _unwritable(target: Path) -> str | None:
+    """What stops target from being a file, if something already does; creates missing parents."""
+    if target.is_dir():
+        return "is a directory; name a file, e.g. " + str(target / "report.json")
+    for ancestor in (target.parent, *target.parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return f"{ancestor} is a file, not a directory"
+            break
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the directory {target.parent} ({exc.strerror or type(exc).__name__})"
+    return None

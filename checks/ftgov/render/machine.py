@@ -1,4 +1,4 @@
-"""--format json: one JSON object on stdout, the shape DESIGN.md fixes."""
+"""--format json: one JSON object on stdout: the findings, the waived ones with their waivers, and the summary (README, "Commands")."""
 
 from __future__ import annotations
 
