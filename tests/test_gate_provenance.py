@@ -384,7 +384,9 @@ def test_request_counts_per_decision(fake: FakeGitHub, url: str, tmp_path: Path,
         pr.merge(method)
     cold, warm, not_modified = _counts(fake, url, tmp_path)
     print(f"\n{method}, {revisions} revision(s): cold {cold}, warm {warm} ({not_modified} not modified)")
-    assert cold <= 22 + 6 * (revisions - 1)  # measured 22, and 39 (merge) / 43 (squash, rebase) with 5
+    # measured 22, and 50 (merge) / 46 (squash, rebase) with 5: each earlier PR also costs the trees just before and
+    # after its merge, which show the history hides no change between the PRs (continuity_reasons)
+    assert cold <= 22 + 7 * (revisions - 1)
     assert warm == not_modified  # warm: only revalidations that GitHub answers 304, free of rate limit
     assert warm <= 12 + 3 * (revisions - 1)  # per earlier revision: its PR list, its reviews and its commits
 

@@ -472,8 +472,9 @@ def test_request_counts_with_a_register(fake: FakeGitHub, url: str, tmp_path: Pa
     assert cold.decision == "allow" and warm.decision == "allow", cold.reasons + warm.reasons
     assert warm.stats is not None and warm.stats.not_modified == warm_requests  # warm: 304s only
     print(f"\nregister in the {pr} PR: cold {cold_requests}, warm {warm_requests}")
-    # its own PR: that PR, its head tree, its reviews, its commits (measured 23/27 cold, 12/15 warm)
-    assert cold_requests <= 23 + (0 if pr == "same" else 4)
+    # its own PR: that PR, its head tree, its reviews, its commits, and the tree before it (did it create the
+    # register, or move it there?) (measured 23/28 cold, 12/15 warm)
+    assert cold_requests <= 23 + (0 if pr == "same" else 5)
     assert warm_requests <= 12 + (0 if pr == "same" else 3)
 
 
@@ -494,5 +495,6 @@ def test_request_counts_with_a_register_history(fake: FakeGitHub, url: str, tmp_
     # Judged earlier PRs: the pin and approval, and training once a later PR is the newest (the objective's own PR,
     # which added the round, is read already; the newest register PR costs what test_request_counts_with_a_register measures).
     judged = 2 + (1 if other_rounds else 0)
-    assert cold_requests <= 27 + 6 * judged + 2 * other_rounds  # measured 38 and 46
-    assert warm_requests <= 15 + 3 * judged  # measured 21 and 24
+    # measured 41 and 51 (38 and 46 before each judged PR's merge was checked on the branch: continuity_reasons)
+    assert cold_requests <= 27 + 7 * judged + 2 * other_rounds
+    assert warm_requests <= 15 + 4 * judged  # measured 21 and 25

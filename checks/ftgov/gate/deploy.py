@@ -9,8 +9,11 @@ side (who approved the report, what the decision was made on) is ftgov.provenanc
 
 from __future__ import annotations
 
+import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ftgov.documents import times
 from ftgov.documents.corrected import corrected
@@ -63,6 +66,7 @@ def deploy_reasons(register: Document, index: int, policy: Policy, checkpoint: s
     objective_id = text(entry, "objective")
     reasons = [*_status_reasons(register_path, entry, text(register.data, "model"))]
     reasons.extend(_checkpoint_reasons(register_path, rounds, index, checkpoint))
+    reasons.extend(_other_models_reasons(register_path, checkpoint, files))
     if text(entry, "objective_sha256") is None:
         reasons.append(f"{register_path} records no objective_sha256 for round {objective_id}: what was approved cannot be shown (FTG905)")
     evaluation = mapping(entry, "evaluation")
@@ -152,7 +156,7 @@ def _checkpoint_reasons(register_path: str, rounds: list[Any], index: int, check
             "the round trained and evaluated may be deployed under its decision"
         )
     for k, other in enumerate(rounds):
-        if k == index or not isinstance(other, dict) or checkpoint not in _checkpoints(other):
+        if k == index or not isinstance(other, dict) or same_checkpoint(checkpoint) not in _checkpoints(other):
             continue
         status = text(other, "status")
         why = "a withdrawn checkpoint is never deployed again" if status in WITHDRAWN else "a checkpoint is one round's"
@@ -169,4 +173,42 @@ def _checkpoints(entry: dict[str, Any]) -> set[str]:
     for item in sequence(entry, "corrections"):
         if isinstance(item, dict) and item.get("field") == "run.checkpoint":
             named.update(v for v in (item.get("was"), item.get("value")) if isinstance(v, str))
-    return {n for n in named if n is not None}
+    return {same_checkpoint(n) for n in named if n is not None}
+
+
+def same_checkpoint(uri: str) -> str:
+    """The form in which two spellings of one checkpoint compare equal (RFC 3986 normalisation, and then some).
+
+    The scheme and host are case-insensitive; dot segments, empty segments and a trailing
+    slash name the same object in every store we know. Erring towards "the same" is the
+    safe side: it is used only to find a checkpoint another round already recorded.
+    """
+    parts = urlsplit(uri.strip())
+    if not parts.scheme:
+        return posixpath.normpath(uri.strip())
+    path = posixpath.normpath(re.sub("/{2,}", "/", parts.path)) if parts.path not in ("", "/") else ""
+    path = "" if path in (".", "/") else path
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, parts.fragment))
+
+
+def _other_models_reasons(register_path: str, checkpoint: str, files: PinnedFiles) -> list[str]:
+    """No round of another model's register recorded this checkpoint: a checkpoint is one round's, across models too."""
+    wanted = same_checkpoint(checkpoint)
+    reasons = []
+    for path in sorted(files.tree):
+        if path == register_path or not (path.startswith("registers/") and path.count("/") == 1 and path.endswith(".yaml")):
+            continue
+        raw = files.read_bytes(path)
+        document = files.parse(raw, path) if raw is not None else None
+        if document is None:
+            reasons.append(f"{path} cannot be read, so whether it recorded checkpoint {checkpoint} too cannot be shown")
+            continue
+        for other in sequence(document.data, "rounds"):
+            if isinstance(other, dict) and wanted in _checkpoints(other):
+                status = text(other, "status")
+                why = "a withdrawn checkpoint is never deployed again" if status in WITHDRAWN else "a checkpoint is one round's"
+                reasons.append(
+                    f"{path} records checkpoint {checkpoint} for round {text(other, 'objective')} ({status}): {why}; "
+                    f"the deploy decision in {register_path} cannot carry another model's checkpoint"
+                )
+    return reasons

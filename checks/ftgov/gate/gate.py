@@ -67,6 +67,9 @@ from ftgov.gate.provenance import (
     ProvenanceForge,
     Reads,
     approved_bytes_reasons,
+    blob_state,
+    changes_of,
+    continuity_reasons,
     decided_on_reasons,
     governance_reasons,
     is_objective_path,
@@ -490,6 +493,10 @@ def decide(
                     f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
                 )
         reasons.extend(judged.reasons)
+        if judged.merged and {change.path for _, change in judged.merged} == {pinned.path}:
+            # One path (no move): the judged PRs must account for every state the objective had on the branch.
+            start = next((c.blob for c in changes_of(reads, pinned.path, pinned.head, pinned.blob_sha) if c.given), None)
+            reasons.extend(continuity_reasons(reads, pinned.path, list(judged.merged), start, pinned.blob_sha, blob_state))
         reasons.extend(pinned.register_reasons)
         model = PurePosixPath(pinned.path).parent.name
         read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731

@@ -416,6 +416,7 @@ class Judgement:
     count: ApprovalCount | None
     roles: tuple[str, ...]
     reasons: tuple[str, ...]
+    merged: tuple[tuple[PullRequest, Change], ...] = ()  # each PR judged, with its newest change
 
 
 def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements: Requirements) -> Judgement:
@@ -433,6 +434,7 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
     need = f"risk tier {lineage.tier}{note}"
     reasons: list[str] = []
     judged: dict[int, PullRequest] = {}
+    merged: list[tuple[PullRequest, Change]] = []
     first: tuple[PullRequest, ApprovalCount, tuple[str, ...]] | None = None
     for revision in lineage.chain:
         is_newest = revision is newest
@@ -441,6 +443,7 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
         if pr.number in judged:
             continue  # an older commit of a PR already judged: an intermediate state of that PR
         judged[pr.number] = pr
+        merged.append((pr, revision))
         label = f"PR #{pr.number}" + ("" if is_newest else " (an earlier change)")
         if is_newest and revision.commit != pr.head_sha:
             reads.tree(pr.head_sha)  # as costly as the one file, and answers for the register or policy in the same PR
@@ -459,7 +462,7 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
             reasons.append(approval_reason(revision.path, label, count, roles, need))
             reasons.extend(count.reasons)
     assert first is not None
-    return Judgement(first[0], first[1], first[2], tuple(reasons))
+    return Judgement(first[0], first[1], first[2], tuple(reasons), tuple(merged))
 
 
 # -- what the gate trusts besides the objective ---------------------------------------
@@ -507,6 +510,58 @@ def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None) -> 
         if commit in given:
             break
     return changes
+
+
+State = Callable[[str | None], object]
+
+
+def continuity_reasons(
+    reads: Reads, path: str, merged: list[tuple[PullRequest, Change]], start: str | None, head_blob: str | None, state: State
+) -> list[str]:
+    """The PRs judged for `path` account for every state it had on the branch, one after the other.
+
+    A file's history is read as GitHub lists it (`git log -- path`), which simplifies merges:
+    where a merge holds the file as one parent does, only that parent is followed. A branch
+    that already held a change, merged the base back in after the same bytes reached the
+    base through another PR, hides that other PR from the history entirely. So each judged
+    PR's merge is checked on the branch itself: just before it merged, the file was as the
+    previous judged PR left it (or as the trust root had it, or absent), and the last judged
+    PR left what the pinned commit holds. `state` says which differences count (for the
+    register: only the rounds the gated round rests on).
+    """
+    if not merged:
+        return []
+    ordered = sorted({pr.number: (pr, change) for pr, change in merged}.values(), key=lambda item: (_merged(item[0]), item[0].number))
+    expected, source = state(start), ("the trust root" if start is not None else "absent")
+    reasons = []
+    for pr, change in ordered:
+        before = reads.branch_before(pr, change)
+        # Whole trees, not the file: one listing answers for every governed file of the PR, and a
+        # file absent there is an answer the cache can revalidate (a 404 is not).
+        held = reads.tree(before).get(path) if before is not None else None
+        if state(held) != expected:
+            reasons.append(
+                f"{path}: just before PR #{pr.number} merged, {reads.branch} held it as blob {(held or 'absent')[:12]} "
+                f"({(before or '')[:12]}), not as {source} left it: a change reached {reads.branch} that the file's history "
+                "does not list (a branch that merged the base back in hides it), so no rule judged it"
+            )
+        # A squash or the last replayed commit is the change itself: what it left is known already.
+        after = change.blob if pr.merge_commit_sha == change.commit else reads.tree(pr.merge_commit_sha or "").get(path)
+        expected, source = state(after), f"PR #{pr.number}"
+    if state(head_blob) != expected:
+        reasons.append(
+            f"{path}: the pinned commit holds it as blob {(head_blob or 'absent')[:12]}, not as {source} left it: a change reached "
+            f"{reads.branch} after it that the file's history does not list, so no rule judged it"
+        )
+    return reasons
+
+
+def _merged(pr: PullRequest) -> float:
+    return pr.merged_at.timestamp() if pr.merged_at is not None else 0.0
+
+
+def blob_state(blob: str | None) -> object:
+    return blob
 
 
 def _what(change: Change, newest: bool) -> str:
@@ -594,22 +649,29 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
         if not changes and path in tree:
             reasons.append(f"no commit on {reads.branch} touches {path}")
         seen: set[int] = set()
+        merged: list[tuple[PullRequest, Change]] = []
+        start, refused = None, False
         for i, change in enumerate(changes):
             if change.given:
+                start = change.blob
                 break
             try:
                 pr = reads.merged_pr(change.commit, _what(change, i == 0))
             except Denied as denied:
                 reasons.extend(denied.reasons)
+                refused = True
                 continue
             if pr.number in seen:
                 continue  # an older commit of a PR already judged: an intermediate state of that PR
             seen.add(pr.number)
+            merged.append((pr, change))
             reasons.extend(_approved_content(reads, change, pr))
             item = prs.setdefault(pr.number, _GovernancePR(pr, change, i == 0))
             item.newest = item.newest or i == 0
             if path not in item.paths:
                 item.paths.append(path)
+        if not refused:  # a change from no PR is denied already; the states around it would say it twice
+            reasons.extend(continuity_reasons(reads, path, merged, start, tree.get(path), blob_state))
     read: dict[str, Policy | None] = {}
     for item in sorted(prs.values(), key=lambda it: -it.pr.number):
         try:
@@ -640,7 +702,10 @@ def _model_tier(reads: Reads, tree: dict[str, str], model: str, head: str) -> st
     and the walk stops at the highest tier, so a high-tier model costs few reads.
     """
     register = f"registers/{model}.yaml"
-    listed = {f"objectives/{model}/{i}.yaml" for i in _round_ids(reads, register, tree.get(register))}
+    # Every round any version of the register listed since the trust root: a PR that deletes a
+    # later, stricter round (objective and entry) leaves its tier in the register's history.
+    versions = [c.blob for c in changes_of(reads, register, head, tree.get(register))] or [tree.get(register)]
+    listed = {f"objectives/{model}/{i}.yaml" for blob in versions for i in _round_ids(reads, register, blob)}
     paths = {p for p in tree if is_objective_path(p) and p.split("/")[1] == model} | listed
     ordered = sorted(paths, key=lambda p: (p not in tree or not reads.knows_tier(tree[p]), p))
     found = []
@@ -748,17 +813,24 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
     reasons: list[str] = []
     tiers: list[str] = []
     seen: set[int] = set()
-    for i, (change, label) in enumerate(_register_changes(reads, changes, ids)):
+    merged: list[tuple[PullRequest, Change]] = []
+    judged = _register_changes(reads, changes, ids)
+    # What the register held before the oldest judged change: its rounds are what that change found.
+    oldest = changes.index(judged[-1][0]) + 1
+    start, refused = (changes[oldest].blob if oldest < len(changes) else None), False
+    for i, (change, label) in enumerate(judged):
         if change.given:
             continue  # at or before the trust root
         try:
             pr = reads.merged_pr(change.commit, _what(change, i == 0))
         except Denied as denied:
             reasons.extend(denied.reasons)
+            refused = True
             continue
         if pr.number in seen:
             continue
         seen.add(pr.number)
+        merged.append((pr, change))
         if i == 0:
             reasons.extend(_approved_content(reads, change, pr))
         elif change.commit != pr.head_sha:
@@ -771,31 +843,102 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
                     f"at its final head {pr.head_sha[:12]}: it changed in the merge or after it"
                 )
         reasons.extend(_register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}{label}", path), tiers))
+    reasons.extend(_created_with_history(reads, path, judged, ids))
+    if not refused:
+
+        def rounds(blob: str | None) -> object:
+            return _round_states(reads, path, blob, ids) or {i: "[]" for i in ids}  # no register: none of the rounds
+
+        reasons.extend(continuity_reasons(reads, path, merged, start, tree.get(path), rounds))
     return reasons
 
 
-def report_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy, report: str) -> list[str]:
-    """The round's pinned report reached the branch through a PR approved for the model's highest tier.
+# What a round records once it has lived: written by record-run, evaluate --record, decide. A register
+# that first appears holding them got them elsewhere.
+_RECORDS = ("run", "evaluation", "decision", "withdrawal")
 
-    Its newest change is judged as the register's is: a merged PR, the bytes its reviewers saw
-    at its final head, approved by every role the model's highest tier needs. Without this a
-    register PR could pin a report_sha256 and the report be pushed afterwards, never reviewed.
-    A report absent at the pinned commit is the register rules' finding, not this one.
+
+def _created_with_history(reads: Reads, path: str, judged: list[tuple[Change, str]], ids: tuple[str, ...]) -> list[str]:
+    """A register created (or re-created) after the trust root that arrived with history no rule judged.
+
+    Moved there from another register path in the same commit (a model renamed in one PR,
+    whose moved lines GitHub shows as unchanged): any of these rounds past approved. Created
+    otherwise (a repository adopting ftgov with its history, a copy): the gated round with
+    records (run, evaluation, decision, withdrawal), since they were recorded elsewhere.
+    """
+    reasons = []
+    for change, label in judged:
+        if change.given or change.blob is None or not (label == " (which re-created it)" or change is judged[-1][0]):
+            continue
+        if not _is_creation(reads, path, change):
+            continue
+        moved = _moved_from(reads, path, change)
+        born = _loaded_rounds(reads, path, change.blob) or []
+        checked = ids if moved else ids[-1:]  # moved: any of the rounds; else the gated round
+        older = [e for e in born if e.get("objective") in checked and any(k in e for k in _RECORDS)]
+        if not older:
+            continue
+        named = ", ".join(f"{e.get('objective')} ({e.get('status')})" for e in older)
+        whence = f"moved from {', '.join(moved)}, whose history is not judged as this register's" if moved else "created"
+        reasons.append(
+            f"{path} first appears at {change.commit[:12]} ({whence}) already holding round {named} with its run, evaluation "
+            "or decision: they were recorded elsewhere, and no rule judged them here; record them in this register "
+            "through reviewed PRs, or have the operator pin a trust root at or after that commit if it was the adoption"
+        )
+    return reasons
+
+
+def _moved_from(reads: Reads, path: str, change: Change) -> list[str]:
+    """Registers the commit that added `path` removed: where it was moved from."""
+    before, after = reads.tree(change.parents[0]), reads.tree(change.commit)
+    return sorted(p for p in before if p != path and _is_register_path(p) and p not in after)
+
+
+def _is_register_path(path: str) -> bool:
+    return path.startswith("registers/") and path.count("/") == 1 and path.endswith(".yaml")
+
+
+def _is_creation(reads: Reads, path: str, change: Change) -> bool:
+    """`change` added the file: no parent held it."""
+    return not change.parents or path not in reads.tree(change.parents[0])  # a tree answers "absent" cacheably
+
+
+def report_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, policy: Policy, report: str) -> list[str]:
+    """The round's pinned report reached the branch through PRs approved for the model's highest tier.
+
+    Every change since the trust root is judged as the policy's are: a merged PR, the bytes
+    its reviewers saw at its final head, approved by every role the model's highest tier
+    needs, one after the other on the branch (continuity_reasons). Without this a register PR
+    could pin a report_sha256 and the report be pushed afterwards, never reviewed. A report
+    absent at the pinned commit is the register rules' finding, not this one.
     """
     if report not in tree:
         return []
     changes = changes_of(reads, report, head, tree[report])
     if not changes:
         return [f"no commit on {reads.branch} touches {report}"]
-    change = changes[0]
-    if change.given:
-        return []
-    try:
-        pr = reads.merged_pr(change.commit, _what(change, True))
-    except Denied as denied:
-        return list(denied.reasons)
-    approval = _register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}", report), [])
-    return [*_approved_content(reads, change, pr), *approval]
+    reasons: list[str] = []
+    merged: list[tuple[PullRequest, Change]] = []
+    tiers: list[str] = []
+    start, refused = None, False
+    for i, change in enumerate(changes):
+        if change.given:
+            start = change.blob
+            break
+        try:
+            pr = reads.merged_pr(change.commit, _what(change, i == 0))
+        except Denied as denied:
+            reasons.extend(denied.reasons)
+            refused = True
+            continue
+        if pr.number in {p.number for p, _ in merged}:
+            continue
+        merged.append((pr, change))
+        reasons.extend(_approved_content(reads, change, pr))
+        reasons.extend(_register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}", report), tiers))
+    if not refused:
+        reasons.extend(continuity_reasons(reads, report, merged, start, tree[report], blob_state))
+    return reasons
 
 
 def decided_on_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, objective_id: str) -> list[str]:
