@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 # A path into a document: mapping keys and sequence indices from the root.
 Pointer = tuple[str | int, ...]
@@ -72,6 +73,18 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule)
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as every JSON output shows it (`--format json`, `report pr --format json`)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "pointer": self.json_pointer,
+            "message": self.message,
+        }
 
 
 def dotted(pointer: Pointer) -> str:

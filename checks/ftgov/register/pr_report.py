@@ -141,8 +141,6 @@ class PrReport:
     approvals: MissingApprovals | None = None
 
     def to_json(self) -> dict[str, Any]:
-        from ftgov.render.machine import finding_json
-
         return {
             "base": {"ref": self.base_ref, "commit": self.base_commit},
             "changed": [{"status": c.status, "path": c.path} for c in self.changed],
@@ -151,7 +149,7 @@ class PrReport:
             "diffs": [d.to_json() for d in self.diffs],
             "stacks": [s.to_json() for s in self.stacks],
             "evaluations": [e.to_json() for e in self.evaluations],
-            "findings": [finding_json(f) for f in self.findings.findings],
+            "findings": [f.to_json() for f in self.findings.findings],
             "check_exit_code": self.findings.exit_code,
             "approvals": self.approvals.to_json() if self.approvals else None,
         }
