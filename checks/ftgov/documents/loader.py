@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -298,50 +299,74 @@ def needs_hazard_scan(text: str) -> bool:
     return 2 * (prefix + 1) + text.count("[") + text.count("{") > MAX_DEPTH
 
 
+@dataclass
+class _EventTally:
+    """What the event scan has passed so far: the limits are on the whole stream, not one event."""
+
+    nodes: int = 0
+    documents: int = 0
+    depth: int = 0
+
+
 def scan_hazards(text: str, path: str) -> Finding | None:
     """Reject what a governance document never needs, before anything is built from it.
 
     Works on the event stream, so a billion-laughs file or 5,000 levels of nesting
     costs one linear pass and no memory.
     """
-    depth = 0
-    documents = 0
-    nodes = 0
+    tally = _EventTally()
     try:
         for event in yaml.parse(text, Loader=_BaseLoader):
-            if isinstance(event, yaml.NodeEvent):
-                nodes += 1
-                if nodes > MAX_NODES:
-                    at = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark is not None else (1, 1)
-                    return R.TOO_LARGE.at_line(path, *at, f"document holds more than {MAX_NODES:,} values; governance documents are small")
-            mark = event.start_mark
-            where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    return R.NOT_A_MAPPING.at_line(path, *where, "file holds more than one YAML document; use one file per document")
-                if event.version is not None or event.tags:
-                    return R.EXPLICIT_TAG.at_line(path, *where, "YAML directives (%YAML, %TAG) are not allowed; delete the directive line")
-            elif isinstance(event, yaml.AliasEvent):
-                return R.ANCHOR_ALIAS.at_line(path, *where, f"alias *{event.anchor} is not allowed; write the value out in full")
-            elif isinstance(event, yaml.NodeEvent):
-                if event.anchor is not None:
-                    return R.ANCHOR_ALIAS.at_line(path, *where, f"anchor &{event.anchor} is not allowed; write each value out in full")
-                tag = getattr(event, "tag", None)
-                if tag is not None:
-                    return R.EXPLICIT_TAG.at_line(
-                        path, *where, f"explicit tag {tag} is not allowed; remove it and quote the value if needed"
-                    )
-                if isinstance(event, yaml.CollectionStartEvent):
-                    depth += 1
-                    if depth > MAX_DEPTH:
-                        return R.TOO_DEEP.at_line(path, *where, f"nesting deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+            finding = _event_hazard(event, tally, path)
+            if finding is not None:
+                return finding
     except yaml.MarkedYAMLError as exc:
         return _syntax_finding(text, path, exc)
     except yaml.reader.ReaderError as exc:  # control characters, NUL bytes
         return _reader_finding(text, path, exc)
+    return None
+
+
+def _event_hazard(event: yaml.Event, tally: _EventTally, path: str) -> Finding | None:
+    """The first hazard one event shows, counting it into `tally`; the value limit is checked before anything else."""
+    mark = event.start_mark
+    where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if isinstance(event, yaml.NodeEvent):
+        tally.nodes += 1
+        if tally.nodes > MAX_NODES:
+            return R.TOO_LARGE.at_line(path, *where, f"document holds more than {MAX_NODES:,} values; governance documents are small")
+    if isinstance(event, yaml.DocumentStartEvent):
+        return _document_start_hazard(event, tally, where, path)
+    if isinstance(event, yaml.AliasEvent):
+        return R.ANCHOR_ALIAS.at_line(path, *where, f"alias *{event.anchor} is not allowed; write the value out in full")
+    if isinstance(event, yaml.NodeEvent):
+        return _node_hazard(event, tally, where, path)
+    if isinstance(event, yaml.CollectionEndEvent):
+        tally.depth -= 1
+    return None
+
+
+def _document_start_hazard(event: yaml.DocumentStartEvent, tally: _EventTally, where: tuple[int, int], path: str) -> Finding | None:
+    """One document per file, and no directive that could change how it is read."""
+    tally.documents += 1
+    if tally.documents > 1:
+        return R.NOT_A_MAPPING.at_line(path, *where, "file holds more than one YAML document; use one file per document")
+    if event.version is not None or event.tags:
+        return R.EXPLICIT_TAG.at_line(path, *where, "YAML directives (%YAML, %TAG) are not allowed; delete the directive line")
+    return None
+
+
+def _node_hazard(event: yaml.NodeEvent, tally: _EventTally, where: tuple[int, int], path: str) -> Finding | None:
+    """A value written out in full: no anchor, no explicit tag, and nesting within MAX_DEPTH."""
+    if event.anchor is not None:
+        return R.ANCHOR_ALIAS.at_line(path, *where, f"anchor &{event.anchor} is not allowed; write each value out in full")
+    tag = getattr(event, "tag", None)
+    if tag is not None:
+        return R.EXPLICIT_TAG.at_line(path, *where, f"explicit tag {tag} is not allowed; remove it and quote the value if needed")
+    if isinstance(event, yaml.CollectionStartEvent):
+        tally.depth += 1
+        if tally.depth > MAX_DEPTH:
+            return R.TOO_DEEP.at_line(path, *where, f"nesting deeper than {MAX_DEPTH} levels")
     return None
 
 
