@@ -561,30 +561,52 @@ def _objective_findings(path: str, register: dict[str, Any], model: str | None, 
 
 
 def _sections(path: str, current: _Round) -> Iterator[Finding]:
+    """The sections a round records agree with its status: run and evaluation, withdrawal, decision, verdict."""
     status, data, at = current.status, current.data, current.pointer
     if status not in RANK and status not in DECIDED:
         return  # unknown status: the schema reports it
-    run = mapping(data, "run")
     if status in RANK:
-        rank = RANK[status]
-        absent = []
-        for section, needs, label in (("run", 2, "training"), ("evaluation", 4, "evaluated")):
-            if section in data and rank < needs:
-                yield STATUS.at(
-                    path, (*at, section), f"{section} is recorded but the round is {status}; {section} needs {label} or later", at_key=True
-                )
-            elif section not in data and rank >= needs:
-                absent.append(section)
-        if absent:
-            yield STATUS.at(path, (*at, "status"), f"the round is {status} but records no {' and no '.join(absent)}")
-        if run and "finished_at" in run and rank < RANK["trained"]:
-            yield STATUS.at(
-                path, (*at, "run", "finished_at"), f"training finished but the round is still {status}; move it to trained", at_key=True
-            )
-        elif run and "finished_at" not in run and rank >= RANK["trained"]:
-            yield STATUS.at(path, (*at, "run"), f"the round is {status} but run records no finished_at", at_key=True)
-    elif "evaluation" in data and "finished_at" not in run:
+        yield from _forward_sections(path, current, RANK[status])
+        yield from _run_finish(path, current, RANK[status])
+    elif "evaluation" in data and "finished_at" not in mapping(data, "run"):
         yield STATUS.at(path, (*at, "evaluation"), "an evaluation is recorded but no finished training run", at_key=True)
+    yield from _withdrawal_section(path, current)
+    yield from _decision_section(path, current)
+    verdict = text(mapping(data, "evaluation"), "verdict")
+    if status in ("deployed", "retired", "rolled-back") and verdict not in (None, "pass"):
+        yield STATUS.at(path, (*at, "evaluation", "verdict"), f"the round is {status} although its evaluation verdict is {verdict}")
+
+
+def _forward_sections(path: str, current: _Round, rank: int) -> Iterator[Finding]:
+    """A round on the forward path records its run from training on and its evaluation from evaluated on, not before."""
+    status, data, at = current.status, current.data, current.pointer
+    absent = []
+    for section, needs, label in (("run", 2, "training"), ("evaluation", 4, "evaluated")):
+        if section in data and rank < needs:
+            yield STATUS.at(
+                path, (*at, section), f"{section} is recorded but the round is {status}; {section} needs {label} or later", at_key=True
+            )
+        elif section not in data and rank >= needs:
+            absent.append(section)
+    if absent:
+        yield STATUS.at(path, (*at, "status"), f"the round is {status} but records no {' and no '.join(absent)}")
+
+
+def _run_finish(path: str, current: _Round, rank: int) -> Iterator[Finding]:
+    """A run's finished_at and the round's status agree on whether training is over."""
+    status, at = current.status, current.pointer
+    run = mapping(current.data, "run")
+    if run and "finished_at" in run and rank < RANK["trained"]:
+        yield STATUS.at(
+            path, (*at, "run", "finished_at"), f"training finished but the round is still {status}; move it to trained", at_key=True
+        )
+    elif run and "finished_at" not in run and rank >= RANK["trained"]:
+        yield STATUS.at(path, (*at, "run"), f"the round is {status} but run records no finished_at", at_key=True)
+
+
+def _withdrawal_section(path: str, current: _Round) -> Iterator[Finding]:
+    """A withdrawal only on a round taken out of service, and one that makes it what its status says."""
+    status, data, at = current.status, current.data, current.pointer
     decision = data.get("decision")
     withdrawal = data.get("withdrawal")
     if status in WITHDRAWN and isinstance(withdrawal, dict):
@@ -597,6 +619,13 @@ def _sections(path: str, current: _Round) -> Iterator[Finding]:
             yield STATUS.at(path, (*at, "withdrawal", "action"), f"withdrawal {text(withdrawal, 'action')} does not make a round {status}")
     elif withdrawal is not None:
         yield STATUS.at(path, (*at, "withdrawal"), f"a withdrawal is recorded but the round is {status}", at_key=True)
+
+
+def _decision_section(path: str, current: _Round) -> Iterator[Finding]:
+    """A decided round records its decision, and one that makes it what its status says; an undecided round records none."""
+    status, data, at = current.status, current.data, current.pointer
+    decision = data.get("decision")
+    withdrawal = data.get("withdrawal")
     if status in DECIDED:
         if not isinstance(decision, dict):
             yield STATUS.at(path, (*at, "status"), f"the round is {status} but records no decision")
@@ -604,9 +633,6 @@ def _sections(path: str, current: _Round) -> Iterator[Finding]:
             yield STATUS.at(path, (*at, "decision", "action"), f"decision {text(decision, 'action')} does not make a round {status}")
     elif decision is not None:
         yield STATUS.at(path, (*at, "decision"), f"a decision is recorded but the round is {status}", at_key=True)
-    verdict = text(mapping(data, "evaluation"), "verdict")
-    if status in ("deployed", "retired", "rolled-back") and verdict not in (None, "pass"):
-        yield STATUS.at(path, (*at, "evaluation", "verdict"), f"the round is {status} although its evaluation verdict is {verdict}")
 
 
 def _chain(path: str, rounds: list[_Round]) -> Iterator[Finding]:
