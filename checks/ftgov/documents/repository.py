@@ -11,7 +11,6 @@ from pathlib import Path
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
-from ftgov.documents.loader import MAX_BYTES, decode, parse_document, read_raw
 
 POLICY_FILE = Path("policies") / "policy.yaml"
 DOCUMENT_DIRS = ("objectives", "registers", "policies")
@@ -143,6 +142,9 @@ class DocumentCache:
         cached = self._entries.get(path)
         if cached is not None:
             return cached.document
+        # Imported here: the loader brings PyYAML and every rule, which finding the repository does not need.
+        from ftgov.documents.loader import read_raw
+
         raw = read_raw(file, path)
         return raw if isinstance(raw, Finding) else self.parse(raw, path)
 
@@ -156,6 +158,8 @@ class DocumentCache:
         cached = self._entries.get(path)
         if cached is not None and (cached.raw is raw or cached.raw == raw):
             return cached.document
+        from ftgov.documents.loader import decode, parse_document
+
         text = decode(raw, path)
         document = parse_document(text, path) if isinstance(text, str) else text
         self._keep(path, _Parsed(raw, document))
@@ -169,6 +173,8 @@ class DocumentCache:
         return len(self._entries)
 
     def _keep(self, path: str, parsed: _Parsed) -> None:
+        from ftgov.documents.loader import MAX_BYTES
+
         if len(parsed.raw) > MAX_BYTES:
             return  # refused unparsed; holding its bytes would only cost memory
         replaced = self._entries.pop(path, None)
