@@ -11,8 +11,8 @@ from pathlib import Path
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
+from ftgov.documents.paths import POLICY, schema_path
 
-POLICY_FILE = Path("policies") / "policy.yaml"
 DOCUMENT_DIRS = ("objectives", "registers", "policies")
 YAML_SUFFIXES = (".yaml", ".yml")
 # A run's document cache holds one model's files at a time (see DocumentCache); these caps bound it
@@ -30,18 +30,18 @@ class Repository:
         """The given root, or the nearest parent of `start` holding policies/policy.yaml."""
         if repo_root is not None:
             root = repo_root.resolve()
-            if not (root / POLICY_FILE).is_file():
-                raise InputError(f"{root}: no {POLICY_FILE.as_posix()} here; --repo-root must point at a governance repository")
+            if not (root / POLICY).is_file():
+                raise InputError(f"{root}: no {POLICY} here; --repo-root must point at a governance repository")
             return cls(root)
         here = (start or Path.cwd()).resolve()
         for candidate in (here, *here.parents):
-            if (candidate / POLICY_FILE).is_file():
+            if (candidate / POLICY).is_file():
                 return cls(candidate)
-        raise InputError(f"no {POLICY_FILE.as_posix()} in {here} or any parent; run inside a governance repository or pass --repo-root")
+        raise InputError(f"no {POLICY} in {here} or any parent; run inside a governance repository or pass --repo-root")
 
     @property
     def policy_file(self) -> Path:
-        return self.root / POLICY_FILE
+        return self.root / POLICY
 
     def schema_file(self, name: str) -> Path:
         """policies/<name>.schema.json when the repository has one, else the schema ftgov shipped with.
@@ -49,7 +49,7 @@ class Repository:
         An organisation's repository need not copy the schemas: the package carries them. When
         the repository does hold one, it is the authority (it may be stricter), even if broken.
         """
-        own = self.root / "policies" / f"{name}.schema.json"
+        own = self.root / schema_path(name)
         if own.exists() or own.is_symlink():
             return own
         from ftgov.documents.schemas import packaged_schema_file  # schemas imports InputError from here

@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from ftgov.documents.errors import InputError
+from ftgov.documents.paths import schema_path
 
 # Keywords whose meaning is identical in draft 7 and 2020-12 (annotations included).
 _SAME_IN_DRAFT7 = frozenset(
@@ -141,5 +142,5 @@ def packaged_schema_file(name: str) -> Path | None:
     # pip installs wheels unpacked, so the resource is a file on disk.
     if isinstance(bundled, Path) and bundled.is_file():
         return bundled
-    source = Path(__file__).resolve().parents[3] / "policies" / f"{name}.schema.json"
+    source = Path(__file__).resolve().parents[3] / schema_path(name)
     return source if source.is_file() else None

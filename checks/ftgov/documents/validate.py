@@ -22,8 +22,9 @@ from typing import Any
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Severity
 from ftgov.documents.loader import load_document, read_text
+from ftgov.documents.paths import model_of
 from ftgov.documents.policy import Policy, Waiver
-from ftgov.documents.repository import YAML_SUFFIXES, DocumentCache, Repository
+from ftgov.documents.repository import DocumentCache, Repository
 from ftgov.documents.rules import ALL_RULES, completeness, criteria, data, domain, register, repository, schema, waivers
 from ftgov.documents.rules import document as document_rules
 from ftgov.documents.schemas import Gate, Schema, load_schema
@@ -218,7 +219,7 @@ def _by_model(items: list[tuple[Path, str]]) -> list[list[int]]:
     by_key: dict[str, list[int]] = {}
     groups: list[list[int]] = []
     for index, (_, path) in enumerate(items):
-        model = _model_of(path)
+        model = model_of(path)
         if model is None:
             groups.append([index])
         elif model in by_key:
@@ -227,15 +228,6 @@ def _by_model(items: list[tuple[Path, str]]) -> list[list[int]]:
             by_key[model] = [index]
             groups.append(by_key[model])
     return groups
-
-
-def _model_of(path: str) -> str | None:
-    parts = path.split("/")
-    if len(parts) >= 3 and parts[0] == "objectives":
-        return parts[1]
-    if len(parts) == 2 and parts[0] == "registers" and parts[1].endswith(YAML_SUFFIXES):
-        return parts[1].rsplit(".", 1)[0]
-    return None
 
 
 def locate(findings: list[Finding], read: Callable[[str], str | None]) -> list[Finding]:

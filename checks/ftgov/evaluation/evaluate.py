@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ftgov.documents import paths
 from ftgov.documents.atomic import write_atomically
 from ftgov.documents.errors import InputError
 from ftgov.documents.policy import Policy
@@ -101,7 +102,9 @@ def evaluate(
             continue
         recorded = _recorded(ctx, earlier, role)
         reference_tables[role] = recorded
-        references[role] = f"recorded in registers/{ctx.model}.yaml ({_recorded_from(earlier, role)})" if recorded is not None else "none"
+        references[role] = (
+            f"recorded in {paths.register_path(ctx.model)} ({_recorded_from(earlier, role)})" if recorded is not None else "none"
+        )
     settings = _recorded_settings(ctx)
     criteria = [
         replace(c, recorded_settings=settings.get((c.origin, c.key))) if c.kind == "inherited" else c
@@ -143,7 +146,7 @@ def _context(repo: Repository, objective_id: str) -> _Context:
     raw, objective = register_ops.load_objective(repo, model, objective_id)
     policy = register_ops.load_policy(repo)
     register = None
-    if (repo.root / "registers" / f"{model}.yaml").is_file():
+    if (repo.root / paths.register_path(model)).is_file():
         register = register_ops.load_register(repo, model)
     records: list[RoundRecord] = []
     for entry in register.rounds if register is not None else []:
@@ -340,11 +343,11 @@ def record(repo: Repository, evaluation: Evaluation, objective_id: str, *, at: s
     as text (yaml_append): every byte outside the added lines and the status stays as it was.
     """
     model = register_ops.model_of(repo, objective_id)
-    register_path = f"registers/{model}.yaml"
-    report_path = f"registers/{model}/{objective_id}.evaluation.json"
+    register_path = paths.register_path(model)
+    report_path = paths.report_path(model, objective_id)
     # Checked before anything is written: os.replace onto a directory fails only after the
     # report is already in place.
-    for path, what in ((register_path, "a regular file"), (f"registers/{model}", "a directory"), (report_path, "a regular file")):
+    for path, what in ((register_path, "a regular file"), (paths.register_dir(model), "a directory"), (report_path, "a regular file")):
         where = repo.root / path
         if where.exists() and not (where.is_dir() if what == "a directory" else where.is_file()):
             raise InputError(f"{path}: not {what}; nothing written")

@@ -15,6 +15,7 @@ from typing import Any
 
 from codeowners import CodeOwners
 
+from ftgov.documents import paths
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Rule
 from ftgov.documents.loader import decode, parse_document
@@ -175,12 +176,12 @@ def _orphaned_owner_findings(forge: Any, tree: dict[str, str]) -> Iterator[Findi
     """
     org = str(forge.describe().repository).split("/", 1)[0]
     states: dict[str, str | None] = {}
-    for register_path in sorted(p for p in tree if re.fullmatch(r"registers/[^/]+\.yaml", p)):
+    for register_path in sorted(p for p in tree if paths.is_register_path(p)):
         model = register_path[len("registers/") : -len(".yaml")]
         register = _document(forge, tree, register_path)
         deployed = [text(r, "objective") for r in sequence(register[1] if register else {}, "rounds") if text(r, "status") == "deployed"]
         for objective_id in filter(None, deployed):
-            path = f"objectives/{model}/{objective_id}.yaml"
+            path = paths.objective_path(model, objective_id)
             objective = _document(forge, tree, path)
             if objective is None:
                 continue  # a missing objective is `ftgov check`'s finding (FTG902)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ftgov.documents import times
+from ftgov.documents import paths, times
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Severity
@@ -196,7 +196,7 @@ def _other_models_reasons(register_path: str, checkpoint: str, files: PinnedFile
     wanted = same_checkpoint(checkpoint)
     reasons = []
     for path in sorted(files.tree):
-        if path == register_path or not (path.startswith("registers/") and path.count("/") == 1 and path.endswith(".yaml")):
+        if path == register_path or not paths.is_register_path(path):
             continue
         raw = files.read_bytes(path)
         document = files.parse(raw, path) if raw is not None else None

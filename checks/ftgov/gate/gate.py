@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from ftgov.documents import times
+from ftgov.documents import paths, times
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError, Refusal
@@ -60,7 +60,6 @@ from ftgov.documents.validate import FileChecker, locate
 from ftgov.gate.attestation import Attestation
 from ftgov.gate.deploy import PinnedFiles, deploy_reasons
 from ftgov.gate.forge import ForgeError, PullRequest, TreeReader, UnknownRef, git_blob_sha
-from ftgov.gate.provenance import POLICY_PATH as POLICY_PATH
 from ftgov.gate.provenance import TIERS as TIERS
 from ftgov.gate.provenance import (
     Change,
@@ -72,7 +71,6 @@ from ftgov.gate.provenance import (
     continuity_reasons,
     decided_on_reasons,
     governance_reasons,
-    is_objective_path,
     judge_chain,
     register_reasons,
     report_reasons,
@@ -81,7 +79,6 @@ from ftgov.gate.provenance import (
 from ftgov.gate.provenance import Denied as Denied
 from ftgov.gate.provenance import risk_tier as risk_tier
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
@@ -127,7 +124,7 @@ class _Pinned:
 
 def schema_source(tree: dict[str, str], name: str) -> str:
     """Which copy of a schema a pinned tree is judged by: the repository's blob, or ftgov's packaged one."""
-    return tree.get(f"policies/{name}.schema.json", PACKAGED)
+    return tree.get(paths.schema_path(name), PACKAGED)
 
 
 def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
@@ -137,7 +134,7 @@ def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
     of the installed code the launcher trusts anyway; whether a repository's copy may be
     dropped is a question of that deletion's provenance (ftgov.provenance).
     """
-    path = f"policies/{name}.schema.json"
+    path = paths.schema_path(name)
     sha = tree.get(path)
     bundled = packaged_schema(name)
     if sha is None and bundled is None:
@@ -160,18 +157,18 @@ def _errors(findings: list[Finding], texts: dict[str, str]) -> list[str]:
 
 def policy_at(forge: TreeReader, tree: dict[str, str], where: str) -> tuple[Policy, Schema]:
     """The policy of a pinned tree, with the checks `ftgov validate` runs on it: its schema, then its own rules."""
-    if POLICY_PATH not in tree:
-        raise Denied(f"{POLICY_PATH} is missing on {where}")
+    if paths.POLICY not in tree:
+        raise Denied(f"{paths.POLICY} is missing on {where}")
     policy_schema = _schema(forge, tree, "policy")
-    policy_doc, policy_text = parse_blob(forge, POLICY_PATH, tree[POLICY_PATH])
-    policy_errors = list(schema_rules.findings_for(POLICY_PATH, policy_doc.data, policy_schema.validator))
+    policy_doc, policy_text = parse_blob(forge, paths.POLICY, tree[paths.POLICY])
+    policy_errors = list(schema_rules.findings_for(paths.POLICY, policy_doc.data, policy_schema.validator))
     if policy_doc.kind != "Policy" or policy_errors:
-        raise Denied(f"the policy on {where} does not validate", *_errors(policy_errors, {POLICY_PATH: policy_text}))
-    policy = Policy.from_data(policy_doc.data, POLICY_PATH)
+        raise Denied(f"the policy on {where} does not validate", *_errors(policy_errors, {paths.POLICY: policy_text}))
+    policy = Policy.from_data(policy_doc.data, paths.POLICY)
     # Waivers are not applied: the policy's own rules that matter here (FTG602) are not waivable.
     own_errors = list(domain.check_policy(policy))
     if own_errors:
-        raise Denied(f"the policy on {where} does not validate", *_errors(own_errors, {POLICY_PATH: policy_text}))
+        raise Denied(f"the policy on {where} does not validate", *_errors(own_errors, {paths.POLICY: policy_text}))
     return policy, policy_schema
 
 
@@ -193,7 +190,7 @@ def parse_bytes(raw: bytes, path: str) -> tuple[Document, str]:
 def _read_pinned(
     forge: TreeReader, objective_id: str, branch: str, facts: dict[str, Any], stage: str = "train", checkpoint: str | None = None
 ) -> _Pinned:
-    if not _ID.fullmatch(objective_id):
+    if not paths.OBJECTIVE_ID.fullmatch(objective_id):
         raise Denied(f"{objective_id!r} is not an objective id (lower-case letters, digits and hyphens)")
     head = forge.branch_head(branch)
     facts["head_sha"] = head
@@ -202,16 +199,16 @@ def _read_pinned(
     # YAML file under objectives/ named for the id is a twin the validator rejects (FTG401/FTG402).
     names = (f"{objective_id}.yaml", f"{objective_id}.yml")
     named = sorted(p for p in tree if p.startswith("objectives/") and PurePosixPath(p).name in names)
-    paths = [p for p in named if is_objective_path(p)]
-    if not paths:
+    placed = [p for p in named if paths.is_objective_path(p)]
+    if not placed:
         found = f"; found {', '.join(named)}, which ftgov check rejects (FTG402)" if named else ""
         raise Denied(f"no objective {objective_id} on {branch} at {head[:12]} (looked for objectives/*/{objective_id}.yaml{found})")
     if len(named) > 1:
         raise Denied(f"objective id {objective_id} is at several paths on {branch}: {', '.join(named)}")
-    path = paths[0]
+    path = placed[0]
     facts["objective_path"] = path
     facts["blob_sha"] = tree[path]
-    facts["policy_blob_sha"] = tree.get(POLICY_PATH)
+    facts["policy_blob_sha"] = tree.get(paths.POLICY)
     policy, policy_schema = policy_at(forge, tree, f"{branch} at {head[:12]}")
     objective_schema = _schema(forge, tree, "objective")
 
@@ -229,7 +226,7 @@ def _read_pinned(
     if problems:
         raise Denied(f"objective {objective_id} does not validate on {branch}", *problems)
     assert model is not None  # it equals the directory name, checked above
-    register_path = f"registers/{model}.yaml"
+    register_path = paths.register_path(model)
     schema_names = ["objective", "policy"]
     register_reasons: tuple[str, ...] = ()
     register_pin: str | None = None
@@ -254,7 +251,7 @@ def _read_pinned(
         tree[path],
         objective,
         policy,
-        tree[POLICY_PATH],
+        tree[paths.POLICY],
         tree,
         tree.get(register_path),
         register_reasons,
@@ -283,7 +280,7 @@ def _round_reasons(
     a register the gate cannot read denies, since it could hide any of the states below.
     """
     model = PurePosixPath(path).parent.name
-    register_path = f"registers/{model}.yaml"
+    register_path = paths.register_path(model)
     try:
         register, register_text = parse_blob(forge, register_path, tree[register_path])
     except Denied as denied:
@@ -342,7 +339,7 @@ def _train_reasons(register_path: str, entry: dict[str, Any], objective_id: str,
 
 def _missing_links(objective: Document, tree: dict[str, str], model: str | None) -> list[str]:
     """The cross-document rules a pinned tree can answer without reading other files."""
-    ids = {PurePosixPath(p).stem for p in tree if is_objective_path(p) and p.split("/")[1] == model}
+    ids = {PurePosixPath(p).stem for p in tree if paths.is_objective_path(p) and paths.model_of(p) == model}
     data = objective.data
     parent = data["model"].get("parent")
     rollback = data["rollback"]["to"]
@@ -371,7 +368,7 @@ def _requirements(
         policies = [pinned.policy]
         before = reads.branch_before(pr, change) if newest else None
         before_tree = reads.tree(before) if before is not None else {}
-        if before is not None and POLICY_PATH in before_tree and before_tree[POLICY_PATH] != pinned.policy_blob_sha:
+        if before is not None and paths.POLICY in before_tree and before_tree[paths.POLICY] != pinned.policy_blob_sha:
             where = f"{reads.branch} just before PR #{pr.number} merged ({before[:12]})"
             policies.append(policy_at(reads.forge, before_tree, where)[0])
         roles: list[str] = []

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Protocol
 
+from ftgov.documents import paths
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.errors import Refusal
@@ -122,15 +123,6 @@ def tier_of_text(raw: bytes, path: str) -> str:
 
 def strictest(tiers: Iterable[str]) -> str:
     return max(tiers, key=TIERS.index, default=TIERS[0])
-
-
-def is_objective_path(path: str, suffixes: tuple[str, ...] = (".yaml",)) -> bool:
-    """objectives/<model>/<id>.yaml, exactly as `ftgov check` places objectives (FTG402).
-
-    `suffixes` (".yaml", ".yml"): also where an objective was before a rename the gate refuses.
-    """
-    parts = path.split("/")
-    return len(parts) == 3 and parts[0] == "objectives" and parts[2].endswith(suffixes) and bool(parts[1])
 
 
 def model_dirs(tree: dict[str, str]) -> set[str]:
@@ -367,7 +359,9 @@ def _move_sources(reads: Reads, added: Revision, objective_id: str) -> list[str]
     names = (f"{objective_id}.yaml", f"{objective_id}.yml")
     before = reads.tree(added.parents[0])
     return sorted(
-        path for path in before if path != added.path and is_objective_path(path, (".yaml", ".yml")) and PurePosixPath(path).name in names
+        path
+        for path in before
+        if path != added.path and paths.is_objective_path(path, (".yaml", ".yml")) and PurePosixPath(path).name in names
     )
 
 
@@ -398,7 +392,7 @@ def trace_objective(reads: Reads, objective_id: str, path: str, head: str, pinne
                 chained = False  # a fresh addition's reviewers saw it all; a move hands on to its source
         # Every canonical place the id could have lived, in every model directory any read tree shows.
         dirs = model_dirs(pinned_tree).union(*(model_dirs(tree) for tree in reads.known_trees()))
-        pending = sorted(f"objectives/{m}/{objective_id}.yaml" for m in dirs)
+        pending = sorted(paths.objective_path(m, objective_id) for m in dirs)
         queue = [(p, head, False) for p in pending if p not in swept and (p, head) not in asked]
         swept.update(pending)
         if not queue:
@@ -467,7 +461,6 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
 
 # -- what the gate trusts besides the objective ---------------------------------------
 
-POLICY_PATH = "policies/policy.yaml"
 PolicyReader = Callable[[dict[str, str], str], Policy]
 
 
@@ -480,14 +473,14 @@ def governance_files(tree: dict[str, str], model: str) -> list[str]:
     A schema absent from the tree is listed: its absence has a provenance too, when the
     repository once held it.
     """
-    schemas = ["objective", "policy"] + (["register"] if f"registers/{model}.yaml" in tree else [])
-    paths = [POLICY_PATH]
+    schemas = ["objective", "policy"] + (["register"] if paths.register_path(model) in tree else [])
+    files = [paths.POLICY]
     for name in schemas:
-        path = f"policies/{name}.schema.json"
+        path = paths.schema_path(name)
         bundled = packaged_schema(name)
         if bundled is None or tree.get(path) != git_blob_sha(bundled):
-            paths.append(path)
-    return paths
+            files.append(path)
+    return files
 
 
 def changes_of(reads: Reads, path: str, head: str, blob_at_head: str | None) -> list[Change]:
@@ -614,7 +607,7 @@ def _judging_policy(
     tried.append((pr.head_sha, f"the final head of PR #{pr.number} ({pr.head_sha[:12]})", own, "the policy it adds"))
     for commit, where, label, under in tried:
         tree = reads.tree(commit)
-        blob = tree.get(POLICY_PATH)
+        blob = tree.get(paths.POLICY)
         if blob is None:
             continue
         if blob == pinned[1]:
@@ -642,7 +635,7 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     reasons: list[str] = []
     prs: dict[int, _GovernancePR] = {}
     for path in governance_files(tree, model):
-        if path == POLICY_PATH and path not in tree:
+        if path == paths.POLICY and path not in tree:
             reasons.append(f"{path} is missing at the pinned commit")
             continue
         changes = changes_of(reads, path, head, tree.get(path))
@@ -675,7 +668,7 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     read: dict[str, Policy | None] = {}
     for item in sorted(prs.values(), key=lambda it: -it.pr.number):
         try:
-            policy, own, under = _judging_policy(reads, item, (pinned, tree.get(POLICY_PATH)), policy_of, read)
+            policy, own, under = _judging_policy(reads, item, (pinned, tree.get(paths.POLICY)), policy_of, read)
         except Denied as denied:
             reasons.extend(f"{', '.join(item.paths)}: {reason}" for reason in denied.reasons)
             continue
@@ -701,13 +694,13 @@ def _model_tier(reads: Reads, tree: dict[str, str], model: str, head: str) -> st
     root the operator pins. The pinned versions are read first, known tiers before unknown,
     and the walk stops at the highest tier, so a high-tier model costs few reads.
     """
-    register = f"registers/{model}.yaml"
+    register = paths.register_path(model)
     # Every round any version of the register listed since the trust root: a PR that deletes a
     # later, stricter round (objective and entry) leaves its tier in the register's history.
     versions = [c.blob for c in changes_of(reads, register, head, tree.get(register))] or [tree.get(register)]
-    listed = {f"objectives/{model}/{i}.yaml" for blob in versions for i in _round_ids(reads, register, blob)}
-    paths = {p for p in tree if is_objective_path(p) and p.split("/")[1] == model} | listed
-    ordered = sorted(paths, key=lambda p: (p not in tree or not reads.knows_tier(tree[p]), p))
+    listed = {paths.objective_path(model, i) for blob in versions for i in _round_ids(reads, register, blob)}
+    candidates = {p for p in tree if paths.is_objective_path(p) and paths.model_of(p) == model} | listed
+    ordered = sorted(candidates, key=lambda p: (p not in tree or not reads.knows_tier(tree[p]), p))
     found = []
     for path in ordered:
         if path in tree:
@@ -805,7 +798,7 @@ def register_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, 
     deleted the register or re-created it. A register absent at the pinned commit needs the
     proof a missing schema needs: never on the branch, or removed by a PR approved for that tier.
     """
-    path = f"registers/{model}.yaml"
+    path = paths.register_path(model)
     changes = changes_of(reads, path, head, tree.get(path))
     if not changes:
         return [f"no commit on {reads.branch} touches {path}"] if path in tree else []
@@ -891,11 +884,7 @@ def _created_with_history(reads: Reads, path: str, judged: list[tuple[Change, st
 def _moved_from(reads: Reads, path: str, change: Change) -> list[str]:
     """Registers the commit that added `path` removed: where it was moved from."""
     before, after = reads.tree(change.parents[0]), reads.tree(change.commit)
-    return sorted(p for p in before if p != path and _is_register_path(p) and p not in after)
-
-
-def _is_register_path(path: str) -> bool:
-    return path.startswith("registers/") and path.count("/") == 1 and path.endswith(".yaml")
+    return sorted(p for p in before if p != path and paths.is_register_path(p) and p not in after)
 
 
 def _is_creation(reads: Reads, path: str, change: Change) -> bool:
@@ -950,7 +939,7 @@ def decided_on_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     A later change to either, a run.checkpoint corrected to another URI above all, was not
     decided on, however it was approved.
     """
-    path = f"registers/{model}.yaml"
+    path = paths.register_path(model)
     decision: str | None = None
     basis: str | None = None
     stale: Change | None = None
@@ -1018,7 +1007,7 @@ def approved_bytes_reasons(
     objective's bytes at that commit. A mismatch the register's current pin already shows
     (`current_pin`, FTG905) is not said twice, nor is a current register the gate cannot read.
     """
-    path = f"registers/{model}.yaml"
+    path = paths.register_path(model)
     if path not in tree:
         return []
     changes = changes_of(reads, path, head, tree[path])

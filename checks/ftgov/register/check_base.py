@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ftgov.documents import paths
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
 from ftgov.documents.loader import decode, parse_document
-from ftgov.documents.repository import POLICY_FILE, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules import history as rules
 from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.validate import ValidationResult, locate
 
 DEFAULT_RETENTION_YEARS = 7
-_OBJECTIVE = re.compile(r"objectives/([^/]+)/([^/]+)\.yaml")
-_REGISTER = re.compile(r"registers/([^/]+)\.yaml")
 _GATE_DIRS = ("policies/", "checks/")
 
 
@@ -143,7 +141,7 @@ def _parse(raw: bytes | None, path: str) -> _Version | None:
 
 def _retention(repo: Repository, now: dt.datetime) -> rules.Retention:
     """The policy's retention; the default when the policy is unreadable (the plain check reports that)."""
-    policy = _parse(repo.read_bytes(POLICY_FILE.as_posix()), POLICY_FILE.as_posix())
+    policy = _parse(repo.read_bytes(paths.POLICY), paths.POLICY)
     years = mapping(policy.document.data, "retention").get("years_after_retirement") if policy else None
     valid = isinstance(years, int) and not isinstance(years, bool) and years >= 0
     return rules.Retention(years if valid and isinstance(years, int) else DEFAULT_RETENTION_YEARS, now)
@@ -162,30 +160,31 @@ def history_findings(repo: Repository, base: GitBase, now: dt.datetime | None = 
     """Every FTG95x finding for the working tree against REF, located."""
     now = now or dt.datetime.now(dt.UTC)
     changes = [c for c in base.changes() if c.path.startswith(("objectives/", "registers/", *_GATE_DIRS))]
-    objectives = [(c, m) for c in changes if (m := _OBJECTIVE.fullmatch(c.path))]
-    registers = [(c, m) for c in changes if (m := _REGISTER.fullmatch(c.path))]
+    objectives = [c for c in changes if paths.is_objective_path(c.path)]
+    registers = [c for c in changes if paths.is_register_path(c.path)]
     artefacts = [c for c in changes if c.path.startswith("registers/") and c.path.count("/") >= 2]
     if not objectives and not registers and not artefacts:
         return []
-    models = {m.group(1) for _, m in objectives} | {m.group(1) for _, m in registers} | {c.path.split("/")[1] for c in artefacts}
-    wanted = [c.path for c, _ in objectives if c.status != "A"] + [f"registers/{model}.yaml" for model in models]
+    model_by_path = {c.path: model for c in (*objectives, *registers, *artefacts) if (model := paths.model_of(c.path)) is not None}
+    models = set(model_by_path.values())
+    wanted = [c.path for c in objectives if c.status != "A"] + [paths.register_path(model) for model in models]
     old = base.read(wanted)
-    new_registers = {model: _parse(repo.read_bytes(f"registers/{model}.yaml"), f"registers/{model}.yaml") for model in models}
-    old_registers = {model: _parse(old.get(f"registers/{model}.yaml"), f"registers/{model}.yaml") for model in models}
+    new_registers = {model: _parse(repo.read_bytes(paths.register_path(model)), paths.register_path(model)) for model in models}
+    old_registers = {model: _parse(old.get(paths.register_path(model)), paths.register_path(model)) for model in models}
     retention = _retention(repo, now)
 
     in_new: list[Finding] = []
     placed: list[Finding] = []
-    for change, match in objectives:
-        model, objective_id = match.group(1), match.group(2)
-        register_path = f"registers/{model}.yaml"
+    for change in objectives:
+        model, objective_id = model_by_path[change.path], PurePosixPath(change.path).stem
+        register_path = paths.register_path(model)
         if change.status == "M":
             in_new.extend(_objective_edit(repo, change.path, old.get(change.path), old_registers[model], register_path))
         elif change.status == "D":
             entry = _round(new_registers[model], objective_id) or _round(old_registers[model], objective_id)
             placed.extend(rules.objective_removed(change.path, entry, register_path, retention))
-    for change, match in registers:
-        model = match.group(1)
+    for change in registers:
+        model = model_by_path[change.path]
         before, after = old_registers[model], new_registers[model]
         if before is None:
             continue
@@ -224,7 +223,7 @@ def _evidence(repo: Repository, register: _Version | None, artefacts: list[Chang
             named, pinned = text(pin, "path"), text(pin, "sha256")
             if named is None or pinned is None:
                 continue
-            for candidate in (named, f"registers/{model}/{named}"):
+            for candidate in (named, f"{paths.register_dir(model)}/{named}"):
                 if candidate not in changed:
                     continue
                 raw = repo.read_bytes(candidate)
@@ -240,7 +239,7 @@ def _evidence(repo: Repository, register: _Version | None, artefacts: list[Chang
 
 def _gate_warning(changes: list[Change]) -> Iterator[Finding]:
     gate = [c.path for c in changes if c.path.startswith(_GATE_DIRS)]
-    documents = [c.path for c in changes if _OBJECTIVE.fullmatch(c.path) or _REGISTER.fullmatch(c.path)]
+    documents = [c.path for c in changes if paths.is_objective_path(c.path) or paths.is_register_path(c.path)]
     if gate and documents:
         others = f" and {len(gate) - 1} more" if len(gate) > 1 else ""
         yield rules.GATE_CHANGED.at_line(

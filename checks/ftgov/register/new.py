@@ -20,6 +20,7 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
+from ftgov.documents import paths
 from ftgov.documents.atomic import write_atomically
 from ftgov.documents.errors import InputError
 from ftgov.documents.lifecycle import DEAD  # a new round never builds on these
@@ -51,7 +52,7 @@ def scaffold(repo: Repository, model: str, parent_id: str | None, base: str | No
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,70}", model):
         raise InputError(f"{model!r} is not a model name for new objectives (lower-case letters, digits and hyphens)")
     policy = ops.load_policy(repo)
-    register = ops.load_register(repo, model) if (repo.root / "registers" / f"{model}.yaml").is_file() else None
+    register = ops.load_register(repo, model) if (repo.root / paths.register_path(model)).is_file() else None
     rounds = register.rounds if register is not None else []
     live = [entry for entry in rounds if text(entry, "status") not in DEAD]
     latest = text(live[-1], "objective") if live else None
@@ -69,7 +70,7 @@ def scaffold(repo: Repository, model: str, parent_id: str | None, base: str | No
             raise InputError(f"--parent {parent_id}: objective of model {text(mapping(parent, 'model'), 'name')}, not {model}")
     checkpoint = _checkpoint(register.document.data if register else None, parent, base, model)
     objective_id = f"{model}-r{_next_round(repo, model, rounds)}"
-    objective_path = f"objectives/{model}/{objective_id}.yaml"
+    objective_path = paths.objective_path(model, objective_id)
     if (repo.root / objective_path).exists():
         raise InputError(f"{objective_path} already exists")
     inherited = _inherited(repo, model, rounds, parent_id, objective_id, policy)
@@ -85,7 +86,7 @@ def scaffold(repo: Repository, model: str, parent_id: str | None, base: str | No
     else:
         register_text = _append_round(register.text, entry)
     before = register.text if register is not None else None
-    return Scaffold(objective_id, objective_path, objective_text, f"registers/{model}.yaml", register_text, before, register is None)
+    return Scaffold(objective_id, objective_path, objective_text, paths.register_path(model), register_text, before, register is None)
 
 
 def write(repo: Repository, result: Scaffold) -> None:
@@ -94,7 +95,7 @@ def write(repo: Repository, result: Scaffold) -> None:
     objective.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(objective, result.objective_text, exclusive=True)
     try:
-        (repo.root / "registers").mkdir(exist_ok=True)
+        (repo.root / result.register_path).parent.mkdir(exist_ok=True)
         ops.write_register(repo.root / result.register_path, result.register_path, result.register_before, result.register_text)
     except BaseException:
         objective.unlink(missing_ok=True)

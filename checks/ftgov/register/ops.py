@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftgov.documents import times
+from ftgov.documents import paths, times
 from ftgov.documents.atomic import TempFileError, write_atomically
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
@@ -76,7 +76,7 @@ class LoadedRegister:
 
 def model_of(repo: Repository, objective_id: str) -> str:
     """The model whose register holds OBJECTIVE_ID: objectives/<model>/<id>.yaml names it."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", objective_id):
+    if not paths.OBJECTIVE_ID.fullmatch(objective_id):
         raise InputError(f"{objective_id!r} is not an objective id (lower-case letters, digits and hyphens)")
     found = sorted(p.parent.name for p in (repo.root / "objectives").glob(f"*/{objective_id}.yaml"))
     if not found:
@@ -88,9 +88,9 @@ def model_of(repo: Repository, objective_id: str) -> str:
 
 def load_register(repo: Repository, model: str) -> LoadedRegister:
     """registers/<model>.yaml, valid against the register schema, or an InputError naming file and line."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", model):
+    if not paths.MODEL_NAME.fullmatch(model):
         raise InputError(f"{model!r} is not a model name (letters, digits, '.', '_' and '-')")
-    path = f"registers/{model}.yaml"
+    path = paths.register_path(model)
     file = repo.root / path
     if not file.is_file():
         raise InputError(f"{path}: no register for model {model} in {repo.root}")
@@ -121,7 +121,7 @@ def _one_line(finding: Finding) -> str:
 
 
 def load_objective(repo: Repository, model: str, objective_id: str) -> tuple[bytes, dict[str, Any]]:
-    path = f"objectives/{model}/{objective_id}.yaml"
+    path = paths.objective_path(model, objective_id)
     raw = repo.read_bytes(path)
     if raw is None:
         raise InputError(f"{path}: no such objective")

@@ -25,10 +25,12 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
+from ftgov.documents import paths
 from ftgov.documents.errors import InputError
-from ftgov.documents.repository import POLICY_FILE, Repository
+from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.rules.history import differences
 from ftgov.documents.stack import THRESHOLD_KINDS
@@ -36,9 +38,7 @@ from ftgov.documents.validate import ValidationResult
 from ftgov.register.check_base import Change, GitBase, _parse
 from ftgov.register.view import RegisterView, show
 
-_OBJECTIVE = re.compile(r"objectives/([^/]+)/([^/]+)\.yaml")
-_REGISTER = re.compile(r"registers/([^/]+)\.yaml")
-_SCHEMA = re.compile(r"policies/(objective|policy|register)\.schema\.json")
+_SCHEMAS = {paths.schema_path(kind): kind for kind in ("objective", "policy", "register")}
 _EVALUATION = re.compile(r"registers/([^/]+)/([^/]+)\.evaluation\.json")
 # List items are matched by the first of these keys all of them carry, distinct: criteria by
 # id, register rounds by objective, retirements by criterion, data sources by name.
@@ -166,22 +166,21 @@ class _Collected:
 def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals: MissingApprovals | None = None) -> PrReport:
     """The report for the working tree against `base`; `findings` is what `ftgov check --base` found."""
     changes = [c for c in base.changes() if c.path.startswith(("objectives/", "registers/", "policies/"))]
-    documents = [c for c in changes if _OBJECTIVE.fullmatch(c.path) or _REGISTER.fullmatch(c.path) or c.path == POLICY_FILE.as_posix()]
-    schemas = [c for c in changes if _SCHEMA.fullmatch(c.path)]
+    documents = [c for c in changes if paths.is_objective_path(c.path) or paths.is_register_path(c.path) or c.path == paths.POLICY]
+    schemas = [c for c in changes if c.path in _SCHEMAS]
     old = base.read(c.path for c in [*documents, *schemas] if c.status != "A")
     out = _Collected()
     for change in documents:
         before = _data(old.get(change.path), change.path) if change.status != "A" else None
         after = _data(repo.read_bytes(change.path), change.path) if change.status != "D" else None
-        objective = _OBJECTIVE.fullmatch(change.path)
-        register = _REGISTER.fullmatch(change.path)
-        if objective:
-            model, objective_id = objective.group(1), objective.group(2)
+        model = paths.model_of(change.path)
+        if model is not None and paths.is_objective_path(change.path):
+            objective_id = PurePosixPath(change.path).stem
             out.callouts.extend(_objective_callouts(repo, change.path, model, before, after))
             if after is not None:
                 out.touched.setdefault((model, objective_id))
-        elif register:
-            _register_moves(out, register.group(1), change.path, before, after)
+        elif model is not None and paths.is_register_path(change.path):
+            _register_moves(out, model, change.path, before, after)
         elif before is not None and after is not None:
             out.callouts.extend(_policy_callouts(change.path, before, after))
         out.diffs.append(_diff(change, before, after))
@@ -189,8 +188,7 @@ def build(repo: Repository, base: GitBase, findings: ValidationResult, approvals
         # A schema validates every document of its kind: a relaxed one weakens every round at once.
         before = _json(old.get(change.path)) if change.status != "A" else None
         after = _json(repo.read_bytes(change.path)) if change.status != "D" else None
-        named = _SCHEMA.fullmatch(change.path)
-        kind = named.group(1) if named is not None else "a"
+        kind = _SCHEMAS[change.path]
         detail = f"the JSON Schema every {kind} document is validated by changed; read its diff"
         out.callouts.append(Callout("changed", change.path, f"{kind} schema", detail))
         out.diffs.append(_diff(change, before, after))
@@ -298,8 +296,8 @@ def _objective_callouts(
     if before is None:
         # A new round: its boundaries against the same boundaries of the round it continues.
         parent_id = text(mapping(after, "model"), "parent")
-        parent_path = f"objectives/{model}/{parent_id}.yaml"
-        parent = _data(repo.read_bytes(parent_path), parent_path) if parent_id else None
+        parent_path = paths.objective_path(model, parent_id) if parent_id else None
+        parent = _data(repo.read_bytes(parent_path), parent_path) if parent_path else None
         if parent is not None:
             since = f" (compared with the parent round {parent_id})"
             inherited = _criteria(parent)
@@ -480,7 +478,7 @@ def _evaluation(repo: Repository, path: str) -> RecordedEvaluation:
     raw = repo.read_bytes(path) or b""
     digest = hashlib.sha256(raw).hexdigest()
     model = path.split("/")[1]
-    register = _data(repo.read_bytes(f"registers/{model}.yaml"), f"registers/{model}.yaml")
+    register = _data(repo.read_bytes(paths.register_path(model)), paths.register_path(model))
     pins = {objective_id: text(mapping(entry, "evaluation"), "report_sha256") for objective_id, entry in _rounds(register).items()}
     pinned = next((objective_id for objective_id, pin in pins.items() if pin == digest), None)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov.documents import paths
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
@@ -58,7 +59,7 @@ def show(repo: Repository, model: str, round_id: str | None = None) -> RegisterV
     missing: list[str] = []
     for entry in entries:
         objective_id = str(entry.get("objective"))
-        objective_path = f"objectives/{model}/{objective_id}.yaml"
+        objective_path = paths.objective_path(model, objective_id)
         raw = files.read_bytes(objective_path)
         document: Document | None = files.parse(raw, objective_path) if raw is not None else None
         if document is None or document.kind != "FineTuneObjective":
@@ -72,7 +73,7 @@ def show(repo: Repository, model: str, round_id: str | None = None) -> RegisterV
     latest_id = str(latest.get("objective"))
     if latest_id in missing:
         raise InputError(
-            f"objectives/{model}/{latest_id}.yaml: the latest round's objective is missing or unreadable; `ftgov check` says why"
+            f"{paths.objective_path(model, latest_id)}: the latest round's objective is missing or unreadable; `ftgov check` says why"
         )
     chain = ancestry(records, latest_id)
     stack = build_stack(chain, policy.defaults.inherited_max_drop)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ftgov.documents import paths
 from ftgov.documents.blocking import blocking_criteria
 from ftgov.documents.corrected import corrected, last_correction
 from ftgov.documents.deviations import beyond, differences, tolerances, unverified
@@ -498,8 +499,8 @@ def check(register: Document, policy: Policy | None, files: RegisterFiles) -> It
     """Every FTG9xx finding for one register document."""
     path, data = register.path, register.data
     model = text(data, "model")
-    if model is not None and path != f"registers/{model}.yaml":
-        yield MISPLACED.at(path, ("model",), f"the register of model {model} must be at registers/{model}.yaml")
+    if model is not None and path != paths.register_path(model):
+        yield MISPLACED.at(path, ("model",), f"the register of model {model} must be at {paths.register_path(model)}")
     rounds = [_load_round(i, entry, model, files) for i, entry in enumerate(sequence(data, "rounds")) if isinstance(entry, dict)]
     for current in rounds:
         yield from _objective_findings(path, data, model, current)
@@ -518,7 +519,7 @@ def _load_round(index: int, data: dict[str, Any], model: str | None, files: Regi
     status = text(data, "status")
     if model is None or objective_id is None:
         return _Round(index, data, objective_id, status, None, None)
-    objective_path = f"objectives/{model}/{objective_id}.yaml"
+    objective_path = paths.objective_path(model, objective_id)
     raw = files.read_bytes(objective_path)
     document = files.parse(raw, objective_path) if raw is not None else None
     return _Round(index, data, objective_id, status, document, raw)
@@ -528,7 +529,7 @@ def _objective_findings(path: str, register: dict[str, Any], model: str | None, 
     if model is None or current.objective_id is None:
         return
     where = (*current.pointer, "objective")
-    objective_path = f"objectives/{model}/{current.objective_id}.yaml"
+    objective_path = paths.objective_path(model, current.objective_id)
     if current.objective_bytes is None:
         yield OBJECTIVE_MISSING.at(path, where, f"objective {current.objective_id} is not at {objective_path}")
         return

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov.documents import paths
 from ftgov.documents.findings import Finding, Rule, Severity
 from ftgov.documents.rules._access import mapping, text
 
@@ -181,7 +182,7 @@ def _check_one(objective: ObjectiveSummary, index: ObjectiveIndex) -> Iterator[F
     if twins:
         yield DUPLICATE_ID.at(path, ("id",), f"id '{objective.id}' is also used by {', '.join(sorted(twins))}")
     if objective.model is not None:
-        expected = f"objectives/{objective.model}/{objective.id}.yaml"
+        expected = paths.objective_path(objective.model, objective.id)
         if path != expected:
             yield MISPLACED.at(path, ("id",), f"objective '{objective.id}' of model {objective.model} must be at {expected}")
     if objective.parent is not None:
