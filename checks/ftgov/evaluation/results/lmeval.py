@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -463,82 +463,128 @@ def _item_value(path: Path, line: int, metric: str, raw: Any) -> float:
     raise ResultsError(path, f"line {line}: {metric} is {raw!r}, not a number")
 
 
+_Columns = dict[tuple[str, str], tuple[list[str], list[float], list[str]]]  # (filter, metric) -> doc ids, values, hashes
+
+
+@dataclass
+class _SamplesRead:
+    """A samples file's lines as read so far: per filter its documents and confidences, per (filter, metric) its values."""
+
+    docs: dict[str, list[str]] = field(default_factory=dict)
+    columns: _Columns = field(default_factory=dict)
+    confidences: dict[str, tuple[list[str], list[float]]] = field(default_factory=dict)
+    # Lines that name no filter (before 0.4.7): the filters in the order lm-eval wrote them, and each document's lines so far.
+    old_filters: list[str] | None = None
+    seen_old: dict[str, int] = field(default_factory=dict)
+
+
 def _read_samples(path: Path, task: str, run: _Run, reported: list[_Reported]) -> dict[tuple[str, str], Items]:
     """Per (filter, metric): the items of the mean-aggregated metrics; `acc` with the multiple-choice confidences."""
     config = run.config(task)
     mean_of: dict[str, bool] = {}
-    reported_means: dict[str, list[str]] = {}
-    for entry in reported:
-        if entry.mean:
-            reported_means.setdefault(entry.filter, []).append(entry.metric)
+    reported_means = _reported_means(reported)
     multiple_choice = config.get("output_type", "multiple_choice") == "multiple_choice"
-    columns: dict[tuple[str, str], tuple[list[str], list[float], list[str]]] = {}
-    conf: dict[str, tuple[list[str], list[float]]] = {}
-    docs: dict[str, list[str]] = {}
-    old_filters: list[str] | None = None
-    seen_old: dict[str, int] = {}
+    read = _SamplesRead()
     try:
         handle = path.open(encoding="utf-8")
     except OSError as error:
         raise ResultsError(path, f"cannot be read: {error.strerror or error}") from None
-    rows = 0
     with handle:
-        for number_, line in _lines(handle, path):
-            if not line.strip():
-                continue
-            rows += 1
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ResultsError(path, f"line {number_} is not valid JSON ({error.msg}; truncated?)") from None
-            if not isinstance(row, dict) or "doc_id" not in row:
-                raise ResultsError(path, f"line {number_} is not an lm-eval sample (no doc_id)")
+        for number_, row in _sample_rows(handle, path):
             doc = str(row["doc_id"])
-            filt = row.get("filter")
-            if filt is None:
-                if old_filters is None:
-                    old_filters = _filter_order(path, task, config, reported)
-                occurrence = seen_old.get(doc, 0)
-                seen_old[doc] = occurrence + 1
-                # A document seen more often than there are filters is a repeat, caught by _check_counts.
-                filt = old_filters[occurrence % len(old_filters)]
-            filt = str(filt)
-            docs.setdefault(filt, []).append(doc)
+            filt = _line_filter(path, task, config, reported, read, row, doc)
+            read.docs.setdefault(filt, []).append(doc)
             digest = str(row.get("prompt_hash") or row.get("doc_hash") or "")
-            names = row.get("metrics")
-            if isinstance(names, list):
-                wanted = []
-                for name in names:
-                    metric = str(name)
-                    if metric not in mean_of:
-                        mean_of[metric] = _is_mean(config, metric)
-                    if mean_of[metric]:
-                        wanted.append(metric)
-            else:  # before 0.4.7: the values are top-level keys named like the results file's metrics
-                wanted = [m for m in reported_means.get(filt, ()) if m in row]
-            for metric in wanted:
+            for metric in _item_metrics(config, row, filt, mean_of, reported_means):
                 if metric not in row:
                     raise ResultsError(path, f"line {number_}: lists metric {metric} but gives no value for it")
-                ids, values, hashes = columns.setdefault((filt, metric), ([], [], []))
+                ids, values, hashes = read.columns.setdefault((filt, metric), ([], [], []))
                 ids.append(doc)
                 values.append(_item_value(path, number_, metric, row[metric]))
                 hashes.append(digest)
             if multiple_choice:
-                confidence = _choice_confidence(row.get("filtered_resps"), nested=False)
-                if confidence is None:
-                    confidence = _choice_confidence(row.get("resps"), nested=True)
-                if confidence is not None:
-                    ids_c, values_c = conf.setdefault(filt, ([], []))
-                    ids_c.append(doc)
-                    values_c.append(confidence)
+                _add_confidence(read, row, filt, doc)
+    _check_counts(path, task, run.effective(task), read.docs, read.columns, read.old_filters)
+    _check_reported(path, task, reported, read.columns)
+    return _items_with_confidences(read)
+
+
+def _reported_means(reported: list[_Reported]) -> dict[str, list[str]]:
+    """Per filter, the metrics the results file reports as means over items."""
+    means: dict[str, list[str]] = {}
+    for entry in reported:
+        if entry.mean:
+            means.setdefault(entry.filter, []).append(entry.metric)
+    return means
+
+
+def _sample_rows(handle: TextIO, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The numbered samples of the file, each a JSON object with a doc_id; blank lines skipped, an empty file refused."""
+    rows = 0
+    for number_, line in _lines(handle, path):
+        if not line.strip():
+            continue
+        rows += 1
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ResultsError(path, f"line {number_} is not valid JSON ({error.msg}; truncated?)") from None
+        if not isinstance(row, dict) or "doc_id" not in row:
+            raise ResultsError(path, f"line {number_} is not an lm-eval sample (no doc_id)")
+        yield number_, row
     if not rows:
         # An empty samples file is a run cut short, not a task without items: accepting it
         # would silently drop the per-item comparison (and the calibration) of its task.
         raise ResultsError(path, "empty samples file: no items (the run was cut short?); delete it or rerun the task")
-    _check_counts(path, task, run.effective(task), docs, columns, old_filters)
-    _check_reported(path, task, reported, columns)
-    items = {key: Items.build(ids, values, hashes=hashes) for key, (ids, values, hashes) in columns.items()}
-    for filt, (ids_c, values_c) in conf.items():
+
+
+def _line_filter(
+    path: Path, task: str, config: Mapping[str, Any], reported: list[_Reported], read: _SamplesRead, row: dict[str, Any], doc: str
+) -> str:
+    """The filter a line belongs to: the one it names, else (before 0.4.7) its place among its document's lines."""
+    filt = row.get("filter")
+    if filt is None:
+        if read.old_filters is None:
+            read.old_filters = _filter_order(path, task, config, reported)
+        occurrence = read.seen_old.get(doc, 0)
+        read.seen_old[doc] = occurrence + 1
+        # A document seen more often than there are filters is a repeat, caught by _check_counts.
+        filt = read.old_filters[occurrence % len(read.old_filters)]
+    return str(filt)
+
+
+def _item_metrics(
+    config: Mapping[str, Any], row: dict[str, Any], filt: str, mean_of: dict[str, bool], reported_means: Mapping[str, list[str]]
+) -> list[str]:
+    """The mean-aggregated metrics a line gives per-item values of; `mean_of` remembers each metric's aggregation."""
+    names = row.get("metrics")
+    if not isinstance(names, list):  # before 0.4.7: the values are top-level keys named like the results file's metrics
+        return [m for m in reported_means.get(filt, ()) if m in row]
+    wanted = []
+    for name in names:
+        metric = str(name)
+        if metric not in mean_of:
+            mean_of[metric] = _is_mean(config, metric)
+        if mean_of[metric]:
+            wanted.append(metric)
+    return wanted
+
+
+def _add_confidence(read: _SamplesRead, row: dict[str, Any], filt: str, doc: str) -> None:
+    """A multiple-choice line's confidence in the choice it picked, when its responses give one."""
+    confidence = _choice_confidence(row.get("filtered_resps"), nested=False)
+    if confidence is None:
+        confidence = _choice_confidence(row.get("resps"), nested=True)
+    if confidence is not None:
+        ids_c, values_c = read.confidences.setdefault(filt, ([], []))
+        ids_c.append(doc)
+        values_c.append(confidence)
+
+
+def _items_with_confidences(read: _SamplesRead) -> dict[tuple[str, str], Items]:
+    """The items per (filter, metric); a filter's `acc` carries the confidences when every one of its items has one."""
+    items = {key: Items.build(ids, values, hashes=hashes) for key, (ids, values, hashes) in read.columns.items()}
+    for filt, (ids_c, values_c) in read.confidences.items():
         acc = items.get((filt, "acc"))
         confidences = Items.build(ids_c, values_c)
         # Every acc item needs a confidence, or none of them counts: ECE over a subset is another number.
