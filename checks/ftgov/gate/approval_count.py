@@ -113,6 +113,21 @@ def count_approvals(
     independence: Independence | None = None,
 ) -> ApprovalCount:
     excluded = independence.excluded if independence is not None else {pr.author.lower(): "is the PR author"}
+    latest, latest_notes = _latest_reviews(reviews)
+    eligible, eligibility_notes = _eligible_approvals(pr, latest, excluded)
+    notes = [*latest_notes, *eligibility_notes]
+    match = _assign_roles(roles, teams, membership, eligible)
+    reasons = _missing_role_reasons(match, teams, notes)
+    approvals = tuple(
+        Approval(login=review.login or "", role=role, team=teams[role], submitted_at=review.submitted_at or dt.datetime.min)
+        for role, review in ((role, match.by_role[role]) for role in roles if role in match.by_role)
+    )
+    doubts = independence.doubts if independence is not None else ()
+    return ApprovalCount(approvals, tuple(match.missing), (*reasons, *doubts), doubts)
+
+
+def _latest_reviews(reviews: Sequence[Review]) -> tuple[dict[str, Review], list[str]]:
+    """Each reviewer's latest deciding review (comments decide nothing), and why some reviews do not count."""
     latest: dict[str, Review] = {}
     notes: list[str] = []
     for review in reviews:  # GitHub lists reviews oldest first: the last one per person wins
@@ -122,8 +137,13 @@ def count_approvals(
             notes.append("a review by a deleted account does not count")
             continue
         latest[review.login] = review
+    return latest, notes
 
+
+def _eligible_approvals(pr: PullRequest, latest: Mapping[str, Review], excluded: Mapping[str, str]) -> tuple[list[Review], list[str]]:
+    """The approvals that may fill a role: by someone independent of the PR, on its final head, before the merge."""
     eligible: list[Review] = []
+    notes: list[str] = []
     for login, review in latest.items():
         if review.state != "APPROVED":
             notes.append(f"{login}'s latest review is {review.state}")
@@ -140,7 +160,20 @@ def count_approvals(
             notes.append(f"{login} approved after the merge")
         else:
             eligible.append(review)
+    return eligible, notes
 
+
+@dataclass(frozen=True)
+class _RoleMatch:
+    """Which approval fills each role, the roles none could, and every team membership the matching asked about."""
+
+    by_role: dict[str, Review]
+    missing: list[str]
+    checked: dict[tuple[str, str], str | None]  # (org/team, login) -> active | pending | None
+
+
+def _assign_roles(roles: Sequence[str], teams: Mapping[str, str], membership: Membership, eligible: list[Review]) -> _RoleMatch:
+    """A different approver for each role, each an active member of the role's team."""
     checked: dict[tuple[str, str], str | None] = {}
 
     def is_member(team: str, login: str) -> bool:
@@ -174,24 +207,23 @@ def count_approvals(
     for role in roles:
         if not assign(role, set()):
             missing.append(role)
+    return _RoleMatch(by_role, missing, checked)
 
+
+def _missing_role_reasons(match: _RoleMatch, teams: Mapping[str, str], notes: list[str]) -> list[str]:
+    """Why each unfilled role is unfilled: no team, approvers outside the team, and every review that did not count."""
     reasons: list[str] = []
-    for role in missing:
+    for role in match.missing:
         team = teams.get(role)
         if team is None:
             reasons.append(f"role {role} has no team in the policy")
             continue
-        outsiders = [login for (t, login), state in checked.items() if t == team and state != "active"]
-        pending = [login for (t, login), state in checked.items() if t == team and state == "pending"]
+        outsiders = [login for (t, login), state in match.checked.items() if t == team and state != "active"]
+        pending = [login for (t, login), state in match.checked.items() if t == team and state == "pending"]
         detail = []
         if outsiders:
             hint = " (invitation pending)" if pending else " (if they are members, the token cannot see the team: it needs members:read)"
             detail.append(f"not active members of {team}: {', '.join(sorted(outsiders))}{hint}")
         detail.extend(notes)
         reasons.append(f"no valid approval for role {role} (team {team})" + (f": {'; '.join(detail)}" if detail else ""))
-    approvals = tuple(
-        Approval(login=review.login or "", role=role, team=teams[role], submitted_at=review.submitted_at or dt.datetime.min)
-        for role, review in ((role, by_role[role]) for role in roles if role in by_role)
-    )
-    doubts = independence.doubts if independence is not None else ()
-    return ApprovalCount(approvals, tuple(missing), (*reasons, *doubts), doubts)
+    return reasons
