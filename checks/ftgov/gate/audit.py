@@ -75,10 +75,19 @@ def _protection_findings(
     for rule in rules:
         by_type.setdefault(str(rule.get("type")), []).append(rule.get("parameters") or {})
     pr_rules = by_type.get("pull_request", [])
-    reviews = (protection or {}).get("required_pull_request_reviews")
     if protection is None and not pr_rules:
         yield _at(B.UNPROTECTED, setting, "the branch has no protection and no ruleset pull_request rule (or the token cannot read them)")
         return
+    yield from _review_findings(setting, protection, pr_rules)
+    if protection is not None and not _enabled(protection.get("enforce_admins")):
+        yield _at(B.ADMINS_EXEMPT, setting, "administrators are not bound by branch protection (enforce_admins is off)")
+    yield from _history_findings(setting, protection, by_type)
+    yield from _status_check_findings(setting, protection, by_type, required_checks)
+
+
+def _review_findings(setting: str, protection: dict[str, Any] | None, pr_rules: list[dict[str, Any]]) -> Iterator[Finding]:
+    """The review a merge needs: from a code owner, not dismissed as stale, and of the most recent push."""
+    reviews = (protection or {}).get("required_pull_request_reviews")
 
     def from_rules(key: str) -> bool:
         return any(bool(p.get(key)) for p in pr_rules)
@@ -92,8 +101,10 @@ def _protection_findings(
         yield _at(B.STALE_REVIEWS, setting, "stale approvals are not dismissed when new commits are pushed")
     if not (from_protection("require_last_push_approval") or from_rules("require_last_push_approval")):
         yield _at(B.LAST_PUSH, setting, "the most recent push does not need approval by someone else")
-    if protection is not None and not _enabled(protection.get("enforce_admins")):
-        yield _at(B.ADMINS_EXEMPT, setting, "administrators are not bound by branch protection (enforce_admins is off)")
+
+
+def _history_findings(setting: str, protection: dict[str, Any] | None, by_type: dict[str, list[dict[str, Any]]]) -> Iterator[Finding]:
+    """The branch's history cannot be rewritten: no force push, no deletion, by protection or by a ruleset."""
     if protection is not None:
         if _enabled(protection.get("allow_force_pushes")) and "non_fast_forward" not in by_type:
             yield _at(B.HISTORY_REWRITE, setting, "force pushes to the branch are allowed")
@@ -101,13 +112,14 @@ def _protection_findings(
             yield _at(B.HISTORY_REWRITE, setting, "the branch may be deleted")
     elif "non_fast_forward" not in by_type or "deletion" not in by_type:
         yield _at(B.HISTORY_REWRITE, setting, "no rule blocks force pushes and deletion of the branch")
-    required: set[str] = set()
+
+
+def _status_check_findings(
+    setting: str, protection: dict[str, Any] | None, by_type: dict[str, list[dict[str, Any]]], required_checks: tuple[str, ...]
+) -> Iterator[Finding]:
+    """ftgov's checks are required before merging, and `ftgov/approvals` only from the app that sets it."""
     checks = (protection or {}).get("required_status_checks")
-    if isinstance(checks, dict):
-        required.update(str(c) for c in checks.get("contexts") or [])
-        required.update(str(c.get("context")) for c in checks.get("checks") or [] if isinstance(c, dict))
-    for params in by_type.get("required_status_checks", []):
-        required.update(str(c.get("context")) for c in params.get("required_status_checks") or [] if isinstance(c, dict))
+    required = _required_status_checks(checks, by_type.get("required_status_checks", []))
     for name in required_checks:
         if name not in required:
             yield _at(B.CHECK_NOT_REQUIRED, setting, f"status check '{name}' is not required before merging")
@@ -121,6 +133,17 @@ def _protection_findings(
                 f"required status check '{APPROVALS_CHECK}' is not pinned to the app that sets it{actions}; "
                 "anyone with push access can post it",
             )
+
+
+def _required_status_checks(checks: Any, status_rules: list[dict[str, Any]]) -> set[str]:
+    """Every status check a merge needs, whether branch protection or a ruleset requires it."""
+    required: set[str] = set()
+    if isinstance(checks, dict):
+        required.update(str(c) for c in checks.get("contexts") or [])
+        required.update(str(c.get("context")) for c in checks.get("checks") or [] if isinstance(c, dict))
+    for params in status_rules:
+        required.update(str(c.get("context")) for c in params.get("required_status_checks") or [] if isinstance(c, dict))
+    return required
 
 
 def _approvals_pins(checks: Any, status_rules: list[dict[str, Any]]) -> list[int | None]:
