@@ -457,22 +457,11 @@ def decide(
     default: str | None = None
     reads: Reads | None = None
     try:
-        if stage not in STAGES:
-            raise Denied(f"--stage {stage} is not a stage this gate decides ({', '.join(STAGES)})")
-        if (stage == "deploy") != bool(checkpoint):
-            raise Denied("--stage deploy needs --checkpoint URI, the checkpoint to deploy; --stage train takes none")
-        if stage == "deploy" and started_at is not None:
-            raise Denied("--started-at is when a training run starts; --stage deploy takes none")
-        if trust_root is not None and not _SHA.fullmatch(trust_root):
-            raise Denied(f"trust root {trust_root!r} is not a full commit sha (40 lower-case hex digits)")
+        _check_request(stage, checkpoint, started_at, trust_root)
         if branch is None:
             default = branch = forge.default_branch()
         pinned = _read_pinned(forge, objective_id, branch, facts, stage, checkpoint)
-        if trust_root is not None and trust_root != pinned.head and not forge.is_ancestor(trust_root, pinned.head):
-            raise Denied(
-                f"trust root {trust_root} is not {branch}'s head {pinned.head[:12]} nor one of its ancestors (GitHub's compare API): "
-                "the operator must pin a commit on the branch, the one that installed the reviewed policy"
-            )
+        _check_trust_root(forge, trust_root, branch, pinned.head)
         default = _check_branch(forge, branch, pinned.policy, default)
         reads = Reads(forge, branch, default, head=pinned.head, trust_root=trust_root)
         reads.remember_tree(pinned.head, pinned.tree)
@@ -490,24 +479,8 @@ def decide(
                     f"the training run started at {started_at.isoformat()} before the objective was merged at {pr.merged_at.isoformat()}"
                 )
         reasons.extend(judged.reasons)
-        if judged.merged and {change.path for _, change in judged.merged} == {pinned.path}:
-            # One path (no move): the judged PRs must account for every state the objective had on the branch.
-            start = next((c.blob for c in changes_of(reads, pinned.path, pinned.head, pinned.blob_sha) if c.given), None)
-            reasons.extend(continuity_reasons(reads, pinned.path, list(judged.merged), start, pinned.blob_sha, blob_state))
-        reasons.extend(pinned.register_reasons)
-        model = PurePosixPath(pinned.path).parent.name
-        read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
-        reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
-        reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, objective_id))
-        if stage == "deploy":
-            if pinned.report is not None:
-                reasons.extend(report_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, pinned.report))
-            reasons.extend(decided_on_reasons(reads, pinned.head, pinned.tree, model, objective_id))
-        reasons.extend(
-            approved_bytes_reasons(
-                reads, pinned.head, pinned.tree, model, objective_id, pinned.path, pinned.objective_sha256, pinned.register_pin
-            )
-        )
+        reasons.extend(_objective_continuity_reasons(reads, pinned, judged.merged))
+        reasons.extend(_pinned_branch_reasons(forge, reads, pinned, objective_id, stage))
         if reasons:
             return _attest("deny", objective_id, forge, branch, now, facts, (*reasons, *_trust_root_hint(reads)))
         return _attest("allow", objective_id, forge, branch, now, facts, ())
@@ -521,6 +494,56 @@ def decide(
     except Exception as exc:
         reason = f"could not decide: unexpected {type(exc).__name__} in ftgov (a bug; please report it)"
         return _attest("deny", objective_id, forge, branch, now, facts, (reason,), undecided=True)
+
+
+def _check_request(stage: str, checkpoint: str | None, started_at: dt.datetime | None, trust_root: str | None) -> None:
+    """The gate's arguments fit the stage asked about and each other, before anything is read."""
+    if stage not in STAGES:
+        raise Denied(f"--stage {stage} is not a stage this gate decides ({', '.join(STAGES)})")
+    if (stage == "deploy") != bool(checkpoint):
+        raise Denied("--stage deploy needs --checkpoint URI, the checkpoint to deploy; --stage train takes none")
+    if stage == "deploy" and started_at is not None:
+        raise Denied("--started-at is when a training run starts; --stage deploy takes none")
+    if trust_root is not None and not _SHA.fullmatch(trust_root):
+        raise Denied(f"trust root {trust_root!r} is not a full commit sha (40 lower-case hex digits)")
+
+
+def _check_trust_root(forge: ProvenanceForge, trust_root: str | None, branch: str, head: str) -> None:
+    """The operator's trust root is the pinned head or one of its ancestors: a commit on the branch."""
+    if trust_root is not None and trust_root != head and not forge.is_ancestor(trust_root, head):
+        raise Denied(
+            f"trust root {trust_root} is not {branch}'s head {head[:12]} nor one of its ancestors (GitHub's compare API): "
+            "the operator must pin a commit on the branch, the one that installed the reviewed policy"
+        )
+
+
+def _objective_continuity_reasons(reads: Reads, pinned: _Pinned, merged: tuple[tuple[PullRequest, Change], ...]) -> list[str]:
+    """Where the objective never moved, why the PRs judged do not account for every state it had on the branch."""
+    if merged and {change.path for _, change in merged} == {pinned.path}:
+        # One path (no move): the judged PRs must account for every state the objective had on the branch.
+        start = next((c.blob for c in changes_of(reads, pinned.path, pinned.head, pinned.blob_sha) if c.given), None)
+        return continuity_reasons(reads, pinned.path, list(merged), start, pinned.blob_sha, blob_state)
+    return []
+
+
+def _pinned_branch_reasons(forge: ProvenanceForge, reads: Reads, pinned: _Pinned, objective_id: str, stage: str) -> list[str]:
+    """Why the branch at the pinned head does not back the objective: its register round, how the governance files and
+    the register reached the branch, (deploy) the report and the decision, and the bytes the register approved."""
+    reasons = list(pinned.register_reasons)
+    model = PurePosixPath(pinned.path).parent.name
+    read_policy = lambda tree, where: policy_at(forge, tree, where)[0]  # noqa: E731
+    reasons.extend(governance_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, read_policy))
+    reasons.extend(register_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, objective_id))
+    if stage == "deploy":
+        if pinned.report is not None:
+            reasons.extend(report_reasons(reads, pinned.head, pinned.tree, model, pinned.policy, pinned.report))
+        reasons.extend(decided_on_reasons(reads, pinned.head, pinned.tree, model, objective_id))
+    reasons.extend(
+        approved_bytes_reasons(
+            reads, pinned.head, pinned.tree, model, objective_id, pinned.path, pinned.objective_sha256, pinned.register_pin
+        )
+    )
+    return reasons
 
 
 def _trust_root_hint(reads: Reads) -> tuple[str, ...]:
