@@ -27,13 +27,13 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode
 
-from ftgov.documents.deviations import beyond, differences, tolerances, unverified
+from ftgov.documents.deviations import Deviation, beyond, differences, tolerances, unverified
 from ftgov.documents.errors import InputError
 from ftgov.documents.policy import Policy
 from ftgov.documents.repository import Repository
 from ftgov.documents.rules._access import mapping, text
 from ftgov.register import ops
-from ftgov.register.runconfig import ConfigError, read_configurations
+from ftgov.register.runconfig import ConfigError, RunConfiguration, read_configurations
 from ftgov.register.yaml_append import Flow, Pointer, Time, add_keys, compose, node_at, replace_scalar
 
 
@@ -69,6 +69,36 @@ def record_run(
         )
     if not configs:
         raise InputError("--config FILE is required: the files the run was configured with (adapter_config.json, training args JSON, ...)")
+    additions, note = _approval_additions(entry, status, objective_id, objective_bytes, policy, attestation_file)
+    started = started_at or ops.now()
+    _check_run_times(entry, additions.get("approval") or mapping(entry, "approval"), objective_id, started, finished_at)
+    plan = mapping(objective, "configuration_plan")
+    try:
+        actual = read_configurations(configs, repo.root, plan)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from exc
+    deviations = differences(plan, actual.configuration)
+    unstated = unverified(plan, actual.configuration)
+    allowed = tolerances(policy.defaults.deviation_tolerance)
+    additions["run"] = _run_section(started, finished_at, checkpoint, actual, deviations, unstated)
+    target = "trained" if finished_at is not None else "training"
+    new_text = _recorded_text(register, index, additions, note, target)
+    fresh = ops.new_findings(register, new_text, policy, ignore=("FTG914",))
+    if fresh:
+        raise ops.PolicyRefusal(
+            "\n".join(["the run would leave the register failing `ftgov check`; nothing was written:", *ops.finding_lines(fresh)])
+        )
+    ops.reparsed(register.path, new_text)
+    summary = _run_summary(objective_id, status, target, note, actual, deviations, unstated)
+    unacknowledged = [why for d in deviations if (why := beyond(d, allowed)) is not None]
+    return register, Recorded(register.path, new_text, summary, unacknowledged)
+
+
+def _approval_additions(
+    entry: dict[str, Any], status: str, objective_id: str, objective_bytes: bytes, policy: Policy, attestation_file: Path | None
+) -> tuple[dict[str, Any], str | None]:
+    """What the round gains besides its run: the approval from the gate's attestation, with the comment for the register
+    PR's reviewers, and for a proposed round the sha256 of the objective it approves."""
     additions: dict[str, Any] = {}
     note: str | None = None
     if attestation_file is not None:
@@ -86,26 +116,37 @@ def record_run(
         )
     if status == "proposed" and "objective_sha256" not in entry:
         additions = {"objective_sha256": hashlib.sha256(objective_bytes).hexdigest(), **additions}
-    started = started_at or ops.now()
+    return additions, note
+
+
+def _check_run_times(
+    entry: dict[str, Any], approval: Any, objective_id: str, started: dt.datetime, finished_at: dt.datetime | None
+) -> None:
+    """The run finished no later than now and no earlier than it started, and started after the objective was merged
+    (training before approval is a policy violation) and after everything the round records."""
     if finished_at is not None:
         ops.refuse_future(finished_at, "--finished-at")
     if finished_at is not None and finished_at < started:
         raise InputError(f"--finished-at {ops.iso(finished_at)} is before --started-at {ops.iso(started)}")
-    merged = _merged_at(additions.get("approval") or mapping(entry, "approval"))
+    merged = _merged_at(approval)
     if merged is not None and started < merged:
         raise ops.PolicyRefusal(
             f"--started-at {ops.iso(started)} is before {objective_id} was merged ({ops.iso(merged)}): training before approval is "
             "a policy violation to escalate (FTG908), not a record to write; nothing was written"
         )
     ops.refuse_before(entry, started, "--started-at", objective_id)
-    plan = mapping(objective, "configuration_plan")
-    try:
-        actual = read_configurations(configs, repo.root, plan)
-    except ConfigError as exc:
-        raise InputError(str(exc)) from exc
-    deviations = differences(plan, actual.configuration)
-    unstated = unverified(plan, actual.configuration)
-    allowed = tolerances(policy.defaults.deviation_tolerance)
+
+
+def _run_section(
+    started: dt.datetime,
+    finished_at: dt.datetime | None,
+    checkpoint: str | None,
+    actual: RunConfiguration,
+    deviations: list[Deviation],
+    unstated: list[str],
+) -> dict[str, Any]:
+    """The round's `run`: when, the checkpoint, the configuration as the files state it, each file's sha256, and where the
+    run departs from the configuration_plan or leaves a planned field unstated."""
     run: dict[str, Any] = {"started_at": Time(ops.iso(started))}
     if finished_at is not None:
         run["finished_at"] = Time(ops.iso(finished_at))
@@ -116,21 +157,31 @@ def record_run(
     run["deviations"] = [Flow({"field": d.field, "planned": d.planned, "actual": d.actual}) for d in deviations]
     if unstated:
         run["unverified"] = Flow(unstated)
-    additions["run"] = run
-    target = "trained" if finished_at is not None else "training"
+    return run
+
+
+def _recorded_text(register: ops.LoadedRegister, index: int, additions: dict[str, Any], note: str | None, target: str) -> str:
+    """The register's text with the round's additions written in, the approval's comment above it, its status `target`."""
     new_text = register.text
-    if "objective_sha256" in additions:  # pinned next to the objective it pins, where DESIGN writes it
-        new_text = add_keys(new_text, ops.round_pointer(index), {"objective_sha256": additions.pop("objective_sha256")}, after="objective")
-    new_text = add_keys(new_text, ops.round_pointer(index), additions)
+    rest = dict(additions)
+    if "objective_sha256" in rest:  # pinned next to the objective it pins, where DESIGN writes it
+        new_text = add_keys(new_text, ops.round_pointer(index), {"objective_sha256": rest.pop("objective_sha256")}, after="objective")
+    new_text = add_keys(new_text, ops.round_pointer(index), rest)
     if note is not None:  # what the register PR's reviewers must know about the approval, in their diff
         new_text = _comment_first(new_text, ops.round_pointer(index, "approval"), note)
-    new_text = replace_scalar(new_text, ops.round_pointer(index, "status"), target)
-    fresh = ops.new_findings(register, new_text, policy, ignore=("FTG914",))
-    if fresh:
-        raise ops.PolicyRefusal(
-            "\n".join(["the run would leave the register failing `ftgov check`; nothing was written:", *ops.finding_lines(fresh)])
-        )
-    ops.reparsed(register.path, new_text)
+    return replace_scalar(new_text, ops.round_pointer(index, "status"), target)
+
+
+def _run_summary(
+    objective_id: str,
+    status: str,
+    target: str,
+    note: str | None,
+    actual: RunConfiguration,
+    deviations: list[Deviation],
+    unstated: list[str],
+) -> list[str]:
+    """What record-run tells the operator: the round's move, the approval it recorded, and the run as recorded."""
     summary = [f"{objective_id}: {status} -> {target}"]
     if note is not None:
         summary.append("approval" + note.removeprefix("#"))
@@ -138,8 +189,7 @@ def record_run(
     summary.extend(f"evidence: {e.path} sha256 {e.sha256}" for e in actual.evidence)
     summary.extend(f"deviation: {d.field} planned {d.planned!r}, actual {d.actual!r}" for d in deviations)
     summary.extend(f"unverified: {name} (no file states it)" for name in unstated)
-    unacknowledged = [why for d in deviations if (why := beyond(d, allowed)) is not None]
-    return register, Recorded(register.path, new_text, summary, unacknowledged)
+    return summary
 
 
 def _configuration(values: dict[str, Any]) -> dict[str, Any]:
