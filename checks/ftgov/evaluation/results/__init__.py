@@ -1,10 +1,10 @@
 """Evaluation results, from whichever tool wrote them, as one MetricTable.
 
-`load(path)` recognises the format from the path and content: a directory or a
-`results_*.json` is lm-evaluation-harness; `.eval`, or JSON with `eval`/`status`, is an
-Inspect log; `.md` is a model card with a model-index; JSON or YAML with `suite` and
-`metrics` is ftgov's generic format (docs/results-format.md). Anything unreadable raises
-ResultsError with one line naming the file.
+`load(path)` recognises the format from the path and content, asking each of FORMATS in
+turn: a directory or an lm-eval results JSON is lm-evaluation-harness; `.eval`, or JSON
+with `eval`/`status`, is an Inspect log; `.md` is a model card with a model-index; YAML, or
+JSON with `suite` and `metrics`, is ftgov's generic format (docs/results-format.md).
+Anything unreadable raises ResultsError with one line naming the file.
 """
 
 from __future__ import annotations
@@ -13,11 +13,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ftgov.evaluation.results import generic, inspect_log, lmeval, modelindex
-from ftgov.evaluation.results.table import DuplicateItems, Items, Measurement, MetricTable, Provenance, ResultsError, Settings
+from ftgov.evaluation.results.table import (
+    DuplicateItems,
+    Items,
+    Measurement,
+    MetricTable,
+    Provenance,
+    ResultsError,
+    ResultsFormat,
+    Settings,
+)
 
-__all__ = ["FORMATS", "Items", "Measurement", "MetricTable", "Provenance", "ResultsError", "Settings", "load", "load_all"]
+__all__ = ["FORMATS", "Items", "Measurement", "MetricTable", "Provenance", "ResultsError", "ResultsFormat", "Settings", "load", "load_all"]
 
-FORMATS = ("lm-eval", "inspect", "generic", "model-index")
+# In order of precedence: the first whose detect accepts a path loads it. A directory is
+# lm-eval's before anything else; JSON content decides between lm-eval, Inspect and generic.
+FORMATS: tuple[ResultsFormat, ...] = (lmeval.RESULTS_FORMAT, inspect_log.RESULTS_FORMAT, modelindex.RESULTS_FORMAT, generic.RESULTS_FORMAT)
 
 
 def load(path: str | Path, format: str | None = None) -> MetricTable:
@@ -28,29 +39,20 @@ def load(path: str | Path, format: str | None = None) -> MetricTable:
 
 
 def _load(where: Path, format: str | None) -> MetricTable:
-    if format is not None and format not in FORMATS:
-        raise ResultsError(where, f"unknown results format {format!r}; one of {', '.join(FORMATS)}")
+    names = ", ".join(known.name for known in FORMATS)
+    chosen = [known for known in FORMATS if known.name == format]
+    if format is not None and not chosen:
+        raise ResultsError(where, f"unknown results format {format!r}; one of {names}")
     if not where.exists():
         raise ResultsError(where, "no such file or directory")
-    if format == "lm-eval" or (format is None and where.is_dir()):
-        return lmeval.load(where)
-    if format == "inspect" or (format is None and where.suffix == ".eval"):
-        return inspect_log.load(where)
-    if format == "model-index" or (format is None and where.suffix.lower() == ".md"):
-        return modelindex.load(where)
-    if format == "generic" or where.suffix.lower() in (".yaml", ".yml"):
-        return generic.load(where)
-    if where.suffix.lower() != ".json":
-        raise ResultsError(where, "unknown results file type: give lm-eval or Inspect output, a model card (.md) or ftgov JSON/YAML")
-    data = lmeval.read_json(where)
-    if isinstance(data, dict):
-        if lmeval.looks_like(data):
-            return lmeval.load(where)
-        if inspect_log.looks_like(data):
-            return inspect_log.load(where)
-        if generic.looks_like(data):
-            return generic.load(where, data)
-    raise ResultsError(where, "not a results file ftgov knows (lm-eval results, Inspect log, or ftgov's format: docs/results-format.md)")
+    if chosen:
+        return chosen[0].load(where, None)
+    # Parsed once here however many formats look at it; unreadable or invalid JSON is an error naming the file.
+    content = lmeval.read_json(where) if where.is_file() and where.suffix.lower() == ".json" else None
+    for known in FORMATS:
+        if known.detect(where, content):
+            return known.load(where, content)
+    raise ResultsError(where, f"not a results file ftgov knows; tried {names} (docs/results-format.md)")
 
 
 def load_all(paths: Iterable[str | Path]) -> MetricTable:

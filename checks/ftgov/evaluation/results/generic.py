@@ -33,6 +33,7 @@ from ftgov.evaluation.results.table import (
     MetricTable,
     Provenance,
     ResultsError,
+    ResultsFormat,
     Settings,
     Unusable,
     number,
@@ -45,6 +46,11 @@ MAX_BYTES = 256 << 20
 
 def looks_like(data: Mapping[str, Any]) -> bool:
     return isinstance(data.get("suite"), str) and isinstance(data.get("metrics"), Mapping)
+
+
+def detect(path: Path, content: Any) -> bool:
+    """Any YAML file (load says what is missing from one), or JSON with `suite` and `metrics`."""
+    return (path.is_file() and path.suffix.lower() in (".yaml", ".yml")) or (isinstance(content, Mapping) and looks_like(content))
 
 
 def read(path: Path) -> Any:
@@ -64,8 +70,8 @@ def read(path: Path) -> Any:
         raise ResultsError(path, f"not valid YAML{where}: {getattr(error, 'problem', None) or error}") from None
 
 
-def load(path: Path, data: Any = None) -> MetricTable:
-    data = read(path) if data is None else data
+def load(path: Path, content: Any = None) -> MetricTable:
+    data = read(path) if content is None else content
     if not isinstance(data, Mapping) or not looks_like(data):
         raise ResultsError(path, "not an ftgov results file: needs 'suite' (text) and 'metrics' (a mapping); see docs/results-format.md")
     provenance = Provenance(str(path), sha256_of(path), FORMAT)
@@ -193,3 +199,6 @@ def _items(path: Path, raw: Any, metrics: Mapping[str, Any], unusable: set[str])
         conf = [float(c) for c in confidences if c is not None] if with_confidence and binary else None
         found[name] = Items.build(column_ids, values, conf)
     return found
+
+
+RESULTS_FORMAT = ResultsFormat(FORMAT, detect, load)

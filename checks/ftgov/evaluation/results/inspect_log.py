@@ -39,7 +39,18 @@ from pathlib import Path
 from typing import Any
 
 from ftgov.evaluation.results.lmeval import read_json
-from ftgov.evaluation.results.table import Items, Measurement, MetricTable, Provenance, ResultsError, Settings, Unusable, number, sha256_of
+from ftgov.evaluation.results.table import (
+    Items,
+    Measurement,
+    MetricTable,
+    Provenance,
+    ResultsError,
+    ResultsFormat,
+    Settings,
+    Unusable,
+    number,
+    sha256_of,
+)
 
 SUITE = "inspect"
 FORMAT = "inspect"
@@ -53,11 +64,16 @@ def looks_like(data: Mapping[str, Any]) -> bool:
     return isinstance(data.get("eval"), Mapping) and "version" in data and "status" in data
 
 
-def load(path: Path) -> MetricTable:
+def detect(path: Path, content: Any) -> bool:
+    """A `.eval` archive, or a JSON log."""
+    return (path.is_file() and path.suffix == ".eval") or (isinstance(content, Mapping) and looks_like(content))
+
+
+def load(path: Path, content: Any = None) -> MetricTable:
     if path.suffix == ".eval":
         header, reductions = _read_eval(path)
     else:
-        data = read_json(path)
+        data = read_json(path) if content is None else content
         if not isinstance(data, dict) or not looks_like(data):
             raise ResultsError(path, "not an Inspect log (no 'eval', 'version' and 'status')")
         header, reductions = data, data.get("reductions")
@@ -343,3 +359,6 @@ def _zstd_decompressor(path: Path) -> Any:
     except ImportError:
         raise ResultsError(path, MISSING_ZSTD) from None
     return lambda data, size: zstandard.ZstdDecompressor().decompress(data, max_output_size=size)
+
+
+RESULTS_FORMAT = ResultsFormat(FORMAT, detect, load)

@@ -31,6 +31,7 @@ from ftgov.evaluation.results.table import (
     MetricTable,
     Provenance,
     ResultsError,
+    ResultsFormat,
     Settings,
     Unusable,
     mark_primary,
@@ -56,6 +57,11 @@ Key = tuple[str, str, str]  # task, filter, metric
 
 def looks_like(data: Mapping[str, Any]) -> bool:
     return isinstance(data.get("results"), Mapping) and any(k in data for k in ("versions", "n-shot", "configs", "config"))
+
+
+def detect(path: Path, content: Any) -> bool:
+    """An output directory (whatever it holds: load names what is wrong with it), or a results JSON."""
+    return path.is_dir() or (isinstance(content, Mapping) and looks_like(content))
 
 
 @dataclass(frozen=True)
@@ -101,9 +107,9 @@ class _Run:
         return tuple(parts) or (0,)
 
 
-def load(path: Path) -> MetricTable:
+def load(path: Path, content: Any = None) -> MetricTable:
     results_file = _results_file(path)
-    data = read_json(results_file)
+    data = read_json(results_file) if content is None else content
     if not isinstance(data, dict) or not looks_like(data):
         raise ResultsError(results_file, "not an lm-evaluation-harness results file (no 'results' with 'versions'/'n-shot'/'config')")
     provenance = Provenance(str(results_file), sha256_of(results_file), FORMAT)
@@ -679,3 +685,6 @@ def _choice_confidence(resps: Any, nested: bool) -> float | None:
     if not math.isfinite(top):
         return None
     return 1.0 / sum(math.exp(ll - top) for ll in lls)
+
+
+RESULTS_FORMAT = ResultsFormat(FORMAT, detect, load)

@@ -43,6 +43,7 @@ from ftgov.evaluation.results.table import (
     MetricTable,
     Provenance,
     ResultsError,
+    ResultsFormat,
     Settings,
     Unusable,
     number,
@@ -101,7 +102,13 @@ def front_matter(path: Path) -> Any:
         raise ResultsError(path, f"the front matter is not valid YAML{where}") from None
 
 
-def load(path: Path) -> MetricTable:
+def detect(path: Path, content: Any) -> bool:
+    """A model card: Markdown, whose front matter load reads."""
+    return path.is_file() and path.suffix.lower() == ".md"
+
+
+def load(path: Path, content: Any = None) -> MetricTable:
+    """The card's model-index; `content` is unused, a card being Markdown rather than the JSON the dispatch parses."""
     meta = front_matter(path)
     index = meta.get("model-index") if isinstance(meta, Mapping) else None
     if not isinstance(index, list) or not index:
@@ -264,3 +271,6 @@ def _notes(path: Path, entries: list[_Entry]) -> tuple[str, ...]:
         shown = ", ".join(f"{e.metric} {e.raw}" for e in fractions)
         notes.append(f"model card {path}: {shown} read as fractions while other values were percentages; check the card")
     return tuple(notes)
+
+
+RESULTS_FORMAT = ResultsFormat(FORMAT, detect, load)

@@ -8,9 +8,10 @@ so a base and a candidate run match only where they measured the same thing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -239,6 +240,21 @@ class MetricTable:
             filters = ", ".join(sorted(m.filter for m in candidates))
             return None, f"{where} is measured with several filters ({filters}); name one as {metric},<filter>"
         return candidates[0], ""
+
+
+@dataclass(frozen=True)
+class ResultsFormat:
+    """One results format ftgov reads, as `results.FORMATS` lists them in order of precedence.
+
+    `detect(path, content)` says whether the path is in this format; `content` is the parsed
+    JSON of a `.json` file (read once, however many formats look at it), else None. `load`
+    gets the same two and reads the path into a table, raising ResultsError when it cannot.
+    """
+
+    name: str  # what `results.load(path, format=...)` and Provenance.format call it
+    detect: Callable[[Path, Any], bool]
+    load: Callable[[Path, Any], MetricTable]
+
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()

@@ -1,6 +1,6 @@
 """Readers of the training configuration files real stacks write, for `ftgov record-run` (AG-341 4.3).
 
-    files --guard (bytes only; never unpickled)--> JSON / YAML values --reader--> Reading
+    files --guard (bytes only; never unpickled)--> JSON / YAML values --the first of READERS that detects it--> Reading
     Readings --merge--> run.configuration, run.evidence
 
 A file states how the model was trained (`method`: full, dpo, kto ...; a TRL config, an
@@ -28,10 +28,21 @@ from typing import Any
 import yaml
 
 from ftgov.documents.deviations import flatten
-from ftgov.register.runconfig import axolotl, peft, plain, torchtune, transformers, trl
-from ftgov.register.runconfig.reading import ConfigError, Reading
+from ftgov.register.runconfig import axolotl, peft, plain, torchtune, transformers
+from ftgov.register.runconfig.reading import ConfigError, ConfigReader, Reading
 
-__all__ = ["ConfigError", "Evidence", "RunConfiguration", "read_configurations"]
+__all__ = ["READERS", "ConfigError", "ConfigReader", "Evidence", "RunConfiguration", "read_configurations"]
+
+# In order of precedence: the first whose detect accepts a file reads it. The plain
+# configuration comes last, since any mapping of the register's own field names is one.
+READERS: tuple[ConfigReader, ...] = (
+    peft.READER,
+    transformers.TRAINER_STATE_READER,
+    transformers.TRAINING_ARGS_READER,
+    torchtune.READER,
+    axolotl.READER,
+    plain.READER,
+)
 
 MAX_BYTES = 16 << 20  # a trainer_state.json of a long run is a few MiB
 _BINARY_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors")
@@ -133,23 +144,12 @@ def _read_one(raw: bytes, file: Path, source: str) -> Reading:
     data = _parse(raw, file, source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: holds a {type(data).__name__}, not a mapping of settings")
-    if peft.recognises(data):
-        return peft.read(data, source)
-    if transformers.is_trainer_state(data):
-        return transformers.read_state(data, source)
-    if transformers.is_training_args(data):
-        reading = transformers.read_args(data, source)
-        trl.read(data, reading)  # DPOConfig, KTOConfig ... are TrainingArguments with more fields
-        return reading
-    if torchtune.recognises(data):
-        return torchtune.read(data, source)
-    if axolotl.recognises(data):
-        return axolotl.read(data, source)
-    if plain.recognises(data):
-        return plain.read(data, source)
+    for reader in READERS:
+        if reader.detect(data):
+            return reader.read(data, source)
     raise ConfigError(
-        f"{source}: not a format record-run reads (PEFT adapter_config.json, TrainingArguments JSON, trainer_state.json, "
-        "Axolotl or torchtune YAML, or a plain configuration with method, learning_rate, epochs, batch_size ...)"
+        f"{source}: not a format record-run reads; tried {', '.join(reader.name for reader in READERS)} "
+        "(a plain configuration has only the register's fields: method, learning_rate, epochs, batch_size ...)"
     )
 
 

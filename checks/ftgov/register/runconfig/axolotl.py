@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgov.register.runconfig.reading import Reading, integer, modules, number, put, regularise
+from ftgov.register.runconfig.reading import ConfigReader, Reading, integer, modules, number, put, regularise
 
 _KEYS = ("micro_batch_size", "num_epochs", "lora_r", "adapter")
 
 
-def recognises(data: Any) -> bool:
+def detect(data: Any) -> bool:
     return isinstance(data, dict) and "base_model" in data and any(key in data for key in _KEYS)
 
 
@@ -41,3 +41,6 @@ def read(data: dict[str, Any], source: str) -> Reading:
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
             reading.data.append({"source": entry["path"]})
     return reading
+
+
+READER = ConfigReader("Axolotl YAML", detect, read)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgov.register.runconfig.reading import Reading, integer, modules, number, put
+from ftgov.register.runconfig.reading import ConfigReader, Reading, integer, modules, number, put
 
 # peft_type -> the method names of configuration_plan.method
 METHODS = {"LORA": "lora", "ADALORA": "lora", "IA3": "ia3", "PREFIX_TUNING": "prefix", "PROMPT_TUNING": "prefix", "P_TUNING": "prefix"}
 
 
-def recognises(data: Any) -> bool:
+def detect(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("peft_type"), str)
 
 
@@ -32,3 +32,6 @@ def read(data: dict[str, Any], source: str) -> Reading:
         put(values, "lora.dropout", number(data.get("lora_dropout"), "lora_dropout", source))
         put(values, "lora.target_modules", modules(data.get("target_modules")))
     return reading
+
+
+READER = ConfigReader("PEFT adapter_config.json", detect, read)

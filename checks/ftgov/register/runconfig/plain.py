@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgov.register.runconfig.reading import ADAPTERS, ConfigError, Reading, integer, modules, number, put
+from ftgov.register.runconfig.reading import ADAPTERS, ConfigError, ConfigReader, Reading, integer, modules, number, put
 
 FIELDS = (
     "method",
@@ -25,7 +25,7 @@ FIELDS = (
 )
 
 
-def recognises(data: Any) -> bool:
+def detect(data: Any) -> bool:
     inner = data.get("configuration") if isinstance(data, dict) and isinstance(data.get("configuration"), dict) else data
     return isinstance(inner, dict) and bool(inner) and all(key in FIELDS for key in inner)
 
@@ -59,3 +59,6 @@ def read(data: dict[str, Any], source: str) -> Reading:
         put(item, "records", integer(entry.get("records"), "data[].records", source))
         reading.data.append(item)
     return reading
+
+
+READER = ConfigReader("plain configuration", detect, read)

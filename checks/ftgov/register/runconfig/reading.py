@@ -10,6 +10,7 @@ logged by a trainer), used when no file states the field.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,19 @@ class Reading:
     values: dict[str, Any] = field(default_factory=dict)
     hints: dict[str, Any] = field(default_factory=dict)
     data: list[dict[str, Any]] = field(default_factory=list)  # data composition: {source, records?}
+
+
+@dataclass(frozen=True)
+class ConfigReader:
+    """One kind of configuration file record-run reads, as `runconfig.READERS` lists them in order of precedence.
+
+    `detect` gets the parsed file (a mapping) and says whether this reader understands it;
+    `read(data, source)` turns it into a Reading, raising ConfigError naming `source`.
+    """
+
+    name: str  # as the error for a file no reader understands lists it
+    detect: Callable[[dict[str, Any]], bool]
+    read: Callable[[dict[str, Any], str], Reading]
 
 
 def number(value: Any, name: str, source: str) -> float | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgov.register.runconfig.reading import Reading, integer, modules, number, put, regularise
+from ftgov.register.runconfig.reading import ConfigReader, Reading, integer, modules, number, put, regularise
 
 
-def recognises(data: Any) -> bool:
+def detect(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("model"), dict) and "_component_" in data["model"]
 
 
@@ -41,3 +41,6 @@ def read(data: dict[str, Any], source: str) -> Reading:
             if isinstance(name, str):
                 reading.data.append({"source": name})
     return reading
+
+
+READER = ConfigReader("torchtune YAML", detect, read)

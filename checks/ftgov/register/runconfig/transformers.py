@@ -7,27 +7,31 @@ effective batch size needs the devices from another file. trainer_state.json sta
 `train_batch_size` (per device), `num_train_epochs`, the epoch reached and, in log_history,
 the learning rate the scheduler logged; the peak of those is only a hint, since warmup and
 decay keep every logged value below the configured one.
+
+Two kinds of file, so two readers: TRAINING_ARGS_READER (TRL's configs included, see trl.py)
+and TRAINER_STATE_READER.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ftgov.register.runconfig.reading import Reading, integer, number, put, regularise
+from ftgov.register.runconfig.reading import ConfigReader, Reading, integer, number, put, regularise
+from ftgov.register.runconfig.trl import add_trainer_fields
 
 # Keys that only TrainingArguments (and TRL's subclasses of it) write together.
 _ARGS_KEYS = ("per_device_train_batch_size", "gradient_accumulation_steps", "learning_rate", "num_train_epochs")
 
 
-def is_training_args(data: Any) -> bool:
+def detect_training_args(data: Any) -> bool:
     return isinstance(data, dict) and all(key in data for key in _ARGS_KEYS)
 
 
-def is_trainer_state(data: Any) -> bool:
+def detect_trainer_state(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("log_history"), list) and "global_step" in data
 
 
-def read_args(data: dict[str, Any], source: str) -> Reading:
+def read_training_args(data: dict[str, Any], source: str) -> Reading:
     reading = Reading(source, "TrainingArguments JSON")
     values = reading.values
     put(values, "learning_rate", number(data.get("learning_rate"), "learning_rate", source))
@@ -40,10 +44,11 @@ def read_args(data: dict[str, Any], source: str) -> Reading:
     regularise(values, "weight_decay", number(data.get("weight_decay"), "weight_decay", source))
     regularise(values, "label_smoothing_factor", number(data.get("label_smoothing_factor"), "label_smoothing_factor", source))
     regularise(values, "neftune_noise_alpha", number(data.get("neftune_noise_alpha"), "neftune_noise_alpha", source))
+    add_trainer_fields(data, reading)  # DPOConfig, KTOConfig ... are TrainingArguments with more fields
     return reading
 
 
-def read_state(data: dict[str, Any], source: str) -> Reading:
+def read_trainer_state(data: dict[str, Any], source: str) -> Reading:
     reading = Reading(source, "transformers trainer_state.json")
     values = reading.values
     planned = number(data.get("num_train_epochs"), "num_train_epochs", source)
@@ -64,3 +69,7 @@ def read_state(data: dict[str, Any], source: str) -> Reading:
     if peaks:
         reading.hints["learning_rate"] = max(peaks)
     return reading
+
+
+TRAINING_ARGS_READER = ConfigReader("TrainingArguments or TRL config JSON", detect_training_args, read_training_args)
+TRAINER_STATE_READER = ConfigReader("transformers trainer_state.json", detect_trainer_state, read_trainer_state)

@@ -2,7 +2,7 @@
 
 Each is a subclass of transformers' TrainingArguments, serialised by the same
 `to_json_string()` / `to_dict()`, so the file is a TrainingArguments JSON (read by
-`transformers.read_args`) with the trainer's own fields after it. No field names the class,
+`transformers.read_training_args`) with the trainer's own fields after it. No field names the class,
 so the trainer is told by the fields only that trainer writes:
 
     GRPOConfig  num_generations (with beta, the KL coefficient; 0.0 is KL off)
@@ -44,7 +44,7 @@ def trainer(data: dict[str, Any]) -> str | None:
     return None
 
 
-def read(data: dict[str, Any], reading: Reading) -> None:
+def add_trainer_fields(data: dict[str, Any], reading: Reading) -> None:
     """Add what a TRL config states beyond TrainingArguments to `reading`: the method and beta."""
     method = trainer(data)
     if method is not None:
