@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -7,10 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from .repository import FIXTURES, REPO_FIXTURE, ROOT, build_governance_repo, copy_policies, governance_files
 
-__all__ = ["FIXTURES", "REPO_FIXTURE", "ROOT", "build_governance_repo", "copy_policies", "governance_files", "governance_repo", "run_ftgov"]
+__all__ = [
+    "FIXTURES", "REPO_FIXTURE", "ROOT", "build_governance_repo", "copy_policies", "governance_files", "governance_repo",
+    "run_ftgov", "run_ftgov_process",
+]  # fmt: skip
 
 # Host credentials never reach a test: a test that needs a token passes its own.
 HOST_SECRETS = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -73,14 +78,30 @@ def governance_repo(tmp_path: Path) -> Path:
     return build_governance_repo(tmp_path)
 
 
-def run_ftgov(
+def run_ftgov(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`ftgov ARGS` as a user runs it, in-process (click's runner, as check-jsonschema's tests run theirs).
+
+    Same arguments, exit code, stdout and stderr as the installed command, in a fraction of
+    a process start. The host's GitHub token never reaches the run; `env` adds variables (a
+    test token, a cache home) on top of the rest of the environment, for this run only.
+    `run_ftgov_process` is the real process, for what only a process shows (start-up imports,
+    the installed entry point).
+    """
+    from ftgov.cli import main
+
+    environment: dict[str, str | None] = {name: None for name in HOST_SECRETS}
+    environment.update(env or {})
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        result = CliRunner().invoke(main, list(args), env=environment, prog_name="ftgov")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # our handler catches everything a command raises: this is the test's own bug
+    return subprocess.CompletedProcess(["ftgov", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def run_ftgov_process(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m ftgov ARGS` as a user runs it, in the test's confined environment.
-
-    The host's GitHub token never reaches the run; `env` adds variables (a test token,
-    a cache home) on top of the rest of the environment.
-    """
+    """`python -m ftgov ARGS` in its own process, in the test's confined environment."""
     environment = {k: v for k, v in os.environ.items() if k not in HOST_SECRETS}
     environment.update(env or {})
     command = [sys.executable, "-m", "ftgov", *args]

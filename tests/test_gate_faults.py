@@ -11,7 +11,7 @@ import pytest
 
 from ftgov.gate.gate import decide
 
-from .conftest import run_ftgov
+from .conftest import run_ftgov, run_ftgov_process
 from .fakegithub import FakeGitHub
 from .test_gate import TOKEN, approved, fake, forge, run, url  # noqa: F401 - pytest fixtures
 
@@ -141,7 +141,7 @@ def test_twenty_concurrent_launchers_share_one_cache(merged: FakeGitHub, url: st
     )
 
     def launch(_: int) -> tuple[int, str]:
-        done = run_ftgov(*command, env={"GITHUB_TOKEN": TOKEN}, timeout=180)
+        done = run_ftgov_process(*command, env={"GITHUB_TOKEN": TOKEN}, timeout=180)  # twenty processes, as launchers are
         return done.returncode, done.stdout
 
     with ThreadPoolExecutor(max_workers=20) as pool:

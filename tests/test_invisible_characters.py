@@ -123,11 +123,11 @@ def test_ftgov_validate_reports_a_hidden_character(governance_repo: Path, name: 
     text, named, (line, column) = _case(name)
     target = governance_repo / OBJECTIVE
     target.write_bytes(text.encode("utf-8"))
-    done = run_ftgov("validate", "--format", "json", str(target), cwd=governance_repo, timeout=300)
+    done = run_ftgov("validate", "--format", "json", str(target), cwd=governance_repo)
     assert done.returncode == 2, done.stdout + done.stderr  # 2, as for every file that cannot be read as a document
     findings = [(f["rule"], f["path"], f["line"], f["column"]) for f in json.loads(done.stdout)["findings"]]
     assert findings == [("FTG010", OBJECTIVE, line, column)]
-    plain = run_ftgov("validate", str(target), cwd=governance_repo, timeout=300)
+    plain = run_ftgov("validate", str(target), cwd=governance_repo)
     assert f"{OBJECTIVE}:{line}:{column}: FTG010 {named}" in plain.stdout
 
 
@@ -300,7 +300,7 @@ def test_a_register_line_hidden_behind_a_line_separator_is_refused_not_read_diff
     with pytest.raises(Denied) as denied:
         parse_bytes(raw, REGISTER)
     assert f"{REGISTER}:{line}:{column}: FTG010 U+2028 LINE SEPARATOR" in " ".join(denied.value.reasons)
-    done = run_ftgov("check", "--format", "json", cwd=repo, timeout=300)
+    done = run_ftgov("check", "--format", "json", cwd=repo)
     assert done.returncode == 2, done.stdout + done.stderr
     placed = {(f["rule"], f["path"], f["line"], f["column"]) for f in json.loads(done.stdout)["findings"]}
     assert ("FTG010", REGISTER, line, column) in placed
