@@ -346,7 +346,7 @@ def _missing_links(objective: Document, tree: dict[str, str], model: str | None)
     missing = []
     if parent is not None and parent not in ids:
         missing.append(f"model.parent {parent} is not an objective of model {model} on the branch (FTG403)")
-    # `base` names the model.base checkpoint, as in compare_to (DESIGN; FTG405 in `ftgov check` agrees).
+    # `base` names the model.base checkpoint, as in compare_to (the objective schema; FTG405 in `ftgov check` agrees).
     if rollback not in ("base", data["model"]["base"]) and rollback not in ids - {data["id"]}:
         missing.append(f"rollback.to {rollback} is neither an earlier objective of model {model} nor base / model.base (FTG405)")
     return missing

@@ -37,7 +37,7 @@ from ftgov.register.yaml_append import EditError, Pointer
 
 __all__ = ["EditError", "InputError", "PolicyRefusal"]
 
-# The forward path and the exits from it (DESIGN, "Register document").
+# The forward path and the exits from it (README, "Registers"; documents/lifecycle.py).
 TIMELINE = (
     ("approval", "merged_at"),
     ("run", "started_at"),

@@ -164,7 +164,7 @@ def _recorded_text(register: ops.LoadedRegister, index: int, additions: dict[str
     """The register's text with the round's additions written in, the approval's comment above it, its status `target`."""
     new_text = register.text
     rest = dict(additions)
-    if "objective_sha256" in rest:  # pinned next to the objective it pins, where DESIGN writes it
+    if "objective_sha256" in rest:  # pinned next to the objective it pins, where the register schema lists it
         new_text = add_keys(new_text, ops.round_pointer(index), {"objective_sha256": rest.pop("objective_sha256")}, after="objective")
     new_text = add_keys(new_text, ops.round_pointer(index), rest)
     if note is not None:  # what the register PR's reviewers must know about the approval, in their diff

@@ -203,7 +203,7 @@ def _check_one(objective: ObjectiveSummary, index: ObjectiveIndex) -> Iterator[F
             following = index.find(current.parent)
             current = following[0] if following else None
     target = objective.rollback_to
-    # `base` means the model.base checkpoint, as it does in compare_to (DESIGN: rollback.to).
+    # `base` means the model.base checkpoint, as it does in compare_to (the objective schema: rollback.to).
     if target is not None and target not in ("base", objective.base):
         candidates = index.find(target)
         if not candidates or candidates[0].model != objective.model or target == objective.id:

@@ -243,13 +243,6 @@ class GitHubForge:
             return None  # a directory, symlink or submodule is not the objective file
         return self._field(what, lambda: _sha(data["sha"], what))
 
-    def last_commit_touching(self, path: str, commit: str) -> str | None:
-        what = f"history of {path}"
-        data, _ = self._get_json(what, self._repo_url("commits"), {"sha": commit, "path": path, "per_page": 1})
-        if not isinstance(data, list):
-            raise ForgeError(f"{what}: expected a list from GitHub")
-        return self._field(what, lambda: _sha(data[0]["sha"], what)) if data else None
-
     def history(self, path: str, commit: str) -> list[tuple[str, tuple[str, ...]]]:
         """Every commit below `commit` that changed `path`, newest first, with its parents.
 

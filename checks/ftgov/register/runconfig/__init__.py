@@ -59,7 +59,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class RunConfiguration:
-    configuration: dict[str, Any]  # in the register's configuration shape, key order as DESIGN writes it
+    configuration: dict[str, Any]  # in the register's configuration shape, key order as the register schema lists it
     evidence: tuple[Evidence, ...]
     readings: tuple[Reading, ...]
 
@@ -224,7 +224,7 @@ def _batch_size(values: dict[str, Any], stated: dict[str, tuple[Any, str]]) -> i
 
 
 def _shape(values: dict[str, Any], readings: Sequence[Reading], plan: Mapping[str, Any]) -> dict[str, Any]:
-    """The register's configuration, in DESIGN's key order."""
+    """The register's configuration, in the register schema's key order."""
     out: dict[str, Any] = {}
     adapter = values.get("adapter")
     out["method"] = values.get("method", adapter)

@@ -1,4 +1,4 @@
-"""A plain YAML or JSON file in the register's configuration shape (DESIGN: run.configuration).
+"""A plain YAML or JSON file in the register's configuration shape (run.configuration in policies/register.schema.json).
 
 The place for what no tool file states: the number of devices, the method of a full
 fine-tune, the records used from each source. Top level, or under `configuration:`.
