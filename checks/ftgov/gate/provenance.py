@@ -557,6 +557,31 @@ def blob_state(blob: str | None) -> object:
     return blob
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """A file's changes since the trust root, by the PRs that brought them."""
+
+    merged: list[tuple[PullRequest, Change]]  # each PR once, with its newest change, newest first
+    start: str | None  # the blob the trust root's version left (None: no trust root, or the file absent there)
+    unmerged: list[str]  # the reasons a change came from no merged PR
+
+
+def _walk(reads: Reads, changes: list[Change]) -> _Walk:
+    merged: list[tuple[PullRequest, Change]] = []
+    unmerged: list[str] = []
+    for i, change in enumerate(changes):
+        if change.given:
+            return _Walk(merged, change.blob, unmerged)
+        try:
+            pr = reads.merged_pr(change.commit, _what(change, i == 0))
+        except Denied as denied:
+            unmerged.extend(denied.reasons)
+            continue
+        if all(pr.number != judged.number for judged, _ in merged):  # else an intermediate state of a PR already judged
+            merged.append((pr, change))
+    return _Walk(merged, None, unmerged)
+
+
 def _what(change: Change, newest: bool) -> str:
     if change.blob is None:
         return f"the change that deleted {change.path}"
@@ -641,30 +666,16 @@ def governance_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
         changes = changes_of(reads, path, head, tree.get(path))
         if not changes and path in tree:
             reasons.append(f"no commit on {reads.branch} touches {path}")
-        seen: set[int] = set()
-        merged: list[tuple[PullRequest, Change]] = []
-        start, refused = None, False
-        for i, change in enumerate(changes):
-            if change.given:
-                start = change.blob
-                break
-            try:
-                pr = reads.merged_pr(change.commit, _what(change, i == 0))
-            except Denied as denied:
-                reasons.extend(denied.reasons)
-                refused = True
-                continue
-            if pr.number in seen:
-                continue  # an older commit of a PR already judged: an intermediate state of that PR
-            seen.add(pr.number)
-            merged.append((pr, change))
+        walk = _walk(reads, changes)
+        reasons.extend(walk.unmerged)
+        for pr, change in walk.merged:
             reasons.extend(_approved_content(reads, change, pr))
-            item = prs.setdefault(pr.number, _GovernancePR(pr, change, i == 0))
-            item.newest = item.newest or i == 0
+            item = prs.setdefault(pr.number, _GovernancePR(pr, change, change is changes[0]))
+            item.newest = item.newest or change is changes[0]
             if path not in item.paths:
                 item.paths.append(path)
-        if not refused:  # a change from no PR is denied already; the states around it would say it twice
-            reasons.extend(continuity_reasons(reads, path, merged, start, tree.get(path), blob_state))
+        if not walk.unmerged:  # a change from no PR is denied already; the states around it would say it twice
+            reasons.extend(continuity_reasons(reads, path, walk.merged, walk.start, tree.get(path), blob_state))
     read: dict[str, Policy | None] = {}
     for item in sorted(prs.values(), key=lambda it: -it.pr.number):
         try:
@@ -906,27 +917,14 @@ def report_reasons(reads: Reads, head: str, tree: dict[str, str], model: str, po
     changes = changes_of(reads, report, head, tree[report])
     if not changes:
         return [f"no commit on {reads.branch} touches {report}"]
-    reasons: list[str] = []
-    merged: list[tuple[PullRequest, Change]] = []
+    walk = _walk(reads, changes)
+    reasons = list(walk.unmerged)
     tiers: list[str] = []
-    start, refused = None, False
-    for i, change in enumerate(changes):
-        if change.given:
-            start = change.blob
-            break
-        try:
-            pr = reads.merged_pr(change.commit, _what(change, i == 0))
-        except Denied as denied:
-            reasons.extend(denied.reasons)
-            refused = True
-            continue
-        if pr.number in {p.number for p, _ in merged}:
-            continue
-        merged.append((pr, change))
+    for pr, change in walk.merged:
         reasons.extend(_approved_content(reads, change, pr))
         reasons.extend(_register_approval(reads, (tree, head), model, policy, (pr, f"PR #{pr.number}", report), tiers))
-    if not refused:
-        reasons.extend(continuity_reasons(reads, report, merged, start, tree[report], blob_state))
+    if not walk.unmerged:
+        reasons.extend(continuity_reasons(reads, report, walk.merged, walk.start, tree[report], blob_state))
     return reasons
 
 
