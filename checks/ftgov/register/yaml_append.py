@@ -19,8 +19,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from ftgov.documents.errors import InputError
+from ftgov.documents.loader import HIDDEN_CHARACTERS
 
 Pointer = tuple[str | int, ...]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -45,7 +47,10 @@ def compose(text: str) -> Node:
     try:
         node = YAML(typ="rt").compose(text)
     except YAMLError as exc:  # the loader has already accepted the text; this is defensive
-        raise EditError(f"cannot parse the document: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise EditError(f"{where}cannot parse the document: {problem}") from exc
     if not isinstance(node, Node):
         raise EditError("the document is empty")
     return node
@@ -88,11 +93,15 @@ def replace_scalar(text: str, pointer: Pointer, new: str) -> str:
     return "".join(lines)
 
 
-def _last_line(node: Node) -> int:
-    """0-based index of the last line the node's text occupies."""
+def _last_line(node: Node | tuple[Node, Node]) -> int:
+    """0-based index of the last line the node's text (or a mapping's key and value) occupies."""
+    if isinstance(node, tuple):
+        key, value = node
+        # ruamel marks an empty value (`notes:`) where the next token starts, maybe in the next round
+        empty = isinstance(value, ScalarNode) and value.value == "" and value.style is None
+        return _last_line(key if empty else value)
     if isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
-        last = node.value[-1]
-        return _last_line(last[1] if isinstance(last, tuple) else last)
+        return _last_line(node.value[-1])
     end = node.end_mark
     # A block scalar ends at the start of the line after it.
     line: int = end.line - 1 if end.column == 0 and end.line > node.start_mark.line else end.line
@@ -118,7 +127,7 @@ def add_keys(text: str, pointer: Pointer, entries: Mapping[str, Any], *, after: 
             raise EditError(f"no {after!r} in {_dotted(pointer)}")
         pairs = pairs[: index + 1]
     indent = mapping.value[0][0].start_mark.column
-    insert_at = _last_line(pairs[-1][1]) + 1
+    insert_at = _last_line(pairs[-1]) + 1
     lines = text.splitlines(keepends=True)
     newline = _line_break(text)
     if insert_at > len(lines) - 1 and lines and not lines[-1].endswith(("\n", "\r")):
@@ -138,29 +147,42 @@ def render(entries: Mapping[str, Any]) -> str:
     yaml.representer.add_representer(Time, lambda representer, data: representer.represent_scalar(_TIMESTAMP, str(data)))
     stream = io.StringIO()
     yaml.dump(_commented(entries), stream)
-    return stream.getvalue()
+    rendered = stream.getvalue()
+    # Written raw, these make the register unreadable (FTG010), and a line separator would be
+    # split by the line-based insert, changing the value: refuse rather than write either.
+    hidden = HIDDEN_CHARACTERS.search(rendered)
+    if hidden is not None:
+        character = hidden.group()[0]
+        raise EditError(f"a value holds U+{ord(character):04X}, invisible in a diff, which a register never holds; remove it")
+    return rendered
 
 
-def _commented(value: Any) -> Any:
+def _commented(value: Any, *, flow: bool = False) -> Any:
     if isinstance(value, Flow):
-        inner = _commented(value.value)
+        inner = _commented(value.value, flow=True)
         inner.fa.set_flow_style()
         return inner
     if isinstance(value, Mapping):
         out = CommentedMap()
         for key, inner_value in value.items():
-            out[key] = _commented(inner_value)
+            out[_commented(key, flow=flow)] = _commented(inner_value, flow=flow)
         return out
     if isinstance(value, (list, tuple)):
-        return CommentedSeq(_commented(item) for item in value)
+        return CommentedSeq(_commented(item, flow=flow) for item in value)
+    if flow and isinstance(value, str) and (value.startswith(("?", ":")) or ":?" in value):
+        # ruamel writes these plain inside {...} and [...], where libyaml (ftgov's loader) cannot read them
+        return SingleQuotedScalarString(value)
     return value
 
 
 def append_item(text: str, pointer: Pointer, item: Any) -> str:
     """Append `item` to the block sequence at `pointer`, as a new `- ...` line after its last item."""
-    sequence = node_at(compose(text), pointer)
-    if not isinstance(sequence, SequenceNode) or not sequence.value:
-        raise EditError(f"{_dotted(pointer)} is not a list with items")
+    root = compose(text)
+    sequence = node_at(root, pointer)
+    if not isinstance(sequence, SequenceNode):
+        raise EditError(f"{_dotted(pointer)} is not a list")
+    if not sequence.value:
+        return _first_item(text, root, pointer, sequence, item)
     if sequence.flow_style:
         line = sequence.start_mark.line + 1
         raise EditError(f"line {line}: {_dotted(pointer)} is written in flow style ([...]); write it as a block list to append to it")
@@ -173,7 +195,28 @@ def append_item(text: str, pointer: Pointer, item: Any) -> str:
     newline = _line_break(text)
     if insert_at > len(lines) - 1 and lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
+    return "".join(lines[:insert_at] + _item_lines(item, dash, newline) + lines[insert_at:])
+
+
+def _item_lines(item: Any, dash: int, newline: str) -> list[str]:
     rendered = render({"item": [item]}).splitlines()[1:]  # "item:" then "  - ...": keep the list's lines
     shift = len(rendered[0]) - len(rendered[0].lstrip(" "))
-    new_lines = [" " * dash + line[shift:] + newline for line in rendered]
-    return "".join(lines[:insert_at] + new_lines + lines[insert_at:])
+    return [" " * dash + line[shift:] + newline for line in rendered]
+
+
+def _first_item(text: str, root: Node, pointer: Pointer, sequence: SequenceNode, item: Any) -> str:
+    """`key: []` becomes `key:` and a block list holding `item`; a comment after the `[]` stays on the key's line."""
+    parent = node_at(root, pointer[:-1]) if pointer else None
+    key = next((k for k, v in parent.value if v is sequence), None) if isinstance(parent, MappingNode) and not parent.flow_style else None
+    if key is None or key.start_mark.line != sequence.start_mark.line or sequence.end_mark.line != sequence.start_mark.line:
+        raise EditError(
+            f"line {sequence.start_mark.line + 1}: {_dotted(pointer)} is an empty list not written as `key: []`; cannot append to it"
+        )
+    lines = text.splitlines(keepends=True)
+    line = lines[sequence.start_mark.line]
+    comment = line[sequence.end_mark.column :].rstrip("\r\n")
+    newline = _line_break(text)
+    key_line = line[: sequence.start_mark.column].rstrip(" ") + comment + newline
+    new_lines = _item_lines(item, key.start_mark.column + 2, newline)
+    at = sequence.start_mark.line
+    return "".join([*lines[:at], key_line, *new_lines, *lines[at + 1 :]])
