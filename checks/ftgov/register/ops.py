@@ -10,6 +10,7 @@ same way.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -221,6 +222,10 @@ def write_register(file: Path, path: str, before: str | None, new_text: str) -> 
     """
     refuse_concurrent_edit(file, path, before)
     try:
+        # The text was read without its byte order mark (loader.decode); a register that has one
+        # keeps it, or its diff would show the first line changed with nothing visible to review.
+        if before is not None and file.read_bytes().startswith(codecs.BOM_UTF8):
+            new_text = "\ufeff" + new_text.removeprefix("\ufeff")
         write_atomically(file, new_text)
     except (TempFileError, OSError) as exc:
         reason = exc.reason if isinstance(exc, TempFileError) else (exc.strerror or type(exc).__name__)
