@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.document import Document
 from ftgov.documents.loader import load_document
-from ftgov.documents.rules._access import mapping, sequence, text
 
 from ..conftest import ROOT
 from ..repository import FIXTURES, REPO_FIXTURE

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ftgov.documents.policy import Policy
-from ftgov.documents.stack import Measurement, RoundRecord, ancestry, build_stack, judge, metric_key, verdict
+from ftgov.documents.stack import RecordedValues, RoundRecord, ancestry, build_stack, judge, metric_key, verdict
 
 ACC = {"suite": "lm-eval", "task": "fin_struct", "name": "acc"}
 ACC_KEY = "lm-eval/fin_struct/acc"
@@ -126,7 +126,7 @@ def test_the_anchor_never_moves_to_the_parent() -> None:
     stack = build_stack(ancestry([r1, r2, r3], "m-r3"), 0.01)
     kept = next(c for c in stack.criteria if c.ref == "m-r2/acc-kept")
     assert (kept.baseline, kept.inherited, kept.tolerance) == (0.88, True, None)
-    judged = {j.criterion.ref: j for j in judge(stack, {ACC_KEY: Measurement(base=0.7, parent=0.87, candidate=0.855)})}
+    judged = {j.criterion.ref: j for j in judge(stack, {ACC_KEY: RecordedValues(base=0.7, parent=0.87, candidate=0.855)})}
     # 0.855 is within 0.02 of its parent (0.87) but 0.025 below the anchor (0.88).
     assert judged["m-r2/acc-kept"].status == "fail"
     assert judged["m-r1/acc"].status == "fail"  # also more than 0.01 below the 0.88 r1 achieved
@@ -155,7 +155,7 @@ def test_a_retired_criterion_is_not_inherited_and_an_unknown_retirement_is_repor
 def test_a_missing_measurement_is_not_a_pass() -> None:
     rounds = scenario_b()[:2]
     stack = build_stack(ancestry(rounds, "fin-agent-r2"), 0.01)
-    judged = judge(stack, {"lm-eval/goal_2/acc": Measurement(parent=0.4, candidate=0.5)})
+    judged = judge(stack, {"lm-eval/goal_2/acc": RecordedValues(parent=0.4, candidate=0.5)})
     assert [(j.criterion.ref, j.status) for j in judged] == [
         ("fin-agent-r1/structured-finance", "missing"),
         ("fin-agent-r2/goal-2", "pass"),
@@ -184,8 +184,8 @@ def test_lower_is_better_metrics_floor_upwards() -> None:
     stack = build_stack(ancestry([r1, r2], "m-r2"), 0.1)
     [fewer] = stack.criteria
     assert fewer.floor == pytest.approx(3.0)
-    assert judge(stack, {"quality/hallucinations_per_100": Measurement(candidate=2.95)})[0].status == "pass"
-    assert judge(stack, {"quality/hallucinations_per_100": Measurement(candidate=3.2)})[0].status == "fail"
+    assert judge(stack, {"quality/hallucinations_per_100": RecordedValues(candidate=2.95)})[0].status == "pass"
+    assert judge(stack, {"quality/hallucinations_per_100": RecordedValues(candidate=3.2)})[0].status == "fail"
 
 
 def test_ancestry_follows_parents_not_list_order() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ftgov.documents.policy import Policy
-from ftgov.documents.stack import Measurement, RoundRecord, Stack, build_stack, judge
+from ftgov.documents.stack import RecordedValues, RoundRecord, Stack, build_stack, judge
 from ftgov.documents.thresholds import CHANGE, EPSILON, KINDS, OBJECTIVE_KINDS, VALUE, Limit, Threshold
 from ftgov.evaluation import results
 from ftgov.evaluation.compare import build_criteria, compare
@@ -132,7 +132,7 @@ def rounds(case: Case, higher_is_better: bool) -> tuple[Mapping[str, Any], Stack
 
 def register_status(case: Case, higher_is_better: bool, candidate: float) -> str:
     _, stack = rounds(case, higher_is_better)
-    values = Measurement(candidate=candidate) if case.inherited else Measurement(base=case.reference, candidate=candidate)
+    values = RecordedValues(candidate=candidate) if case.inherited else RecordedValues(base=case.reference, candidate=candidate)
     (judged,) = [j for j in judge(stack, {KEY: values}) if j.criterion.id == "c"]
     return judged.status
 
@@ -226,7 +226,7 @@ def test_an_inherited_success_criterion_whose_round_recorded_no_achieved_value_i
     """
     case = Case("min_improvement", 0.05, 0.60, inherited=True)  # round 1 recorded its base value only
     objective, stack = rounds(case, True)
-    (judged,) = [j for j in judge(stack, {KEY: Measurement(candidate=0.70)}) if j.criterion.id == "c"]
+    (judged,) = [j for j in judge(stack, {KEY: RecordedValues(candidate=0.70)}) if j.criterion.id == "c"]
     (criterion,) = [c for c in build_criteria(objective, POLICY, stack) if c.id == "c"]
     verdict = compare("r2", [criterion], results_file(tmp_path, "candidate", 0.70), point_estimates="accept")
     (result,) = verdict.criteria

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ftgov.documents.policy import Policy
-from ftgov.documents.stack import Measurement as Recorded
+from ftgov.documents.stack import RecordedValues as Recorded
 from ftgov.documents.stack import RoundRecord, build_stack
 from ftgov.evaluation import results
 from ftgov.evaluation import statistics as stats

@@ -62,7 +62,7 @@ def metric_key(data: Any) -> str | None:
 
 
 @dataclass(frozen=True)
-class Measurement:
+class RecordedValues:
     """One metric's values in one evaluation, as the register records them."""
 
     base: float | None = None
@@ -70,16 +70,16 @@ class Measurement:
     candidate: float | None = None
 
     @classmethod
-    def of(cls, data: Any) -> Measurement:
+    def of(cls, data: Any) -> RecordedValues:
         values = data if isinstance(data, Mapping) else {}
         return cls(_number(values.get("base")), _number(values.get("parent")), _number(values.get("candidate")))
 
 
-def measurements(data: Any) -> dict[str, Measurement]:
+def measurements(data: Any) -> dict[str, RecordedValues]:
     """evaluation.measured as typed values (anything unreadable is left out)."""
     if not isinstance(data, Mapping):
         return {}
-    return {str(key): Measurement.of(value) for key, value in data.items()}
+    return {str(key): RecordedValues.of(value) for key, value in data.items()}
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class RoundRecord:
 
     objective_id: str
     objective: Mapping[str, Any]
-    measured: Mapping[str, Measurement]
+    measured: Mapping[str, RecordedValues]
     retired: tuple[RetiredCriterion, ...] = ()
 
     @property
@@ -226,7 +226,7 @@ def build_stack(chain: Sequence[RoundRecord], default_inherited_max_drop: float)
             if metric is None or (inherited and ref in retired_refs):
                 continue
             compare_to = _compare_to(kind, entry, record)
-            measured = record.measured.get(metric.key, Measurement())
+            measured = record.measured.get(metric.key, RecordedValues())
             tolerance = None
             if inherited and kind == "success":
                 own = _number(entry.get("inherited_max_drop"))
@@ -266,18 +266,18 @@ def _threshold(entry: Mapping[str, Any]) -> Threshold | None:
     return None
 
 
-def _declared_baseline(compare_to: str, measured: Measurement, previous: RoundRecord | None, key: str) -> float | None:
+def _declared_baseline(compare_to: str, measured: RecordedValues, previous: RoundRecord | None, key: str) -> float | None:
     """The reference value as the register recorded it when the criterion was declared."""
     if compare_to == "base":
         return measured.base
     if measured.parent is not None:
         return measured.parent
     # The parent's value as recorded: what the parent round's own evaluation measured.
-    return previous.measured.get(key, Measurement()).candidate if previous is not None else None
+    return previous.measured.get(key, RecordedValues()).candidate if previous is not None else None
 
 
 @dataclass(frozen=True)
-class Judgement:
+class CriterionJudgement:
     criterion: StackCriterion
     status: str  # pass | fail | missing
     candidate: float | None
@@ -293,28 +293,28 @@ class Judgement:
         return "; ".join(self.reasons) if self.reasons else "met"
 
 
-def judge(stack: Stack, measured: Mapping[str, Measurement]) -> tuple[Judgement, ...]:
+def judge(stack: Stack, measured: Mapping[str, RecordedValues]) -> tuple[CriterionJudgement, ...]:
     """Each criterion of the stack against a candidate's measured values.
 
     Round N's own criteria take their baseline from `measured` (base or parent value);
     inherited ones keep the baseline recorded when they were declared.
     """
-    return tuple(_judge_one(criterion, measured.get(criterion.metric.key, Measurement())) for criterion in stack.criteria)
+    return tuple(_judge_one(criterion, measured.get(criterion.metric.key, RecordedValues())) for criterion in stack.criteria)
 
 
-def verdict(judgements: Iterable[Judgement]) -> str:
+def verdict(judgements: Iterable[CriterionJudgement]) -> str:
     """pass only when every criterion passed; a missing value is not a pass."""
     return "pass" if all(j.status == "pass" for j in judgements) else "fail"
 
 
-def _judge_one(criterion: StackCriterion, values: Measurement) -> Judgement:
+def _judge_one(criterion: StackCriterion, values: RecordedValues) -> CriterionJudgement:
     candidate = values.candidate
     baseline = criterion.baseline
     if not criterion.inherited:
         baseline = values.base if criterion.compare_to == "base" else values.parent
     key = criterion.metric.key
     if candidate is None:
-        return Judgement(criterion, "missing", None, baseline, (f"no measured value for {key}",))
+        return CriterionJudgement(criterion, "missing", None, baseline, (f"no measured value for {key}",))
     failures: list[str] = []
     missing: list[str] = []
     threshold = criterion.threshold
@@ -336,10 +336,10 @@ def _judge_one(criterion: StackCriterion, values: Measurement) -> Judgement:
                 f"{criterion.origin} achieved (floor {floor:g})"
             )
     if failures:
-        return Judgement(criterion, "fail", candidate, baseline, tuple(failures + missing))
+        return CriterionJudgement(criterion, "fail", candidate, baseline, tuple(failures + missing))
     if missing:
-        return Judgement(criterion, "missing", candidate, baseline, tuple(missing))
-    return Judgement(criterion, "pass", candidate, baseline, ())
+        return CriterionJudgement(criterion, "missing", candidate, baseline, tuple(missing))
+    return CriterionJudgement(criterion, "pass", candidate, baseline, ())
 
 
 def _threshold_failure(criterion: StackCriterion, threshold: Threshold, candidate: float, baseline: float | None) -> str:

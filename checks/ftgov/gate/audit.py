@@ -16,11 +16,11 @@ from typing import Any
 from codeowners import CodeOwners
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Rule
 from ftgov.documents.loader import decode, parse_document
 from ftgov.documents.rules import bypass as B
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.validate import ValidationResult, locate
 
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ftgov.documents import paths, times
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Severity
@@ -23,7 +24,6 @@ from ftgov.documents.lifecycle import DEAD, WITHDRAWN
 from ftgov.documents.loader import decode, parse_document
 from ftgov.documents.policy import Policy
 from ftgov.documents.rules import register as register_rules
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.gate.forge import TreeReader
 
 

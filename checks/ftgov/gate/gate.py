@@ -45,6 +45,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from ftgov.documents import paths, times
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError, Refusal
@@ -54,7 +55,6 @@ from ftgov.documents.loader import decode, parse_document
 from ftgov.documents.policy import Policy
 from ftgov.documents.rules import domain
 from ftgov.documents.rules import schema as schema_rules
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.schemas import Schema, packaged_schema, schema_from_bytes
 from ftgov.documents.validate import FileChecker, locate
 from ftgov.gate.attestation import Attestation

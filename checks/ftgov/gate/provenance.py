@@ -403,7 +403,7 @@ Requirements = Callable[[PullRequest, Change, bool], tuple[tuple[str, ...], dict
 
 
 @dataclass(frozen=True)
-class Judgement:
+class ChainJudgement:
     """The verdict on a chain of changes: the newest PR, its approvals, and what is wrong."""
 
     pr: PullRequest | None  # None: the objective is as the trust root has it, accepted as given
@@ -413,11 +413,11 @@ class Judgement:
     merged: tuple[tuple[PullRequest, Change], ...] = ()  # each PR judged, with its newest change
 
 
-def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements: Requirements) -> Judgement:
+def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements: Requirements) -> ChainJudgement:
     """Each PR of the chain: merged here, unchanged since its final head, approved for the lineage's tier."""
     if not lineage.chain:
         if reads.trust_root is not None:
-            return Judgement(None, None, (), ())  # unchanged since the trust root
+            return ChainJudgement(None, None, (), ())  # unchanged since the trust root
         raise Denied(f"no commit on {reads.branch} touches the objective")
     newest = lineage.chain[0]
     note = ""
@@ -456,7 +456,7 @@ def judge_chain(reads: Reads, lineage: Lineage, current_tier: str, requirements:
             reasons.append(approval_reason(revision.path, label, count, roles, need))
             reasons.extend(count.reasons)
     assert first is not None
-    return Judgement(first[0], first[1], first[2], tuple(reasons), tuple(merged))
+    return ChainJudgement(first[0], first[1], first[2], tuple(reasons), tuple(merged))
 
 
 # -- what the gate trusts besides the objective ---------------------------------------

@@ -18,13 +18,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
 from ftgov.documents.loader import decode, parse_document
 from ftgov.documents.repository import Repository
 from ftgov.documents.rules import history as rules
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.validate import ValidationResult, locate
 
 DEFAULT_RETENTION_YEARS = 7
@@ -32,7 +32,7 @@ _GATE_DIRS = ("policies/", "checks/")
 
 
 @dataclass(frozen=True)
-class Change:
+class ChangedPath:
     """One entry of `git diff --name-status`: a path added (A), modified (M) or deleted (D)."""
 
     status: str
@@ -63,7 +63,7 @@ class GitBase:
             raise InputError(f"--base {ref}: no such commit in the git repository at {root}")
         return cls(root, ref, resolved.stdout.decode().strip())
 
-    def changes(self) -> list[Change]:
+    def changes(self) -> list[ChangedPath]:
         """Paths (relative to the governance root) that differ between REF and the working tree.
 
         A rename is a removal and an addition: the old path is gone, and removing an objective
@@ -74,18 +74,18 @@ class GitBase:
         if listed.returncode != 0:
             raise InputError(f"--base {self.ref}: git diff failed: {_first_line(listed.stderr)}")
         parts = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
-        changes: list[Change] = []
+        changes: list[ChangedPath] = []
         i = 0
         while i < len(parts) and parts[i]:
             status = parts[i][:1]
             if status in ("R", "C"):
                 old, new = parts[i + 1], parts[i + 2]
                 if status == "R":
-                    changes.append(Change("D", old))
-                changes.append(Change("A", new))
+                    changes.append(ChangedPath("D", old))
+                changes.append(ChangedPath("A", new))
                 i += 3
             else:
-                changes.append(Change("D" if status == "D" else "A" if status == "A" else "M", parts[i + 1]))
+                changes.append(ChangedPath("D" if status == "D" else "A" if status == "A" else "M", parts[i + 1]))
                 i += 2
         return changes
 
@@ -213,7 +213,7 @@ def _objective_edit(repo: Repository, path: str, raw: bytes | None, register: _V
     yield from rules.objective_edited(path, before.document.data, after.document.data, status, register_path)
 
 
-def _evidence(repo: Repository, register: _Version | None, artefacts: list[Change], model: str) -> Iterator[Finding]:
+def _evidence(repo: Repository, register: _Version | None, artefacts: list[ChangedPath], model: str) -> Iterator[Finding]:
     """FTG955: changed files under registers/<model>/ that a round pins as run evidence."""
     if register is None or not artefacts:
         return
@@ -237,7 +237,7 @@ def _evidence(repo: Repository, register: _Version | None, artefacts: list[Chang
                     )
 
 
-def _gate_warning(changes: list[Change]) -> Iterator[Finding]:
+def _gate_warning(changes: list[ChangedPath]) -> Iterator[Finding]:
     gate = [c.path for c in changes if c.path.startswith(_GATE_DIRS)]
     documents = [c.path for c in changes if paths.is_objective_path(c.path) or paths.is_register_path(c.path)]
     if gate and documents:

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov.documents.access import sequence
 from ftgov.documents.corrected import CORRECTABLE, corrected
 from ftgov.documents.errors import InputError
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import sequence
 from ftgov.register import ops
 from ftgov.register.yaml_append import Flow, Time, add_keys, append_item
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ftgov.documents.access import mapping, text
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Severity
 from ftgov.documents.lifecycle import DECIDED
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import mapping, text
 from ftgov.register import ops
 from ftgov.register.yaml_append import Time, add_keys, replace_scalar
 
@@ -31,7 +31,7 @@ WITHDRAWALS = ("rollback", "retire")
 
 
 @dataclass(frozen=True)
-class Change:
+class DecisionEdit:
     path: str
     file_text: str
     summary: str
@@ -39,7 +39,7 @@ class Change:
 
 def decide(
     repo: Repository, objective_id: str, action: str, reason: str, by: str | None, at: dt.datetime | None
-) -> tuple[ops.LoadedRegister, Change]:
+) -> tuple[ops.LoadedRegister, DecisionEdit]:
     if action not in ACTIONS:
         raise InputError(f"--action {action!r}: one of {', '.join(ACTIONS)}")
     reason = " ".join(reason.split())
@@ -71,7 +71,7 @@ def decide(
         raise ops.PolicyRefusal(
             "\n".join(["the decision would leave the register failing `ftgov check`; nothing was written:", *ops.finding_lines(fresh)])
         )
-    return register, Change(register.path, new_text, f"{objective_id}: {status} -> {target} ({action} by {by} at {ops.iso(moment)})")
+    return register, DecisionEdit(register.path, new_text, f"{objective_id}: {status} -> {target} ({action} by {by} at {ops.iso(moment)})")
 
 
 def _refuse_failing_check(repo: Repository, register: ops.LoadedRegister, objective_id: str) -> None:

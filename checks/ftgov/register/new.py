@@ -21,12 +21,12 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, text
 from ftgov.documents.atomic import write_atomically
 from ftgov.documents.errors import InputError
 from ftgov.documents.lifecycle import DEAD  # a new round never builds on these
 from ftgov.documents.policy import Policy
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import mapping, text
 from ftgov.documents.stack import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.register import ops
 from ftgov.register.yaml_append import EditError, compose, node_at

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgov.documents import paths, times
+from ftgov.documents.access import mapping, sequence, text, zoned_time
 from ftgov.documents.atomic import TempFileError, write_atomically
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
@@ -31,7 +32,6 @@ from ftgov.documents.policy import Policy
 from ftgov.documents.repository import Repository
 from ftgov.documents.rules import register as register_rules
 from ftgov.documents.rules import schema as schema_rules
-from ftgov.documents.rules._access import mapping, sequence, text, zoned_time
 from ftgov.documents.schemas import load_schema
 from ftgov.documents.validate import RegisterFiles, locate
 from ftgov.register.yaml_append import EditError, Pointer

@@ -29,13 +29,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.errors import InputError
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.rules.history import differences
 from ftgov.documents.stack import THRESHOLD_KINDS
 from ftgov.documents.validate import ValidationResult
-from ftgov.register.check_base import Change, GitBase, _parse
+from ftgov.register.check_base import ChangedPath, GitBase, _parse
 from ftgov.register.view import RegisterView, show
 
 _SCHEMAS = {paths.schema_path(kind): kind for kind in ("objective", "policy", "register")}
@@ -131,7 +131,7 @@ class MissingApprovals:
 class PrReport:
     base_ref: str
     base_commit: str
-    changed: tuple[Change, ...]
+    changed: tuple[ChangedPath, ...]
     rounds: tuple[RoundMove, ...]
     callouts: tuple[Callout, ...]
     diffs: tuple[DocumentDiff, ...]
@@ -242,7 +242,7 @@ def keyed(value: Any) -> Any:
     return value
 
 
-def _diff(change: Change, before: dict[str, Any] | None, after: dict[str, Any] | None) -> DocumentDiff:
+def _diff(change: ChangedPath, before: dict[str, Any] | None, after: dict[str, Any] | None) -> DocumentDiff:
     if change.status == "A":
         return DocumentDiff(change.path, "A", ("new file",) if after is not None else ("new file, unreadable (`ftgov check` says why)",))
     if change.status == "D":

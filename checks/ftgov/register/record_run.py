@@ -27,11 +27,11 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode
 
+from ftgov.documents.access import mapping, text
 from ftgov.documents.deviations import Deviation, beyond, differences, tolerances, unverified
 from ftgov.documents.errors import InputError
 from ftgov.documents.policy import Policy
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import mapping, text
 from ftgov.register import ops
 from ftgov.register.runconfig import ConfigError, RunConfiguration, read_configurations
 from ftgov.register.yaml_append import Flow, Pointer, Time, add_keys, compose, node_at, replace_scalar

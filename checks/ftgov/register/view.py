@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.corrected import corrected
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.repository import Repository
-from ftgov.documents.rules._access import mapping, sequence, text
 from ftgov.documents.stack import RoundRecord, StackCriterion, ancestry, build_stack
 from ftgov.documents.validate import RegisterFiles
 from ftgov.register import ops

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ftgov.documents.access import mapping, number, sequence, text
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Rule, Severity
 from ftgov.documents.policy import Policy, StandingBoundary
-from ftgov.documents.rules._access import mapping, number, sequence, text
 
 E = Severity.ERROR
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from ftgov.documents.access import mapping, text
 from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Rule, Severity
 from ftgov.documents.policy import Policy
-from ftgov.documents.rules._access import mapping, text
 
 E = Severity.ERROR
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ftgov.documents.access import mapping, sequence, text, zoned_time
 from ftgov.documents.findings import Finding, Pointer, Rule, Severity, dotted
 from ftgov.documents.lifecycle import ENDED, FORWARD, WITHDRAWN
-from ftgov.documents.rules._access import mapping, sequence, text, zoned_time
 
 E = Severity.ERROR
 _DRIFT = "docs/why.md#drift-across-rounds"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, sequence, text, zoned_time
 from ftgov.documents.blocking import blocking_criteria
 from ftgov.documents.corrected import corrected, last_correction
 from ftgov.documents.deviations import beyond, differences, tolerances, unverified
@@ -26,7 +27,6 @@ from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Pointer, Rule, Severity
 from ftgov.documents.lifecycle import DEAD, DECIDED, RANK, WITHDRAWN
 from ftgov.documents.policy import Policy
-from ftgov.documents.rules._access import mapping, sequence, text, zoned_time
 from ftgov.documents.stack import RoundRecord, ancestry, build_stack, judge
 
 E = Severity.ERROR

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftgov.documents import paths
+from ftgov.documents.access import mapping, text
 from ftgov.documents.findings import Finding, Rule, Severity
-from ftgov.documents.rules._access import mapping, text
 
 E = Severity.ERROR
 

@@ -1,4 +1,7 @@
-"""Defensive reads: rules run even on documents with schema errors, so never trust a type."""
+"""Defensive reads of document values (mapping, sequence, text, times).
+
+Rules, commands and the gate run even on documents with schema errors, so never trust a type.
+"""
 
 from __future__ import annotations
 
