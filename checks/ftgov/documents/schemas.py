@@ -57,6 +57,9 @@ _SAME_IN_DRAFT7 = frozenset(
         "anyOf",
         "oneOf",
         "not",
+        "if",  # draft 7 introduced if/then/else with the meaning 2020-12 kept (the register schema uses them)
+        "then",
+        "else",
     }
 )
 _NAMED_CHILDREN = frozenset({"properties", "$defs", "patternProperties"})
