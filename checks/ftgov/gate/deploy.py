@@ -159,12 +159,16 @@ def _checkpoint_reasons(register_path: str, rounds: list[Any], index: int, check
         if k == index or not isinstance(other, dict) or same_checkpoint(checkpoint) not in _checkpoints(other):
             continue
         status = text(other, "status")
-        why = "a withdrawn checkpoint is never deployed again" if status in WITHDRAWN else "a checkpoint is one round's"
         reasons.append(
-            f"{register_path} records checkpoint {checkpoint} for round {text(other, 'objective')} too ({status}): {why}; "
+            f"{register_path} records checkpoint {checkpoint} for round {text(other, 'objective')} too ({status}): {_why(status)}; "
             "the deploy decision of one round cannot carry another round's checkpoint"
         )
     return reasons
+
+
+def _why(status: str | None) -> str:
+    """Why another round's checkpoint is not this round's to deploy."""
+    return "a withdrawn checkpoint is never deployed again" if status in WITHDRAWN else "a checkpoint is one round's"
 
 
 def _checkpoints(entry: dict[str, Any]) -> set[str]:
@@ -206,9 +210,8 @@ def _other_models_reasons(register_path: str, checkpoint: str, files: PinnedFile
         for other in sequence(document.data, "rounds"):
             if isinstance(other, dict) and wanted in _checkpoints(other):
                 status = text(other, "status")
-                why = "a withdrawn checkpoint is never deployed again" if status in WITHDRAWN else "a checkpoint is one round's"
                 reasons.append(
-                    f"{path} records checkpoint {checkpoint} for round {text(other, 'objective')} ({status}): {why}; "
+                    f"{path} records checkpoint {checkpoint} for round {text(other, 'objective')} ({status}): {_why(status)}; "
                     f"the deploy decision in {register_path} cannot carry another model's checkpoint"
                 )
     return reasons

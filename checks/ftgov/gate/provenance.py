@@ -938,19 +938,17 @@ def decided_on_reasons(reads: Reads, head: str, tree: dict[str, str], model: str
     decided on, however it was approved.
     """
     path = paths.register_path(model)
-    decision: str | None = None
-    basis: str | None = None
+    decision: object = None
+    basis: object = None
     stale: Change | None = None
     for change in reversed(changes_of(reads, path, head, tree.get(path))):
         entries = _round_entries(reads, path, change.blob, objective_id) or [{}]
         entry = corrected(entries[0])
-        now_decision = json.dumps(entry.get("decision"), sort_keys=True, default=str)
-        now_basis = json.dumps([entry.get("run"), entry.get("evaluation")], sort_keys=True, default=str)
-        if now_decision != decision:
-            decision, basis, stale = now_decision, now_basis, None
-        elif stale is None and now_basis != basis:
+        if entry.get("decision") != decision:
+            decision, basis, stale = entry.get("decision"), [entry.get("run"), entry.get("evaluation")], None
+        elif stale is None and [entry.get("run"), entry.get("evaluation")] != basis:
             stale = change
-    if stale is None or '"action": "deploy"' not in (decision or ""):
+    if stale is None or not isinstance(decision, dict) or decision.get("action") != "deploy":
         return []  # no deploy decision at all is the register's reason, said already
     return [
         f"{path}: round {objective_id}'s run or evaluation changed in {stale.commit[:12]}, after its deploy decision was recorded: "
