@@ -122,3 +122,89 @@ def emit(report: str, out: Path | None) -> None:
         write_report(out, report)
     else:
         click.echo(report, nl=False)
+
+
+def _compose(*decorators: Callable[[Decorated], Decorated]) -> Callable[[Decorated], Decorated]:
+    def apply(function: Decorated) -> Decorated:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+trusted_signer_options = _compose(
+    click.option(
+        "--trusted-key",
+        "trusted_keys",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PUB",
+        help="A PEM public key (Ed25519 or ECDSA P-256) whose signatures are trusted; repeat for a key rotation. "
+        "Env FTGOV_TRUSTED_KEY (paths separated by ':').",
+    ),
+    click.option(
+        "--trusted-identity",
+        "trusted_identities",
+        multiple=True,
+        metavar="WORKFLOW_REF",
+        help="The Sigstore identity trusted to sign: the signing workflow at the default branch, "
+        "https://github.com/ORG/REPO/.github/workflows/FILE@refs/heads/main; repeatable. Env FTGOV_TRUSTED_IDENTITY (comma-separated).",
+    ),
+    click.option(
+        "--oidc-issuer",
+        default="https://token.actions.githubusercontent.com",
+        show_default=True,
+        metavar="URL",
+        help="The OIDC issuer of --trusted-identity (GitHub Enterprise Server: https://HOST/_services/token).",
+    ),
+    click.option(
+        "--sigstore-root",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="FTGOV_SIGSTORE_ROOT",
+        default=None,
+        metavar="FILE",
+        help="The Sigstore trusted root (trusted_root.json) to verify bundles against, read offline. Env FTGOV_SIGSTORE_ROOT. "
+        "Default: the production root the sigstore package embeds; ship a current one with the launcher image.",
+    ),
+    click.option(
+        "--max-age",
+        default="7d",
+        show_default=True,
+        metavar="DURATION",
+        help="The oldest signed statement accepted (7d, 12h, 90m): a withdrawal after signing is invisible offline.",
+    ),
+)
+"""gate --attestation, record-run: whom a statement must be signed by, and how old it may be."""
+
+
+def trusted_signers_from(
+    trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
+) -> Any:
+    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY (an `ftgov.attest.verify.TrustedSigners`)."""
+    import os
+
+    from ftgov.attest.verify import from_environment, trusted_signers
+
+    if not trusted_keys and not trusted_identities:
+        trusted_keys, trusted_identities = from_environment(os.environ)
+    if not trusted_keys and not trusted_identities:
+        raise click.UsageError("no trusted signer: give --trusted-key PUB or --trusted-identity WORKFLOW_REF (or FTGOV_TRUSTED_KEY)")
+    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
+
+
+signing_options = _compose(
+    click.option(
+        "--signing-key",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="Sign with this PEM private key (Ed25519 or ECDSA P-256). Env FTGOV_SIGNING_KEY (the PEM) or FTGOV_SIGNING_KEY_FILE.",
+    ),
+    click.option(
+        "--keyless",
+        is_flag=True,
+        help="Sign keyless with Sigstore, as the GitHub Actions workflow running this (needs permissions: id-token: write).",
+    ),
+)
+"""attest, and the commands that emit a chain statement: who signs."""
