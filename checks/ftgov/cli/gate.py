@@ -12,15 +12,27 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from ftgov.cli.options import TEXT_OR_JSON, emit, findings_format_option, format_option, github_url_option, out_option
+from ftgov.cli.options import (
+    TEXT_OR_JSON,
+    emit,
+    findings_format_option,
+    format_option,
+    github_url_option,
+    out_option,
+    trusted_signer_options,
+    trusted_signers_from,
+)
+from ftgov.documents.atomic import write_report
 from ftgov.documents.errors import InputError
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from ftgov.attest.verify import TrustedSigners
     from ftgov.gate.attestation import Attestation
     from ftgov.gate.forge import TreeReader
     from ftgov.gate.forge.git import LocalGitForge
+    from ftgov.gate.signed import SignedAnswer
 
 cache_option = click.option(
     "--cache-dir",
@@ -33,7 +45,7 @@ no_cache_option = click.option("--no-cache", is_flag=True, help="Do not read or 
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print the GitHub requests this decision cost on stderr.")
 
 
-def _report_cost(forge: object, verbose: bool) -> None:
+def report_cost(forge: object, verbose: bool) -> None:
     stats = getattr(forge, "stats", None)
     if verbose and stats is not None:
         cost = stats()
@@ -47,7 +59,7 @@ def _report_cost(forge: object, verbose: bool) -> None:
 def _undecided(message: str, forge: object = None, verbose: bool = False) -> NoReturn:
     """The forge could not answer: exit 3, which a launcher treats as deny."""
     click.echo(f"ftgov: {message}", err=True)
-    _report_cost(forge, verbose)
+    report_cost(forge, verbose)
     sys.exit(3)
 
 
@@ -98,6 +110,31 @@ def _undecided(message: str, forge: object = None, verbose: bool = False) -> NoR
 @cache_option
 @no_cache_option
 @verbose_option
+@click.option(
+    "--attestation",
+    "attestations",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BUNDLE",
+    help="Decide offline from a signed statement `ftgov attest` published (no token, no requests); needs --trusted-key or "
+    "--trusted-identity.",
+)
+@trusted_signer_options
+@click.option(
+    "--objective",
+    "objective_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="--attestation: the objective file the launcher will train from; its sha256 must be the approved one.",
+)
+@click.option(
+    "--write-objective",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="--attestation, on allow: write the approved objective's exact bytes (carried in the statement) to FILE.",
+)
 def gate(
     objective_id: str,
     repo: str | None,
@@ -114,6 +151,14 @@ def gate(
     cache_dir: Path | None,
     no_cache: bool,
     verbose: bool,
+    attestations: tuple[Path, ...],
+    trusted_keys: tuple[Path, ...],
+    trusted_identities: tuple[str, ...],
+    oidc_issuer: str,
+    sigstore_root: Path | None,
+    max_age: str,
+    objective_file: Path | None,
+    write_objective: Path | None,
 ) -> None:
     """May training for OBJECTIVE_ID start (--stage train), or its checkpoint be deployed (--stage deploy)?
 
@@ -216,6 +261,17 @@ def gate(
     from ftgov.gate.gate import decide, parse_started_at, trust_root_from
 
     moment = parse_started_at(started_at) if started_at else None
+    if attestations:
+        _refuse_online_options(repo, forge_kind, git_dir, branch, trust_root, cache_dir, no_cache)
+        _check_stage(stage, checkpoint, started_at, "github")
+        signers = trusted_signers_from(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
+        answer = _decide_signed(objective_id, attestations, signers, max_age, objective_file, moment, stage, checkpoint)
+        if answer.allowed and write_objective is not None and answer.objective_bytes is not None:
+            write_report(write_objective, answer.objective_bytes.decode("utf-8"))
+        emit(answer.render_json() if fmt == "json" else answer.render_text(), out)
+        sys.exit(answer.exit_code)
+    if objective_file is not None or write_objective is not None:
+        raise InputError("--objective and --write-objective are read with --attestation only (the offline gate)")
     root = trust_root_from(trust_root, os.environ)
     _check_stage(stage, checkpoint, started_at, forge_kind)
     forge: TreeReader
@@ -232,9 +288,52 @@ def gate(
             attestation = decide(forge, objective_id, branch=branch, started_at=moment, trust_root=root, stage=stage, checkpoint=checkpoint)
         except UnknownRef as exc:
             raise InputError(f"{exc}; name the branch with --branch") from exc
-    _report_cost(forge, verbose)
+    report_cost(forge, verbose)
     emit(attestation.render_json() if fmt == "json" else attestation.render_text(), out)
     sys.exit(attestation.exit_code)
+
+
+def _refuse_online_options(
+    repo: str | None,
+    forge_kind: str,
+    git_dir: Path | None,
+    branch: str | None,
+    trust_root: str | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> None:
+    """--attestation decides from the signed statement alone; an option that would ask a forge is a mistake to say."""
+    options: tuple[tuple[str, object], ...] = (
+        ("--repo", repo), ("--forge git", forge_kind == "git" or None), ("--git-dir", git_dir), ("--branch", branch),
+        ("--trust-root", trust_root), ("--cache-dir", cache_dir), ("--no-cache", no_cache or None),
+    )  # fmt: skip
+    given = [name for name, value in options if value is not None]
+    if given:
+        raise InputError(
+            f"--attestation decides offline from the signed statement, which names the repository, branch and trust root "
+            f"it was judged with; drop {', '.join(given)}"
+        )
+
+
+def _decide_signed(
+    objective_id: str,
+    attestations: tuple[Path, ...],
+    signers: TrustedSigners,
+    max_age: str,
+    objective_file: Path | None,
+    moment: dt.datetime | None,
+    stage: str,
+    checkpoint: str | None,
+) -> SignedAnswer:
+    from ftgov.attest.age import parse_duration
+    from ftgov.gate import signed
+
+    limit = parse_duration(max_age)
+    if stage == "deploy":
+        raise InputError("--stage deploy from signed statements is not available yet; ask the online gate (--repo)")
+    if len(attestations) != 1:
+        raise InputError("--stage train reads one --attestation: the approval bundle `ftgov attest` published for the objective")
+    return signed.decide_train(objective_id, attestations[0], signers, max_age=limit, objective_file=objective_file, started_at=moment)
 
 
 def _check_stage(stage: str, checkpoint: str | None, started_at: str | None, forge_kind: str) -> None:
@@ -319,7 +418,7 @@ def approvals(
             forge.set_status(report.head_sha, report.state, report.description, CONTEXT)
     except ForgeError as exc:
         _undecided(f"could not decide: {exc}", forge, verbose)
-    _report_cost(forge, verbose)
+    report_cost(forge, verbose)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
@@ -397,7 +496,7 @@ def audit_repo(
             f"{TRUST_ROOT_VARIABLE}), `ftgov audit-repo --trust-root SHA` lists the direct pushes after it",
             err=True,
         )
-    _report_cost(forge, verbose)
+    report_cost(forge, verbose)
     emit(FINDING_FORMATS[fmt](result), out)
     sys.exit(result.exit_code)
 

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from ftgov.attest.age import DEFAULT_MAX_AGE, parse_duration
+from ftgov.attest.verify import trusted_signers
 from ftgov.documents import paths, times
 from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.corrected import corrected
@@ -78,6 +80,7 @@ from ftgov.gate.provenance import (
 )
 from ftgov.gate.provenance import Denied as Denied
 from ftgov.gate.provenance import risk_tier as risk_tier
+from ftgov.gate.signed import SignedAnswer, decide_train
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -90,7 +93,7 @@ PACKAGED = "packaged"  # the schema source recorded when the repository holds no
 class GateDenied(Refusal):
     """Training may not start, or the checkpoint may not be deployed; `attestation.reasons` says why."""
 
-    def __init__(self, attestation: Attestation) -> None:
+    def __init__(self, attestation: Attestation | SignedAnswer) -> None:
         super().__init__("; ".join(attestation.reasons) or "denied")
         self.attestation = attestation
 
@@ -638,15 +641,27 @@ def default_cache_dir() -> Path:
 def require_approved(
     objective_id: str,
     *,
-    repo: str,
+    repo: str | None = None,
     github_url: str | None = None,
     branch: str | None = None,
     started_at: dt.datetime | str | None = None,
     token: str | None = None,
     cache_dir: Path | None = None,
     trust_root: str | None = None,
-) -> Attestation:
+    attestation: Path | None = None,
+    trusted_keys: tuple[Path, ...] = (),
+    trusted_identities: tuple[str, ...] = (),
+    sigstore_root: Path | None = None,
+    max_age: str = DEFAULT_MAX_AGE,
+    objective_file: Path | None = None,
+) -> Attestation | SignedAnswer:
     """Return the attestation if training for objective_id may start; raise GateDenied if not.
+
+    Offline, from a signed statement (`ftgov attest`'s bundle): pass `attestation` and the
+    signers trusted (`trusted_keys`: PEM public key paths, `trusted_identities`: workflow
+    identities, read with `sigstore_root` or the root the sigstore package embeds), and no
+    `repo`; zero requests are made. `objective_file`, if given, must be the approved bytes.
+    Online (the default): ask GitHub about `repo`, as below.
 
     `branch` None (the default) is the repository's default branch as GitHub reports it.
     `trust_root` None reads FTGOV_TRUST_ROOT from the environment (unset: the whole
@@ -659,6 +674,18 @@ def require_approved(
     moment = parse_started_at(started_at) if isinstance(started_at, str) else started_at
     if moment is not None and moment.tzinfo is None:
         raise GateUsageError("started_at must carry a time zone")
+    if attestation is not None:
+        if repo is not None:
+            raise GateUsageError("attestation decides offline from the signed statement; pass no repo")
+        signers = trusted_signers(trusted_keys, trusted_identities, sigstore_root=sigstore_root)
+        answer = decide_train(
+            objective_id, attestation, signers, max_age=parse_duration(max_age), objective_file=objective_file, started_at=moment
+        )
+        if not answer.allowed:
+            raise GateDenied(answer)
+        return answer
+    if repo is None:
+        raise GateUsageError("repo (OWNER/NAME) is required, or an attestation to decide offline")
     return _require(objective_id, repo, github_url, branch, token, cache_dir, trust_root, started_at=moment)
 
 
