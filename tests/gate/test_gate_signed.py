@@ -29,9 +29,9 @@ def key(tmp_path: Path) -> OrgKey:
     return org_key(tmp_path / "keys")
 
 
-def _attest(url: str, tmp_path: Path, key: OrgKey, *ids: str) -> tuple[int, str, str]:
+def _attest(served: str, tmp_path: Path, key: OrgKey, *ids: str) -> tuple[int, str, str]:
     done = run_ftgov(
-        "attest", *ids, "--repo", "acme/governance", "--github-url", url, "--signing-key", str(key.private),
+        "attest", *ids, "--repo", "acme/governance", "--github-url", served, "--signing-key", str(key.private),
         "--out-dir", str(tmp_path / "published"), "--format", "json",
         env={"GITHUB_TOKEN": TOKEN, "XDG_CACHE_HOME": str(tmp_path / "xdg")},
     )  # fmt: skip
@@ -39,7 +39,7 @@ def _attest(url: str, tmp_path: Path, key: OrgKey, *ids: str) -> tuple[int, str,
 
 
 def test_attest_signs_the_allow_and_a_launcher_decides_offline_with_zero_requests(
-    fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey, monkeypatch: pytest.MonkeyPatch
+    fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
     approved(fake).merge("squash")
     code, out, err = _attest(url, tmp_path, key, "support-agent-r4")
@@ -92,9 +92,9 @@ def test_attest_signs_the_allow_and_a_launcher_decides_offline_with_zero_request
     assert attempts == []
 
 
-def _published(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> Path:
-    approved(fake).merge("merge")
-    code, _, err = _attest(url, tmp_path, key, "support-agent-r4")
+def _published(world: FakeGitHub, served: str, tmp_path: Path, key: OrgKey) -> Path:
+    approved(world).merge("merge")
+    code, _, err = _attest(served, tmp_path, key, "support-agent-r4")
     assert code == 0, err
     return tmp_path / "published" / "support-agent-r4.approval.dsse.json"
 
@@ -105,7 +105,7 @@ def _offline(bundle: Path, *options: str) -> tuple[int, dict[str, object]]:
     return done.returncode, (json.loads(done.stdout) if done.stdout.strip() else {"stderr": done.stderr})
 
 
-def test_another_key_an_edited_objective_and_a_stale_statement_deny(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:
+def test_another_key_an_edited_objective_and_a_stale_statement_deny(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:  # noqa: F811
     bundle = _published(fake, url, tmp_path, key)
     stranger = org_key(tmp_path / "stranger")
     code, answer = _offline(bundle, "--trusted-key", str(stranger.public))
@@ -118,7 +118,7 @@ def test_another_key_an_edited_objective_and_a_stale_statement_deny(fake: FakeGi
     assert code == 1 and "before the objective's PR merged" in str(answer["reasons"])
 
 
-def test_a_forged_unsigned_answer_is_refused(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:
+def test_a_forged_unsigned_answer_is_refused(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:  # noqa: F811
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps({"decision": "allow", "objective": "support-agent-r4", "pull_request": 99, "approvals": []}))
     code, answer = _offline(forged, "--trusted-key", str(key.public))
@@ -128,7 +128,7 @@ def test_a_forged_unsigned_answer_is_refused(fake: FakeGitHub, url: str, tmp_pat
     assert "unsigned" in str(denied.value)
 
 
-def test_attest_signs_nothing_for_a_deny_and_removes_the_earlier_bundle(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:
+def test_attest_signs_nothing_for_a_deny_and_removes_the_earlier_bundle(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:  # noqa: F811
     bundle = _published(fake, url, tmp_path, key)
     fake.commit("edit-r4", {R4: R4_TEXT + b"# unreviewed edit\n"}, "edit", author="bob")
     fake.open_pr("edit-r4", author_login="bob", title="edit").merge("squash")  # merged with no approval: the gate now denies
@@ -139,7 +139,7 @@ def test_attest_signs_nothing_for_a_deny_and_removes_the_earlier_bundle(fake: Fa
     assert not bundle.exists()
 
 
-def test_attest_without_ids_covers_every_objective_and_needs_a_signer(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:
+def test_attest_without_ids_covers_every_objective_and_needs_a_signer(fake: FakeGitHub, url: str, tmp_path: Path, key: OrgKey) -> None:  # noqa: F811
     approved(fake).merge("squash")
     code, out, err = _attest(url, tmp_path, key)
     assert code == 0, err
