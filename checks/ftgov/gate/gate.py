@@ -42,10 +42,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ftgov.attest.age import DEFAULT_MAX_AGE, parse_duration
-from ftgov.attest.verify import trusted_signers
 from ftgov.documents import paths, times
 from ftgov.documents.access import mapping, sequence, text
 from ftgov.documents.corrected import corrected
@@ -80,12 +78,15 @@ from ftgov.gate.provenance import (
 )
 from ftgov.gate.provenance import Denied as Denied
 from ftgov.gate.provenance import risk_tier as risk_tier
-from ftgov.gate.signed import SignedAnswer, decide_train
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 TRUST_ROOT_VARIABLE = "FTGOV_TRUST_ROOT"
 STAGES = ("train", "deploy")
+if TYPE_CHECKING:
+    # The offline gate loads securesystemslib and cryptography (~50 ms); an online launch never needs them.
+    from ftgov.gate.signed import SignedAnswer
+
 _MAX_LISTED = 5
 PACKAGED = "packaged"  # the schema source recorded when the repository holds no copy
 
@@ -652,7 +653,7 @@ def require_approved(
     trusted_keys: tuple[Path, ...] = (),
     trusted_identities: tuple[str, ...] = (),
     sigstore_root: Path | None = None,
-    max_age: str = DEFAULT_MAX_AGE,
+    max_age: str = "7d",
     objective_file: Path | None = None,
 ) -> Attestation | SignedAnswer:
     """Return the attestation if training for objective_id may start; raise GateDenied if not.
@@ -675,6 +676,10 @@ def require_approved(
     if moment is not None and moment.tzinfo is None:
         raise GateUsageError("started_at must carry a time zone")
     if attestation is not None:
+        from ftgov.attest.age import parse_duration
+        from ftgov.attest.verify import trusted_signers
+        from ftgov.gate.signed import decide_train
+
         if repo is not None:
             raise GateUsageError("attestation decides offline from the signed statement; pass no repo")
         signers = trusted_signers(trusted_keys, trusted_identities, sigstore_root=sigstore_root)
