@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from ftgov.cli.gate import cache_option, no_cache_option, report_cost, verbose_option
-from ftgov.cli.options import TEXT_OR_JSON, emit, format_option, github_url_option, out_option, signing_options
+from ftgov.cli.options import (
+    TEXT_OR_JSON,
+    emit,
+    format_option,
+    github_url_option,
+    out_option,
+    signing_options,
+    trusted_signer_options,
+    trusted_signers_from,
+)
 
 
 @click.command()
@@ -112,4 +121,73 @@ def attest(
         sys.exit(1)
 
 
-COMMANDS = (attest,)
+@click.command()
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@trusted_signer_options
+@format_option(TEXT_OR_JSON)
+@out_option
+def verify(
+    bundle: Path,
+    trusted_keys: tuple[Path, ...],
+    trusted_identities: tuple[str, ...],
+    oidc_issuer: str,
+    sigstore_root: Path | None,
+    max_age: str,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Verify a signed statement offline and print what it says.
+
+    For an auditor, or to see why a launcher refused a bundle: BUNDLE is any statement
+    ftgov writes (approval, run, evaluation, decision), a DSSE envelope signed with an
+    organisation key or a Sigstore bundle. It prints the signer, when it was signed, the
+    statement's digest (what the next statement of a chain points at), its subjects and its
+    predicate. It judges nothing about the objective: `ftgov gate --attestation` does that.
+    --max-age applies to the signing time (Sigstore: the certificate's; key: the time the
+    statement itself records, checked_at or recorded_at) when there is one.
+
+    Exit codes: 0 verified, 1 it does not verify (unsigned, another signer, tampered) or is
+    older than --max-age, 2 usage error (unreadable file or key, no trusted signer).
+
+    \b
+    Examples:
+      ftgov verify support-agent-r4.approval.dsse.json --trusted-key org.pub
+      ftgov verify support-agent-r4.approval.sigstore.json --format json \\
+        --trusted-identity https://github.com/acme/governance/.github/workflows/ftgov-attest.yaml@refs/heads/main
+    """
+    import datetime as dt
+
+    from ftgov.attest.age import age_reason, parse_duration
+    from ftgov.attest.verify import Refused, verify_file
+    from ftgov.documents import times
+
+    limit = parse_duration(max_age)
+    signers = trusted_signers_from(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
+    try:
+        verified = verify_file(bundle, signers)
+        predicate = verified.statement.predicate
+        signed_at = verified.signed_at or times.zoned(predicate.get("checked_at") or predicate.get("recorded_at"))
+        stale = age_reason(signed_at, dt.datetime.now(dt.UTC), limit, "the statement") if signed_at is not None else None
+        if stale:
+            raise Refused(f"{bundle}: verified, but {stale}")
+    except Refused as exc:
+        if fmt == "json":
+            emit(json.dumps({"verified": False, "reason": str(exc)}, indent=2) + "\n", out)
+        else:
+            emit(f"NOT VERIFIED: {exc}\n", out)
+        sys.exit(1)
+    statement = verified.statement
+    if fmt == "json":
+        emit(json.dumps({"verified": True, **verified.to_json(), "statement": statement.to_json()}, indent=2) + "\n", out)
+        return
+    lines = [f"VERIFIED: {statement.predicate_type}", f"  signed by {verified.signer}"]
+    if verified.signed_at is not None:
+        lines.append(f"  signed at {verified.signed_at.isoformat()}")
+    lines.append(f"  statement sha256 {verified.digest}")
+    lines.extend(f"  subject {subject.name} sha256:{subject.sha256}" for subject in statement.subjects)
+    lines.append("  predicate:")
+    lines.extend("    " + line for line in json.dumps(dict(statement.predicate), indent=2, sort_keys=True).splitlines())
+    emit("\n".join(lines) + "\n", out)
+
+
+COMMANDS = (attest, verify)
