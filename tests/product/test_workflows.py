@@ -102,7 +102,7 @@ def violations(path: Path) -> list[str]:
 
 
 def test_there_are_workflows_to_check() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"ftgov.yaml", "ftgov-approvals.yaml", "ftgov-review-event.yaml"}
+    assert {p.name for p in WORKFLOWS} >= {"ftgov.yaml", "ftgov-approvals.yaml", "ftgov-review-event.yaml", "ftgov-attest.yaml"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
@@ -259,6 +259,33 @@ def test_the_check_of_write_tokens_has_teeth() -> None:
         "job a: pull-requests: write"
     ]
     assert _write_permissions({"permissions": {"contents": "read"}, "jobs": {"a": {"steps": []}}}) == []
+
+
+def test_the_attest_workflow_signs_only_from_the_default_branch_definition() -> None:
+    """Launchers trust the bundles this workflow signs: every trigger runs the default branch's file (docs/attestations.md)."""
+    path = ROOT / ".github" / "workflows" / "ftgov-attest.yaml"
+    workflow = yaml.safe_load(path.read_text())
+    events = _events(workflow)
+    # workflow_dispatch would run the definition of any ref the dispatcher names; workflow_call would lend this file's identity.
+    assert set(events) == {"push", "schedule", "repository_dispatch"}
+    assert not any(_pr_controlled(event, config) for event, config in events.items())
+    assert events["push"] == {"branches": [DEFAULT_BRANCH]} and events["repository_dispatch"] == {"types": ["ftgov-attest"]}
+    (schedule,) = events["schedule"]
+    assert schedule["cron"].split()[2:] == ["*", "*", "*"]  # every day: a live approval is re-signed long before a 7-day --max-age
+    assert workflow["permissions"] == {} and workflow["concurrency"]["cancel-in-progress"] is False
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == "attest"
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "packages": "write"}
+    (checkout,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout["with"] == {"persist-credentials": False}  # the default branch: every trigger runs there
+    script = "\n".join(str(step.get("run", "")) for step in job["steps"])
+    assert '"$RUNNER_TEMP/ftgov/bin/ftgov" attest --repo "$REPO" --keyless --out-dir attestations' in script
+    assert 'oras push "$APPROVALS:approvals,' in script and "cd attestations" in script
+    assert "--signing-key" not in script  # the key variant is documented, not wired: keyless is the default
+    for step in job["steps"]:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"not pinned by sha: {step['uses']}"
+    assert violations(path) == []
 
 
 def test_the_report_is_computed_unprivileged_and_posted_from_the_default_branch() -> None:
