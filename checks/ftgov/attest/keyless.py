@@ -99,9 +99,10 @@ def _certificate_identity(bundle: Any) -> str:
     return ", ".join(values) or "an unnamed certificate"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    # sigstore puts whole inclusion proofs (bytes reprs, kilobytes) into one line: the reason is in its start.
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def sign(payload: bytes) -> bytes:

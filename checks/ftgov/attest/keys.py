@@ -98,6 +98,11 @@ def verify(envelope: dict[str, Any], trusted: tuple[TrustedKey, ...]) -> tuple[b
     signatures = envelope.get("signatures")
     if not isinstance(signatures, list) or not signatures:
         raise EnvelopeRefused("the envelope carries no signature")
+    # securesystemslib calls .encode() on these: a number where a string belongs would be an AttributeError, a crash.
+    if not isinstance(envelope.get("payload"), str) or not all(
+        isinstance(s, dict) and isinstance(s.get("keyid"), str) and isinstance(s.get("sig"), str) for s in signatures
+    ):
+        raise EnvelopeRefused("not a DSSE envelope (the payload and each signature's keyid and sig must be strings)")
     try:
         parsed = dsse.Envelope.from_dict(copy.deepcopy(envelope))  # from_dict empties the dicts it reads
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
