@@ -116,6 +116,18 @@ def test_a_real_production_bundle_verifies_under_the_root_the_sigstore_package_e
         assert verified.statement.subject("a.txt") == Subject("a.txt", sha256(SUBJECT.read_bytes()))
 
 
+def test_the_embedded_root_is_read_even_where_sigstores_cache_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A launcher image with a read-only home: sigstore's TUF cache fails, the package's own root is read instead."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the cache directory would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    verified = verify_file(PRODUCTION_BUNDLE, trusted_signers(trusted_identities=(IDENTITY,)))
+    assert verified.signer == IDENTITY
+
+
 def test_the_trusted_identity_among_several_is_the_one_named_as_signer() -> None:
     verified = verify_file(STAGING_BUNDLE, staging((f"{BEACON}/release.yml@refs/heads/main", IDENTITY)))
     assert verified.signer == IDENTITY

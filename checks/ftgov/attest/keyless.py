@@ -52,13 +52,32 @@ def load_trusted_root(path: Path | None) -> Any:
     from sigstore.models import ClientTrustConfig, TrustedRoot
 
     if path is None:
-        return ClientTrustConfig.production(offline=True).trusted_root
+        try:
+            return ClientTrustConfig.production(offline=True).trusted_root
+        except Exception:  # its TUF cache could not be written (a read-only home in a launcher image)
+            return _embedded_root(TrustedRoot)
     try:
         return TrustedRoot.from_file(str(path))
     except OSError as exc:
         raise TrustedRootError(f"--sigstore-root {path}: cannot read it ({exc.strerror or type(exc).__name__})") from exc
     except Exception as exc:  # sigstore raises pydantic and its own errors for a malformed root
         raise TrustedRootError(f"--sigstore-root {path}: not a Sigstore trusted root ({type(exc).__name__})") from exc
+
+
+def _embedded_root(trusted_root: Any) -> Any:
+    """The production root shipped inside the sigstore package, read straight from its package data."""
+    from importlib import resources
+
+    try:
+        with resources.as_file(resources.files("sigstore._store").joinpath(_PRODUCTION_TUF, "trusted_root.json")) as embedded:
+            return trusted_root.from_file(str(embedded))
+    except Exception as exc:  # a sigstore release that moved its data
+        raise TrustedRootError(
+            f"cannot load the Sigstore root the sigstore package embeds ({type(exc).__name__}); pass --sigstore-root FILE"
+        ) from exc
+
+
+_PRODUCTION_TUF = "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
 
 
 def verify(bundle_json: bytes, trusted: tuple[TrustedIdentity, ...], trusted_root: Any) -> KeylessVerified:
