@@ -14,6 +14,8 @@ import click
 
 from ftgov.cli.documents import ValidationProgress
 from ftgov.cli.options import PR_REPORT, REGISTER, emit, format_option, github_url_option, jobs_option, out_option, repo_root_option
+from ftgov.cli.statements import chain_signer, statement_options, write_statement
+from ftgov.cli.statements import previous_statement as verified_previous
 from ftgov.documents.errors import InputError
 
 if TYPE_CHECKING:
@@ -189,14 +191,36 @@ def correct(objective_id: str, field: str, value: str, reason: str, at: str | No
     click.echo(f"recorded in {loaded.path}: {change.summary}")
 
 
+decision_statement_options = statement_options(
+    "Write the signed decision statement here, after the register.",
+    "The evaluation statement `ftgov evaluate --record --statement-out` signed for this round (required for --action deploy).",
+)
+
+
 @click.command()
 @click.argument("objective_id")
 @click.option("--action", type=click.Choice(("deploy", "reject", "abandon", "rollback", "retire")), required=True)
 @click.option("--reason", required=True, help="Why, in a sentence.")
 @click.option("--by", "by", metavar="LOGIN", default=None, help="Who decided (GitHub login). Default: $GITHUB_ACTOR.")
 @click.option("--at", "at", metavar="ISO8601", default=None, help="When, with a time zone. Default: now.")
+@decision_statement_options
 @repo_root_option
-def decide(objective_id: str, action: str, reason: str, by: str | None, at: str | None, repo_root: Path | None) -> None:
+def decide(
+    objective_id: str,
+    action: str,
+    reason: str,
+    by: str | None,
+    at: str | None,
+    statement_out: Path | None,
+    previous_statement: Path | None,
+    signing_key: Path | None,
+    keyless: bool,
+    trusted_keys: tuple[Path, ...],
+    trusted_identities: tuple[str, ...],
+    oidc_issuer: str,
+    sigstore_root: Path | None,
+    repo_root: Path | None,
+) -> None:
     """Record a decision on OBJECTIVE_ID's round and move its status.
 
     \b
@@ -214,19 +238,46 @@ def decide(objective_id: str, action: str, reason: str, by: str | None, at: str 
     atomically; commit it in a PR like any other change. Exit codes: 0 recorded, 1 the move
     is not allowed from the round's status or would break the register's timeline (nothing
     written), 2 usage or input error.
+
+    \b
+    The signed chain: --statement-out FILE with --signing-key FILE or --keyless also signs
+    the decision statement: subject the objective file (sha256), the decision (or
+    withdrawal) as recorded, when it was issued, and `previous` the evaluation statement's
+    sha256. --previous-statement EVAL_BUNDLE is that statement, verified under
+    --trusted-key or --trusted-identity: required for --action deploy, where it must be
+    the Test Result of this round's recorded evaluation (the report the register pins, by
+    sha256) for this objective's bytes, with result PASSED; optional for the other actions,
+    checked the same way but for its result. Anything else is exit 2, nothing written.
+    The statement is signed before and written after the register; `ftgov gate --stage
+    deploy --attestation ...` verifies the chain it ends offline.
+      ftgov decide ID --action deploy --reason "..." --previous-statement ID.evaluation.dsse.json \\
+        --trusted-key org.pub --signing-key org.key --statement-out ID.decision.dsse.json
     """
     import os
 
     from ftgov.documents.repository import Repository
     from ftgov.register.decide import decide as record_decision
+    from ftgov.register.decision_statement import decision_statement
+    from ftgov.register.ops import iso, now
 
     moment = _time_option(at, "--at")
     decided_by = by or os.environ.get("GITHUB_ACTOR") or None
+    signer = chain_signer(statement_out, signing_key, keyless, previous_statement)
+    evaluation = verified_previous(previous_statement, trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
     with refused():
         repo = Repository.discover(repo_root)
         loaded, change = record_decision(repo, objective_id, action, reason, decided_by, moment)
+    signed = None
+    if signer is not None and statement_out is not None:
+        # Signed before the register is written: a signer that fails leaves nothing half done.
+        statement = decision_statement(repo, objective_id, action, change.record, evaluation, issued_at=iso(now()))
+        signed = signer.sign(statement), statement.digest()
     _write_register(repo.root, loaded.path, loaded.text, change.file_text)
     click.echo(f"recorded in {loaded.path}: {change.summary}")
+    if signed is not None and statement_out is not None:
+        write_statement(statement_out, signed[0])
+        pointed = f"previous: evaluation statement {evaluation.digest}" if evaluation is not None else "no previous statement"
+        click.echo(f"  decision statement: {statement_out} (sha256 {signed[1]}; {pointed})")
 
 
 @click.group("register")

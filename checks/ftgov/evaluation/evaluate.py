@@ -98,7 +98,7 @@ def evaluate(
         given = tables.get(role)
         if given is not None:
             reference_tables[role] = given
-            references[role] = "given: " + ", ".join(_portable(repo, p) for p in (baseline if role == "base" else parent))
+            references[role] = "given: " + ", ".join(portable(repo, p) for p in (baseline if role == "base" else parent))
             continue
         recorded = _recorded(ctx, earlier, role)
         reference_tables[role] = recorded
@@ -122,13 +122,13 @@ def evaluate(
         progress=(lambda done, total: progress("judged", done, total)) if progress is not None else None,
         **options,
     )
-    inputs = tuple(i if i.get("format") == REGISTER_FORMAT else {**i, "path": _portable(repo, Path(i["path"]))} for i in verdict.inputs)
+    inputs = tuple(i if i.get("format") == REGISTER_FORMAT else {**i, "path": portable(repo, Path(i["path"]))} for i in verdict.inputs)
     verdict = replace(verdict, inputs=inputs)
     measured = _measured(verdict, tables["candidate"], reference_tables)
     return Evaluation(verdict, ctx.model, stack.chain, references, measured, hashlib.sha256(ctx.objective_raw).hexdigest())
 
 
-def _portable(repo: Repository, path: Path) -> str:
+def portable(repo: Repository, path: Path) -> str:
     """A results path as the report keeps it: relative to the repository root when inside it, else its name.
 
     The report is committed and read on other machines, where a local path such as

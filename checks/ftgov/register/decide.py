@@ -35,6 +35,7 @@ class DecisionEdit:
     path: str
     file_text: str
     summary: str
+    record: dict[str, str]  # the decision or withdrawal as appended ({action, by, at, reason}): what a decision statement signs
 
 
 def decide(
@@ -71,7 +72,8 @@ def decide(
         raise ops.PolicyRefusal(
             "\n".join(["the decision would leave the register failing `ftgov check`; nothing was written:", *ops.finding_lines(fresh)])
         )
-    return register, DecisionEdit(register.path, new_text, f"{objective_id}: {status} -> {target} ({action} by {by} at {ops.iso(moment)})")
+    summary = f"{objective_id}: {status} -> {target} ({action} by {by} at {ops.iso(moment)})"
+    return register, DecisionEdit(register.path, new_text, summary, {**record, "at": str(record["at"])})
 
 
 def _refuse_failing_check(repo: Repository, register: ops.LoadedRegister, objective_id: str) -> None:
