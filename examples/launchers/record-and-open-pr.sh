@@ -26,7 +26,12 @@ for file in ftgov-attestation.json started-at finished-at; do
     exit 2
   fi
 done
-base=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["branch"])' "$run/ftgov-attestation.json")
+# The branch governance-checkout.sh took from the verified bundle and kept in the clone (never read from the run's files).
+base=$(git -C "$FTGOV_CHECKOUT" config ftgov.branch || true)
+if [ -z "$base" ]; then
+  echo "record-and-open-pr.sh: $FTGOV_CHECKOUT names no approved branch (ftgov.branch): run governance-checkout.sh first" >&2
+  exit 2
+fi
 
 configs=()
 while IFS= read -r -d '' file; do
