@@ -116,8 +116,9 @@ def _undecided(message: str, forge: object = None, verbose: bool = False) -> NoR
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="BUNDLE",
-    help="Decide offline from a signed statement `ftgov attest` published (no token, no requests); needs --trusted-key or "
-    "--trusted-identity.",
+    help="Decide offline from signed statements (no token, no requests); needs --trusted-key or --trusted-identity. "
+    "--stage train: the approval bundle `ftgov attest` published; --stage deploy: repeat it for the approval, run, "
+    "evaluation and decision statements, in any order.",
 )
 @trusted_signer_options
 @click.option(
@@ -220,6 +221,25 @@ def gate(
         run.checkpoint denies until decision.* is corrected, the reviewer deciding again.
 
     \b
+    Offline, from signed statements (--attestation, with --trusted-key PUB or
+    --trusted-identity WORKFLOW_REF; no token, zero requests; --repo, --branch,
+    --trust-root and the cache options are refused):
+      - --stage train reads one statement, the approval `ftgov attest` published: it
+        must verify, allow OBJECTIVE_ID, match --objective FILE's sha256 if given, and
+        be no older than --max-age (default 7d);
+      - --stage deploy --checkpoint URI reads the chain, four statements in any order,
+        exactly one of each: the approval, the run (`ftgov record-run --statement-out`),
+        the evaluation (`ftgov evaluate --record --statement-out`) and the decision
+        (`ftgov decide --statement-out`). Each must verify; the approval allow this
+        objective (at any age); the run point at the approval's sha256, name its
+        objective digest and have trained URI exactly; the evaluation point at the run
+        and be PASSED; the decision point at the evaluation, be a deploy, and be no
+        older than --max-age. A missing, extra, duplicated or unsigned statement
+        denies. The decision is the newest thing the launcher knows: a rollback
+        recorded after it was signed is invisible offline, so keep --max-age short
+        or ask the online gate.
+
+    \b
     Trust root: a repository's history starts with direct pushes, so without one the
     gate denies them and says so. --trust-root SHA (or FTGOV_TRUST_ROOT) is the
     commit the operator accepts as given, the one that installed the reviewed
@@ -265,7 +285,7 @@ def gate(
         _refuse_online_options(repo, forge_kind, git_dir, branch, trust_root, cache_dir, no_cache)
         _check_stage(stage, checkpoint, started_at, "github")
         signers = trusted_signers_from(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
-        answer = _decide_signed(objective_id, attestations, signers, max_age, objective_file, moment, stage, checkpoint)
+        answer = _decide_signed(objective_id, attestations, signers, max_age, objective_file, moment, stage, checkpoint, write_objective)
         if answer.allowed and write_objective is not None and answer.objective_bytes is not None:
             write_report(write_objective, answer.objective_bytes.decode("utf-8"))
         emit(answer.render_json() if fmt == "json" else answer.render_text(), out)
@@ -324,13 +344,18 @@ def _decide_signed(
     moment: dt.datetime | None,
     stage: str,
     checkpoint: str | None,
+    write_objective: Path | None = None,
 ) -> SignedAnswer:
     from ftgov.attest.age import parse_duration
     from ftgov.gate import signed
 
     limit = parse_duration(max_age)
     if stage == "deploy":
-        raise InputError("--stage deploy from signed statements is not available yet; ask the online gate (--repo)")
+        if objective_file is not None or write_objective is not None:
+            raise InputError("--objective and --write-objective are read by --stage train; a deployment is judged by its checkpoint")
+        if checkpoint is None:  # _check_stage has refused it already; said again for the type
+            raise InputError("--stage deploy needs --checkpoint URI")
+        return signed.decide_deploy(objective_id, attestations, signers, checkpoint=checkpoint, max_age=limit)
     if len(attestations) != 1:
         raise InputError("--stage train reads one --attestation: the approval bundle `ftgov attest` published for the objective")
     return signed.decide_train(objective_id, attestations[0], signers, max_age=limit, objective_file=objective_file, started_at=moment)

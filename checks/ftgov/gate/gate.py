@@ -39,7 +39,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -698,13 +698,18 @@ def require_deployable(
     objective_id: str,
     *,
     checkpoint: str,
-    repo: str,
+    repo: str | None = None,
     github_url: str | None = None,
     branch: str | None = None,
     token: str | None = None,
     cache_dir: Path | None = None,
     trust_root: str | None = None,
-) -> Attestation:
+    attestations: Sequence[Path] = (),
+    trusted_keys: tuple[Path, ...] = (),
+    trusted_identities: tuple[str, ...] = (),
+    sigstore_root: Path | None = None,
+    max_age: str = "7d",
+) -> Attestation | SignedAnswer:
     """Return the attestation if `checkpoint` of objective_id's round may be deployed; raise GateDenied if not.
 
     The deploy stage: the register at the pinned head records this round's run with exactly
@@ -712,9 +717,28 @@ def require_deployable(
     decision not withdrawn, each merged through a PR approved for the model's highest tier.
     The other arguments are require_approved's (a deployment has no training start, so no
     `started_at`); a forge failure raises GateDenied with `undecided` set.
+
+    Offline, from the signed chain: pass `attestations` (the approval, run, evaluation and
+    decision statements, in any order) and the signers trusted, as require_approved takes
+    them, and no `repo`; zero requests are made. `max_age` bounds the decision statement; a
+    rollback recorded after it was signed is invisible offline.
     """
     if not isinstance(checkpoint, str) or not checkpoint.strip():
         raise GateUsageError("checkpoint must name the checkpoint to deploy, as the register's run.checkpoint records it")
+    if attestations:
+        from ftgov.attest.age import parse_duration
+        from ftgov.attest.verify import trusted_signers
+        from ftgov.gate.signed import decide_deploy
+
+        if repo is not None:
+            raise GateUsageError("attestations decide offline from the signed chain; pass no repo")
+        signers = trusted_signers(trusted_keys, trusted_identities, sigstore_root=sigstore_root)
+        answer = decide_deploy(objective_id, attestations, signers, checkpoint=checkpoint, max_age=parse_duration(max_age))
+        if not answer.allowed:
+            raise GateDenied(answer)
+        return answer
+    if repo is None:
+        raise GateUsageError("repo (OWNER/NAME) is required, or the signed chain (attestations) to decide offline")
     return _require(objective_id, repo, github_url, branch, token, cache_dir, trust_root, stage="deploy", checkpoint=checkpoint)
 
 
