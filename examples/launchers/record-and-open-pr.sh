@@ -6,10 +6,15 @@
 #
 # $FTGOV_RUN_DIR holds what the earlier steps wrote: ftgov-attestation.json (the gate),
 # started-at and finished-at (the training job), config/ (the files the trainer was
-# configured with). $FTGOV_CHECKOUT is the clone governance-checkout.sh put at the gate's
-# commit. Runs `ftgov record-run`, commits what it changed on a new branch, pushes it and
-# opens the PR into the gate's branch; the PR's reviewers check the recorded approval on
-# GitHub (the attestation is unsigned) and the run against the plan.
+# configured with), and ftgov-approval.json, the run's copy of the signed approval statement
+# the gate verified (ID.approval.dsse.json or .sigstore.json as `ftgov attest` published it;
+# $FTGOV_ATTESTATION names another path, as for launch.py). record-run verifies it again under
+# FTGOV_TRUSTED_KEY or FTGOV_TRUSTED_IDENTITY; an unsigned gate answer is refused. With
+# FTGOV_SIGNING_KEY or FTGOV_SIGNING_KEY_FILE set, it also signs the run statement into
+# $FTGOV_RUN_DIR/$FTGOV_OBJECTIVE.run.dsse.json. $FTGOV_CHECKOUT is the clone
+# governance-checkout.sh put at the gate's commit. Runs `ftgov record-run`, commits what it
+# changed on a new branch, pushes it and opens the PR into the gate's branch; its reviewers
+# check the run against the plan and the approval's signer in the comment above it.
 # Exit 2 when a variable or file is missing; 5 when record-run refused (nothing recorded).
 set -euo pipefail
 
@@ -32,6 +37,15 @@ if [ -z "$base" ]; then
   echo "record-and-open-pr.sh: $FTGOV_CHECKOUT names no approved branch (ftgov.branch): run governance-checkout.sh first" >&2
   exit 2
 fi
+bundle=${FTGOV_ATTESTATION:-$run/ftgov-approval.json}
+if [ ! -s "$bundle" ]; then
+  echo "record-and-open-pr.sh: $bundle is missing: record-run needs the signed approval statement \`ftgov attest\` published (or set FTGOV_ATTESTATION)" >&2
+  exit 2
+fi
+statement=()
+if [ -n "${FTGOV_SIGNING_KEY:-}${FTGOV_SIGNING_KEY_FILE:-}" ]; then
+  statement=(--statement-out "$run/$FTGOV_OBJECTIVE.run.dsse.json")
+fi
 
 configs=()
 while IFS= read -r -d '' file; do
@@ -45,7 +59,7 @@ fi
 status=0
 ftgov record-run "$FTGOV_OBJECTIVE" "${configs[@]}" \
   --started-at "$(cat "$run/started-at")" --finished-at "$(cat "$run/finished-at")" \
-  --checkpoint "$FTGOV_CHECKPOINT" --gate-attestation "$run/ftgov-attestation.json" \
+  --checkpoint "$FTGOV_CHECKPOINT" --gate-attestation "$bundle" "${statement[@]}" \
   --repo-root "$FTGOV_CHECKOUT" > "$run/record-run.log" 2>&1 || status=$?
 cat "$run/record-run.log" >&2
 if [ -z "$(git -C "$FTGOV_CHECKOUT" status --porcelain)" ]; then
@@ -66,4 +80,4 @@ gh auth setup-git   # git pushes with the token gh holds
 git -C "$FTGOV_CHECKOUT" push --quiet origin "HEAD:refs/heads/$branch"
 gh pr create --repo "$FTGOV_REPO" --base "$base" --head "$branch" \
   --title "$FTGOV_OBJECTIVE: record the run" \
-  --body "The run of \`$FTGOV_OBJECTIVE\`, recorded by \`ftgov record-run\` (exit $status) after the gate allowed it; checkpoint \`$FTGOV_CHECKPOINT\`.$note Reviewers: the approval comes from an unsigned attestation, check on GitHub that the PR it names merged the objective with those approvals. This PR needs the model's highest risk tier."
+  --body "The run of \`$FTGOV_OBJECTIVE\`, recorded by \`ftgov record-run\` (exit $status) after the gate allowed it; checkpoint \`$FTGOV_CHECKPOINT\`.$note The approval comes from the signed approval statement named, with its signer, in the comment above it. This PR needs the model's highest risk tier."

@@ -22,7 +22,15 @@ TEMPLATES = ROOT / ".github" / "PULL_REQUEST_TEMPLATE"
 # The template for each kind of PR, and the commands whose evidence its author gives or its reviewers read.
 TEMPLATE_COMMANDS = {
     "new-round.md": ("ftgov new", "ftgov check --base", "ftgov validate", "ftgov register show"),
-    "results.md": ("ftgov record-run", "--gate-attestation", "ftgov evaluate", "--record", "ftgov check --base"),
+    "results.md": (
+        "ftgov record-run",
+        "--gate-attestation",
+        "--trusted-key",
+        "--statement-out",
+        "ftgov evaluate",
+        "--record",
+        "ftgov check --base",
+    ),
     "decision.md": ("ftgov decide", "--action", "ftgov gate", "--stage deploy --checkpoint"),
 }
 ROLES = ("**Technical**", "**Risk**", "**Independent**")

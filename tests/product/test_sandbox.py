@@ -2,7 +2,8 @@
 
 A policy with `gate.allow_unreviewed_local: true` lets `ftgov gate --forge git` allow a round
 that reached the branch by an untouched merge commit, without reviews. `record-run` records
-that as `approval: {unreviewed: true, forge: git, commit}`; `ftgov check` warns on such a round
+that as `approval: {unreviewed: true, forge: git, commit}` (the one unsigned answer record-run
+accepts: any other must be a signed approval statement); `ftgov check` warns on such a round
 (FTG925), `decide --action deploy` refuses it, and a register that records it deployed fails
 (FTG926). Each test builds the `ledger` fixture (tests/fixtures/register) into a git repository
 in its temporary directory, with round 3 proposed and merged through a local merge commit.
@@ -26,6 +27,7 @@ from ftgov.documents.loader import parse_document
 
 from ..conftest import FIXTURES, ROOT, run_ftgov
 from ..repository import build_ledger_repo
+from ..signing import org_key
 
 REGISTER = "registers/ledger.yaml"
 R3 = "objectives/ledger/ledger-r3.yaml"
@@ -34,7 +36,7 @@ AXOLOTL, DEVICES = CONFIGS / "axolotl.yaml", CONFIGS / "devices.yaml"
 RESULTS = FIXTURES / "evaluate" / "results"
 ALLOW = "gate:\n  allow_unreviewed_local: true\n"
 UNREVIEWED_COMMENT = "# unreviewed: approved through a local clone (gate.allow_unreviewed_local), practice only; never deployed (FTG925)"
-UNSIGNED_COMMENT = "# from an unsigned gate attestation: reviewers of this change check on GitHub that PR"
+SIGNED_COMMENT = "# from a signed approval statement (sha256 "
 
 
 def git(repo: Path, *args: str) -> str:
@@ -160,10 +162,11 @@ def test_an_unknown_forge_kind_is_refused(sandbox: Path, tmp_path: Path) -> None
     gate(sandbox, att)
     att.write_text(json.dumps({**json.loads(att.read_text()), "forge": {"kind": "gitlab"}}))
     done = record(sandbox, "--config", AXOLOTL, "--config", DEVICES, "--gate-attestation", att)
-    assert done.returncode == 2 and "forge kind 'gitlab'" in done.stderr
+    assert done.returncode == 2 and "an unsigned gate answer (forge kind 'gitlab')" in done.stderr
 
 
-def test_a_github_attestation_is_recorded_with_a_note_that_it_is_an_unsigned_claim(sandbox: Path, tmp_path: Path) -> None:
+def test_an_unsigned_github_answer_is_refused_even_in_the_sandbox(sandbox: Path, tmp_path: Path) -> None:
+    """The offline answer edited to claim GitHub, a PR and an approver: the policy's sandbox does not make it anyone's word."""
     att = tmp_path / "att.json"
     gate(sandbox, att)
     claimed = {
@@ -174,19 +177,28 @@ def test_a_github_attestation_is_recorded_with_a_note_that_it_is_an_unsigned_cla
         "approvals": [{"login": "dana-ml", "role": "technical", "team": "org/tech", "submitted_at": "2026-03-01T09:00:00Z"}],
     }
     att.write_text(json.dumps(claimed))
+    before = (sandbox / REGISTER).read_bytes()
     done = record(sandbox, "--config", AXOLOTL, "--config", DEVICES, "--gate-attestation", att, "--started-at", "2026-03-02T08:00:00Z")
-    assert done.returncode == 0, done.stderr
-    text = (sandbox / REGISTER).read_text()
-    assert f"    approval:\n      {UNSIGNED_COMMENT} #9 merged at 2026-03-01T10:00:00Z, approved by dana-ml (technical)\n" in text
-    assert "unsigned" in done.stdout
-    assert UNSIGNED_COMMENT in " ".join((ROOT / "README.md").read_text().split())  # the README quotes the comment reviewers see
-    assert r3(sandbox)["approval"] == {
-        "pull_request": 9,
-        "merged_at": "2026-03-01T10:00:00Z",
-        "commit": claimed["head_sha"],
-        "approvers": [{"login": "dana-ml", "role": "technical"}],
-    }
-    assert check(sandbox).returncode == 0
+    assert done.returncode == 2, done.stderr
+    assert "an unsigned gate answer (forge kind 'github'), which anyone can write" in done.stderr
+    assert "`ftgov attest`" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (sandbox / REGISTER).read_bytes() == before
+    assert SIGNED_COMMENT in " ".join((ROOT / "README.md").read_text().split())  # the README quotes the comment reviewers see
+
+
+def test_the_sandbox_chain_is_not_signed(sandbox: Path, tmp_path: Path) -> None:
+    """A run statement points at a signed approval; the offline gate's unsigned answer is none."""
+    key = org_key(tmp_path / "keys")
+    gate(sandbox, tmp_path / "att.json")
+    before = (sandbox / REGISTER).read_bytes()
+    done = record(
+        sandbox, "--config", AXOLOTL, "--config", DEVICES, "--gate-attestation", tmp_path / "att.json",
+        "--started-at", "2026-03-03T08:00:00Z", "--finished-at", "2026-03-03T12:00:00Z",
+        "--signing-key", key.private, "--statement-out", tmp_path / "run.dsse.json",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--statement-out: the offline gate's unsigned answer is no statement a run statement can point at" in done.stderr
+    assert (sandbox / REGISTER).read_bytes() == before and not (tmp_path / "run.dsse.json").exists()
 
 
 # -- an unreviewed round trains and is evaluated, never deployed -----------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import json
 import pickle
 import zipfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from ftgov.register.runconfig import ConfigError, read_configurations
 
 from ..conftest import FIXTURES, run_ftgov
 from ..repository import build_ledger_repo
+from ..signing import gate_answer, org_key, sign_approval
 
 REGISTER = "registers/ledger.yaml"
 CONFIGS = FIXTURES / "runconfig"
@@ -187,7 +187,6 @@ def test_comments_are_kept(ledger: Path) -> None:
 
 
 def test_gate_attestation_fills_approval(ledger: Path, tmp_path: Path) -> None:
-    attestation = _attestation(ledger, tmp_path)
     code, _, err = record(
         ledger,
         "ledger-r3",
@@ -195,8 +194,7 @@ def test_gate_attestation_fills_approval(ledger: Path, tmp_path: Path) -> None:
         AXOLOTL,
         "--config",
         DEVICES,
-        "--gate-attestation",
-        attestation,
+        *_approval(ledger, tmp_path),
         "--started-at",
         "2026-02-10T08:00:00Z",
     )
@@ -210,28 +208,30 @@ def test_gate_attestation_fills_approval(ledger: Path, tmp_path: Path) -> None:
     assert check(ledger)[0] == 0
 
 
-def _attestation(repo: Path, tmp_path: Path, **changes: object) -> Path:
-    objective = (repo / "objectives/ledger/ledger-r3.yaml").read_bytes()
-    data: dict[str, object] = {
-        "decision": "allow",
-        "objective": "ledger-r3",
-        "reasons": [],
-        "blob_sha": hashlib.sha1(b"blob %d\x00" % len(objective) + objective).hexdigest(),
-        "pull_request": 9,
-        "merged_at": "2026-02-09T10:00:00Z",
-        "approvals": [{"login": "dana-ml", "role": "technical", "team": "acme/ml", "submitted_at": "2026-02-09T09:00:00Z"}],
-        "branch": "main",
-        "head_sha": "c3d4e5f60718293a4b5c6d7e8f9012345678a1b2",
-        **changes,
-    }
-    path = tmp_path / "attestation.json"
-    path.write_text(json.dumps(data))
-    return path
+def _approval(repo: Path, tmp_path: Path, **changes: object) -> tuple[str, ...]:
+    """--gate-attestation with ledger-r3's approval statement, signed by a key made here, and --trusted-key naming that key.
+
+    The statement `ftgov attest` would sign for PR 9 (merged 2026-02-09T10:00:00Z, signed an
+    hour later); `changes` override the gate's answer it carries.
+    """
+    key = org_key(tmp_path / "keys")
+    path = "objectives/ledger/ledger-r3.yaml"
+    answer = gate_answer(
+        "ledger-r3",
+        path,
+        pull_request=9,
+        merged_at="2026-02-09T10:00:00Z",
+        checked_at="2026-02-09T11:00:00Z",
+        approvals=[{"login": "dana-ml", "role": "technical", "team": "acme/ml", "submitted_at": "2026-02-09T09:00:00Z"}],
+        head_sha="c3d4e5f60718293a4b5c6d7e8f9012345678a1b2",
+    )
+    answer.update(changes)
+    bundle = sign_approval(key, tmp_path / "ledger-r3.approval.dsse.json", answer, path, {path: (repo / path).read_bytes()})
+    return ("--gate-attestation", str(bundle), "--trusted-key", str(key.public))
 
 
 def test_a_start_before_the_merge_is_refused_with_exit_1(ledger: Path, tmp_path: Path) -> None:
     before = (ledger / REGISTER).read_bytes()
-    attestation = _attestation(ledger, tmp_path)
     code, out, err = record(
         ledger,
         "ledger-r3",
@@ -239,8 +239,7 @@ def test_a_start_before_the_merge_is_refused_with_exit_1(ledger: Path, tmp_path:
         AXOLOTL,
         "--config",
         DEVICES,
-        "--gate-attestation",
-        attestation,
+        *_approval(ledger, tmp_path),
         "--started-at",
         "2026-02-09T09:00:00Z",
     )
@@ -252,20 +251,23 @@ def test_a_start_before_the_merge_is_refused_with_exit_1(ledger: Path, tmp_path:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"decision": "deny", "reasons": ["no risk approval"]}, "the gate denied ledger-r3 (no risk approval)"),
-        ({"objective": "ledger-r2"}, "is for objective ledger-r2, not ledger-r3"),
-        ({"blob_sha": "0" * 40}, "approves objective blob 0000000000000000000000000000000000000000"),
+        ({"decision": "deny", "reasons": ["no risk approval"]}, "the signed gate answer is 'deny', not allow"),
+        ({"objective": "ledger-r2"}, "the approval is for objective 'ledger-r2', not ledger-r3"),
+        ({"head_sha": "c3d4e5f6"}, "the signed approval names no merged_at or no head_sha (a full commit id)"),
     ],
-    ids=["deny", "another objective", "another blob"],
+    ids=["deny", "another objective", "no full commit"],
 )
 def test_a_gate_attestation_that_does_not_allow_this_objective_is_exit_2(
     ledger: Path, tmp_path: Path, changes: dict[str, object], expected: str
 ) -> None:
+    before = (ledger / REGISTER).read_bytes()
     code, _, err = record(
-        ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--gate-attestation", _attestation(ledger, tmp_path, **changes)
-    )
+        ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, *_approval(ledger, tmp_path, **changes), "--started-at",
+        "2026-02-10T08:00:00Z",
+    )  # fmt: skip
     assert code == 2
     assert expected in err and len(err.strip().splitlines()) == 1
+    assert (ledger / REGISTER).read_bytes() == before
 
 
 def test_a_deviation_beyond_the_tolerance_is_recorded_exits_1_and_fails_check_until_acknowledged(ledger: Path, tmp_path: Path) -> None:
@@ -388,8 +390,7 @@ def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(
     head, _, _ = text.partition("  - objective: ledger-r3\n")
     register.write_text(head + "  - objective: ledger-r3\n    status: proposed\n")
     code, _, err = record(ledger, "ledger-r3", "--config", AXOLOTL, "--config", DEVICES, "--started-at", "2026-02-10T08:00:00Z")
-    assert code == 2 and "ledger-r3 is proposed: pass --gate-attestation FILE" in err
-    attestation = _attestation(ledger, tmp_path)
+    assert code == 2 and "ledger-r3 is proposed: pass --gate-attestation BUNDLE" in err
     code, out, err = record(
         ledger,
         "ledger-r3",
@@ -397,8 +398,7 @@ def test_a_proposed_round_is_approved_by_the_attestation_and_pins_the_objective(
         AXOLOTL,
         "--config",
         DEVICES,
-        "--gate-attestation",
-        attestation,
+        *_approval(ledger, tmp_path),
         "--started-at",
         "2026-02-10T08:00:00Z",
     )

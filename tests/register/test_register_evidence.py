@@ -2,7 +2,7 @@
 
 Each test starts from a round built by the commands on the tests' own register fixture
 (model `ledger`, tests/fixtures/register): ledger-r3 is proposed with `ftgov new`, approved
-and trained with `ftgov record-run --gate-attestation`, and evaluated with `ftgov evaluate
+and trained with `ftgov record-run --gate-attestation` (a signed approval statement), and evaluated with `ftgov evaluate
 --record` on tests/fixtures/evaluate/results: its r3-drift candidate fails round 1's
 inherited reconcile criterion, so the register records `verdict: fail`. The tests then
 do what a reviewer found possible: edit the register, the report, or both.
@@ -20,7 +20,7 @@ import pytest
 
 from ..conftest import FIXTURES, run_ftgov
 from ..repository import build_ledger_repo
-from .test_record_run import _attestation  # one builder of a GitHub gate attestation for ledger-r3
+from .test_record_run import _approval  # one builder of ledger-r3's signed approval statement
 
 REGISTER = "registers/ledger.yaml"
 REPORT = "registers/ledger/ledger-r3.evaluation.json"
@@ -53,8 +53,7 @@ def _trained_round(root: Path) -> Path:
         CONFIGS / "axolotl.yaml",
         "--config",
         CONFIGS / "devices.yaml",
-        "--gate-attestation",
-        _attestation(repo, root),
+        *_approval(repo, root),
         "--started-at",
         "2026-02-10T08:00:00Z",
         "--finished-at",

@@ -13,12 +13,24 @@ from typing import TYPE_CHECKING
 import click
 
 from ftgov.cli.documents import ValidationProgress
-from ftgov.cli.options import PR_REPORT, REGISTER, emit, format_option, github_url_option, jobs_option, out_option, repo_root_option
+from ftgov.cli.options import (
+    PR_REPORT,
+    REGISTER,
+    emit,
+    format_option,
+    github_url_option,
+    jobs_option,
+    out_option,
+    repo_root_option,
+    signing_options,
+    trusted_signer_options,
+)
 from ftgov.cli.statements import chain_signer, statement_options, write_statement
 from ftgov.cli.statements import previous_statement as verified_previous
 from ftgov.documents.errors import InputError
 
 if TYPE_CHECKING:
+    from ftgov.attest.verify import TrustedSigners
     from ftgov.register.pr_report import MissingApprovals
 
 
@@ -98,7 +110,21 @@ def new(model: str, parent: str | None, base_model: str | None, repo_root: Path 
 @click.option("--finished-at", metavar="ISO8601", default=None, help="When training finished (moves the round to trained).")
 @click.option("--checkpoint", metavar="URI", default=None, help="Where the trained weights are, pinned (s3://...@sha256:...).")
 @click.option(
-    "--gate-attestation", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The JSON `ftgov gate --format json` wrote."
+    "--gate-attestation",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="BUNDLE",
+    help="The signed approval statement `ftgov attest` published for the objective (ID.approval.dsse.json or "
+    ".sigstore.json), verified under --trusted-key or --trusted-identity.",
+)
+@trusted_signer_options
+@signing_options
+@click.option(
+    "--statement-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="With --finished-at: write the signed run statement here (after the register), pointing at the approval statement.",
 )
 @repo_root_option
 def record_run(
@@ -108,6 +134,14 @@ def record_run(
     finished_at: str | None,
     checkpoint: str | None,
     gate_attestation: Path | None,
+    trusted_keys: tuple[Path, ...],
+    trusted_identities: tuple[str, ...],
+    oidc_issuer: str,
+    sigstore_root: Path | None,
+    max_age: str,
+    signing_key: Path | None,
+    keyless: bool,
+    statement_out: Path | None,
     repo_root: Path | None,
 ) -> None:
     """Record what was actually trained for OBJECTIVE_ID (AG-341 4.3) in its register round.
@@ -119,34 +153,81 @@ def record_run(
       configuration shape (devices: N, data: [{source, records}], method: full, ...).
     Batch size is per device x gradient accumulation x devices. Each file is pinned by
     sha256 in run.evidence; each difference from configuration_plan is listed in
-    run.deviations. --gate-attestation fills approval (a deny, or one for another
-    objective, is exit 2), under a comment naming what the register PR's reviewers must
-    check on GitHub: the attestation is unsigned, a claim until they do. The offline
-    gate's attestation (--forge git) is recorded as approval {unreviewed: true} only where
-    the policy sets gate.allow_unreviewed_local (the local sandbox: never deployed,
-    FTG925/FTG926), else exit 2. Status: approved -> training, or trained with --finished-at;
-    a later call with --finished-at completes a run recorded as training.
+    run.deviations. Status: approved -> training, or trained with --finished-at; a later
+    call with --finished-at completes a run recorded as training.
+
+    --gate-attestation fills approval from a signed approval statement only: the bundle
+    `ftgov attest` publishes from the default-branch workflow (keyless Sigstore, or the
+    organisation key), verified offline under --trusted-key or --trusted-identity. It must
+    be for OBJECTIVE_ID's exact bytes here, allow it, and have been current when the run
+    started: signed no later than --started-at and no more than --max-age before it (the
+    run's start, not now: a run may be recorded days after it trained). Anything else is
+    exit 2, nothing written. The approval is recorded from the signed predicate (PR, merge
+    time, commit, approvers) under a comment naming the statement's sha256 and its signer.
+    An unsigned gate answer (`ftgov gate --format json`) is refused, whatever it says,
+    except the offline gate's (--forge git) where the policy sets
+    gate.allow_unreviewed_local: recorded as approval {unreviewed: true}, the local
+    sandbox, never deployed (FTG925/FTG926).
+
+    \b
+    With --statement-out FILE and --signing-key FILE or --keyless, the call that records
+    the run complete (--finished-at) also signs the run statement: subjects the objective
+    and each --config file by sha256, the run as recorded, and `previous` the approval
+    statement's sha256. It is written after the register. To finish a run recorded as
+    training, pass the bundle it started with again:
+      ftgov record-run ID --finished-at T --checkpoint URI --gate-attestation ID.approval.dsse.json \\
+        --trusted-key org.pub --signing-key launcher.key --statement-out ID.run.dsse.json
 
     Exit codes: 0 recorded; 1 refused (the round's status does not allow it, or the run
     started before the objective was merged: nothing written), or recorded with a deviation
-    beyond the policy's tolerance that needs acknowledged_by (FTG914); 2 usage or input error.
+    beyond the policy's tolerance that needs acknowledged_by (FTG914); 2 usage or input error
+    (an approval that does not verify or does not allow the run among them).
     """
     from ftgov.documents.repository import Repository
+    from ftgov.register.record_run import ApprovalTrust
     from ftgov.register.record_run import record_run as record
 
     started = _time_option(started_at, "--started-at")
     finished = _time_option(finished_at, "--finished-at")
+    signers = _trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root) if gate_attestation is not None else None
+    trust = ApprovalTrust.of(signers, max_age)
+    signer = chain_signer(statement_out, signing_key, keyless, None)
     with refused():
         repo = Repository.discover(repo_root)
-        loaded, recorded = record(repo, objective_id, list(configs), started, finished, checkpoint, gate_attestation)
+        loaded, recorded = record(repo, objective_id, list(configs), started, finished, checkpoint, gate_attestation, trust, signer)
     _write_register(repo.root, loaded.path, loaded.text, recorded.file_text)
     click.echo(f"recorded in {loaded.path}:")
     for line in recorded.summary:
         click.echo(f"  {line}")
+    if recorded.run_statement is not None and statement_out is not None:
+        write_statement(statement_out, recorded.run_statement.content)
+        click.echo(
+            f"  run statement: {statement_out} (sha256 {recorded.run_statement.digest}; "
+            f"previous: the approval statement sha256 {recorded.run_statement.previous})"
+        )
     if recorded.unacknowledged:
         for why in recorded.unacknowledged:
             click.echo(f"ftgov: FTG914 {why}; a reviewed PR adds acknowledged_by: <role> and a reason to that deviation", err=True)
         sys.exit(1)
+
+
+def _trusted_signers(
+    trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
+) -> TrustedSigners | None:
+    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY; None when neither names one.
+
+    None rather than a usage error: the local sandbox's unsigned offline answer needs no
+    signer, and a signed statement without one is refused naming the options.
+    """
+    import os
+
+    from ftgov.attest.verify import from_environment, trusted_signers
+
+    if not trusted_keys and not trusted_identities:
+        trusted_keys, trusted_identities = from_environment(os.environ)
+    if not trusted_keys and not trusted_identities:
+        return None
+    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
 
 
 @click.command()
