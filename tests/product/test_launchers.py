@@ -30,6 +30,8 @@ from ..fakegithub import FakeGitHub
 from ..gate.test_gate import R4, R4_TEXT, TOKEN, fake, url  # noqa: F401 - pytest fixtures
 from ..gate.test_gate_register import REGISTER, land, register_text
 from ..repository import build_ledger_repo
+from ..signed_chain import CHECKPOINT as CHAIN_CHECKPOINT
+from ..signed_chain import OBJECTIVE_ID, sign, valid_links
 from ..signing import OrgKey, gate_answer, org_key, sign_approval
 
 LAUNCHERS = ROOT / "examples" / "launchers"
@@ -316,22 +318,53 @@ def test_the_deploy_init_container_exits_as_the_gate(tmp_path: Path, exit_code: 
     assert argv[argv.index("--stage") + 1] == "deploy" and argv[argv.index("--checkpoint") + 1] == SERVING["FTGOV_CHECKPOINT"]
 
 
+def deploy_gate(where: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(LAUNCHERS / "deploy-gate.sh")], cwd=where, env=env, capture_output=True, text=True, check=False)
+
+
 @pytest.mark.parametrize(("exit_code", "said"), [(0, "deploy allowed"), (1, "not deploying"), (3, "not deploying")])
-def test_deploy_gate_sh_passes_on_only_an_allow(tmp_path: Path, exit_code: int, said: str) -> None:
+def test_deploy_gate_sh_online_passes_on_only_an_allow(tmp_path: Path, exit_code: int, said: str) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub(bin_dir, "ftgov", f'printf "%s\\n" "$@" > {tmp_path}/argv\nexit {exit_code}\n')
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"} | {
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FTGOV_GATE": "online"} | {
         k: SERVING[k] for k in ("FTGOV_REPO", "FTGOV_OBJECTIVE", "FTGOV_CHECKPOINT")
     }
-    done = subprocess.run(["bash", str(LAUNCHERS / "deploy-gate.sh")], cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = deploy_gate(tmp_path, env)
     assert done.returncode == exit_code and said in done.stdout + done.stderr
     argv = (tmp_path / "argv").read_text().splitlines()
+    assert argv[:4] == ["gate", SERVING["FTGOV_OBJECTIVE"], "--repo", SERVING["FTGOV_REPO"]]
     assert argv[argv.index("--stage") + 1] == "deploy" and argv[argv.index("--checkpoint") + 1] == SERVING["FTGOV_CHECKPOINT"]
-    missing = subprocess.run(
-        ["bash", str(LAUNCHERS / "deploy-gate.sh")], cwd=tmp_path, env={**env, "FTGOV_CHECKPOINT": ""}, capture_output=True, text=True
-    )
+    missing = deploy_gate(tmp_path, {**env, "FTGOV_CHECKPOINT": ""})
     assert missing.returncode == 2 and "FTGOV_CHECKPOINT is not set" in missing.stderr
+
+
+def test_deploy_gate_sh_verifies_the_signed_chain_offline_by_default(tmp_path: Path) -> None:
+    key = org_key(tmp_path / "keys")
+    statements = tmp_path / "statements"
+    for file in sign(valid_links(), tmp_path / "signed", key):
+        statements.mkdir(exist_ok=True)
+        file.rename(statements / f"{OBJECTIVE_ID}.{file.name}")  # ledger-r3.approval.dsse.json, .run, .evaluation, .decision
+    base = {k: v for k, v in os.environ.items() if not k.startswith("FTGOV_") and k not in TOKENS}
+    env = base | {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "FTGOV_OBJECTIVE": OBJECTIVE_ID,
+        "FTGOV_CHECKPOINT": CHAIN_CHECKPOINT, "FTGOV_STATEMENTS": str(statements), "FTGOV_TRUSTED_KEY": str(key.public),
+    }  # fmt: skip
+    allowed = deploy_gate(tmp_path, env)
+    assert allowed.returncode == 0 and "deploy allowed" in allowed.stdout, allowed.stderr
+    answer = json.loads((tmp_path / "ftgov-deploy-attestation.json").read_text())
+    assert answer["decision"] == "allow" and answer["stage"] == "deploy" and len(answer["statements"]) == 4
+    assert answer["api_calls"]["requests"] == 0
+
+    (statements / f"{OBJECTIVE_ID}.decision.dsse.json").write_text(forged(OBJECTIVE_ID))  # the decision hand-written
+    refused = deploy_gate(tmp_path, env)
+    assert refused.returncode == 1 and "not deploying" in refused.stderr
+    assert "unsigned" in " ".join(json.loads((tmp_path / "ftgov-deploy-attestation.json").read_text())["reasons"])
+
+    other = deploy_gate(tmp_path, {**env, "FTGOV_OBJECTIVE": "ledger-r2"})
+    assert other.returncode == 1 and "holds no signed statement of ledger-r2" in other.stderr
+    unconfigured = deploy_gate(tmp_path, {k: v for k, v in env.items() if k != "FTGOV_STATEMENTS"})
+    assert unconfigured.returncode == 2 and "no gate configured" in unconfigured.stderr
 
 
 # Slurm -------------------------------------------------------------------------------
