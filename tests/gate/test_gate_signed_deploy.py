@@ -2,9 +2,11 @@
 
 Attacks first: each test builds a chain that is valid but for one link and shows the gate
 denies it, naming that link. Statements are signed with keys made in the test (the
-organisation-key path); the end-to-end test at the bottom makes the evaluation and decision
-statements with the real commands on a temporary governance repository. Every offline
-decision runs under a socket guard: nothing may try to connect anywhere.
+organisation-key path); the end-to-end tests at the bottom make the run, evaluation and
+decision statements with the real commands (record-run, evaluate --record, decide) on a
+temporary governance repository, then verify them with the repository deleted. The
+offline decisions that claim zero requests run under a socket guard: nothing may try to
+connect anywhere.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from ftgov.attest.verify import trusted_signers, verify_file
 from ftgov.gate.gate import GateDenied, GateUsageError, require_deployable
 from ftgov.gate.signed import SignedAnswer
 
-from ..conftest import run_ftgov
+from ..conftest import FIXTURES, run_ftgov
+from ..repository import build_ledger_repo
 from ..signed_chain import (
     CHECKPOINT,
     OBJECTIVE_ID,
@@ -40,10 +43,9 @@ from ..signed_chain import (
     now,
     run_statement,
     sign,
-    trained_ledger,
     valid_links,
 )
-from ..signing import OrgKey, org_key
+from ..signing import OrgKey, gate_answer, org_key, sign_approval
 
 
 @pytest.fixture
@@ -344,57 +346,79 @@ def test_require_deployable_decides_offline_from_the_chain(tmp_path: Path, key: 
 # -- end to end: the commands make the chain, the gate verifies it ------------------------------------
 
 
-def test_end_to_end_evaluate_and_decide_sign_the_chain_the_offline_gate_allows(
-    tmp_path: Path, key: OrgKey, no_network: list[object]
-) -> None:
-    repo = trained_ledger(tmp_path / "repo")
-    assert sha256((repo / OBJECTIVE_PATH).read_bytes()) == sha256(OBJECTIVE_TEXT)
-    out = tmp_path / "published"
-    out.mkdir()
-    approved = key.sign(approval_statement(), out / "ledger-r3.approval.dsse.json")
-    run = key.sign(run_statement(verify_file(approved, trusted_signers((key.public,))).digest), out / "ledger-r3.run.dsse.json")
-    trust = ("--trusted-key", str(key.public))
+RUNCONFIG = FIXTURES / "runconfig"
+STARTED, FINISHED = "2026-02-10T08:00:00Z", "2026-02-10T12:00:00Z"
 
+
+def record_and_evaluate(repo: Path, key: OrgKey, out: Path) -> list[Path]:
+    """Round 3 approved (a bundle `ftgov attest` would publish), then run and evaluated by the real commands, each signing
+    its statement into `out`: the approval, run and evaluation statements."""
+    out.mkdir(parents=True)
+    answer = gate_answer(
+        OBJECTIVE_ID, OBJECTIVE_PATH, pull_request=9, merged_at="2026-02-09T10:00:00Z", checked_at="2026-02-09T11:00:00Z"
+    )  # the approval is ten months old by now: the deploy gate does not age it
+    files = {path: (repo / path).read_bytes() for path in (OBJECTIVE_PATH, "policies/policy.yaml", "registers/ledger.yaml")}
+    approved = sign_approval(key, out / "ledger-r3.approval.dsse.json", answer, OBJECTIVE_PATH, files)
+    trust, signing = ("--trusted-key", str(key.public)), ("--signing-key", str(key.private))
+    recorded = run_ftgov(
+        "record-run", OBJECTIVE_ID, "--config", str(RUNCONFIG / "axolotl.yaml"), "--config", str(RUNCONFIG / "devices.yaml"),
+        "--gate-attestation", str(approved), "--started-at", STARTED, "--finished-at", FINISHED, "--checkpoint", CHECKPOINT,
+        *trust, *signing, "--statement-out", str(out / "ledger-r3.run.dsse.json"), "--repo-root", str(repo),
+    )  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
     evaluated = run_ftgov(
         *evaluate_args(repo), "--record", "--statement-out", str(out / "ledger-r3.evaluation.dsse.json"),
-        "--previous-statement", str(run), *trust, "--signing-key", str(key.private),
+        "--previous-statement", str(out / "ledger-r3.run.dsse.json"), *trust, *signing,
     )  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
     assert "evaluation statement" in evaluated.stderr
-    decided = run_ftgov(
-        "decide", OBJECTIVE_ID, "--action", "deploy", "--reason", "every criterion met", "--by", "raj-risk", "--repo-root", str(repo),
-        "--statement-out", str(out / "ledger-r3.decision.dsse.json"), "--previous-statement", str(out / "ledger-r3.evaluation.dsse.json"),
-        *trust, "--signing-key", str(key.private),
+    return [out / f"ledger-r3.{link}.dsse.json" for link in ("approval", "run", "evaluation")]
+
+
+def decide_signed(repo: Path, key: OrgKey, action: str, evaluation: Path, out: Path) -> Path:
+    done = run_ftgov(
+        "decide", OBJECTIVE_ID, "--action", action, "--reason", f"{action}: as the evidence says", "--by", "raj-risk",
+        "--repo-root", str(repo), "--statement-out", str(out), "--previous-statement", str(evaluation),
+        "--trusted-key", str(key.public), "--signing-key", str(key.private),
     )  # fmt: skip
-    assert decided.returncode == 0, decided.stderr
-    assert "decision statement:" in decided.stdout
+    assert done.returncode == 0, done.stderr
+    assert "decision statement:" in done.stdout
+    return out
+
+
+def test_end_to_end_record_run_evaluate_and_decide_sign_the_chain_the_offline_gate_allows(
+    tmp_path: Path, key: OrgKey, no_network: list[object]
+) -> None:
+    repo = build_ledger_repo(tmp_path / "repo")
+    published = tmp_path / "published"
+    approved, run, evaluation = record_and_evaluate(repo, key, published)
+    decision = decide_signed(repo, key, "deploy", evaluation, published / "ledger-r3.decision.dsse.json")
     assert run_ftgov("check", "--repo-root", str(repo)).returncode == 0
+    # What the commands signed: each statement points at the one before it, and all four at one objective.
+    signers = trusted_signers((key.public,))
+    links = [verify_file(path, signers) for path in (approved, run, evaluation, decision)]
+    assert [chain.previous_digest(v.statement) for v in links[1:]] == [v.digest for v in links[:-1]]
+    assert {chain.objective_digest(v.statement, OBJECTIVE_ID) for v in links} == {sha256(OBJECTIVE_TEXT)}
 
     # The launcher: four files, one public key, and no network at all (the socket guard is on throughout).
     launcher = tmp_path / "launcher"
-    shutil.copytree(out, launcher)
+    shutil.copytree(published, launcher)
     shutil.rmtree(repo)  # nothing of the governance repository is read
-    chain_files = sorted(launcher.iterdir())
-    code, answer, err = offline(chain_files, key)
+    code, answer, err = offline(sorted(launcher.iterdir()), key)
     assert (code, answer["decision"], answer["reasons"]) == (0, "allow", []), err
     assert [s["predicate_type"] for s in answer["statements"]] == list(chain.CHAIN)
+    assert answer["pull_request"] == 9 and answer["api_calls"]["requests"] == 0
     assert no_network == []
 
-    # The round rolled back later: handed the rollback instead of the deploy, the gate denies; handed both, too.
-    repo = trained_ledger(tmp_path / "again")
-    assert run_ftgov(
-        *evaluate_args(repo), "--record", "--statement-out", str(tmp_path / "eval2.dsse.json"), "--previous-statement", str(run), *trust,
-        "--signing-key", str(key.private),
-    ).returncode == 0  # fmt: skip
-    for action in ("deploy", "rollback"):
-        done = run_ftgov(
-            "decide", OBJECTIVE_ID, "--action", action, "--reason", f"{action}: shadow traffic", "--by", "raj-risk",
-            "--repo-root", str(repo), "--statement-out", str(tmp_path / f"{action}.dsse.json"),
-            "--previous-statement", str(tmp_path / "eval2.dsse.json"), *trust, "--signing-key", str(key.private),
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-    base = [approved, run, tmp_path / "eval2.dsse.json"]
-    [reason] = denied([*base, tmp_path / "rollback.dsse.json"], key)
+
+def test_end_to_end_a_rollback_signed_later_denies_when_the_launcher_is_handed_it(tmp_path: Path, key: OrgKey) -> None:
+    """Handed the rollback instead of the deploy decision, the gate denies; handed both, too (two decisions)."""
+    repo = build_ledger_repo(tmp_path / "repo")
+    base = record_and_evaluate(repo, key, tmp_path / "published")
+    deploy = decide_signed(repo, key, "deploy", base[2], tmp_path / "deploy.dsse.json")
+    rollback = decide_signed(repo, key, "rollback", base[2], tmp_path / "rollback.dsse.json")
+    assert offline([*base, deploy], key)[0] == 0
+    [reason] = denied([*base, rollback], key)
     assert reason.endswith("the decision is rollback, not deploy")
-    [reason] = denied([*base, tmp_path / "deploy.dsse.json", tmp_path / "rollback.dsse.json"], key)
+    [reason] = denied([*base, deploy, rollback], key)
     assert reason.startswith("2 decision statements")
