@@ -756,3 +756,20 @@ def test_launch_py_without_a_token_is_misconfigured(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "launcher misconfigured" in done.stderr and "GITHUB_TOKEN" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# docs/attestations.md: the page launchers and the workflow point to ------------------
+
+
+def test_the_attestations_guide_shows_real_commands_and_resolving_links() -> None:
+    """The same checks as the guides' (test_guides): every `ftgov` command and option exists, every link lands."""
+    from . import test_guides as guides
+
+    page = ROOT / "docs" / "attestations.md"
+    guides.test_every_command_shown_exists_with_the_options_shown(page)
+    guides.test_links_resolve_and_nothing_points_outside_the_repository(page)
+    text = page.read_text(encoding="utf-8")
+    workflow = (ROOT / ".github" / "workflows" / "ftgov-attest.yaml").read_text(encoding="utf-8")
+    assert "ftgov-attest.yaml@refs/heads/main" in text and "--keyless --out-dir attestations" in workflow
+    for launcher in ("launch.py", "slurm-submit.sh", "kubernetes-job.yaml"):
+        assert "docs/attestations.md" in (LAUNCHERS / launcher).read_text(encoding="utf-8"), launcher
