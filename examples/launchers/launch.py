@@ -315,8 +315,8 @@ def main(argv: list[str]) -> int:
             f"- started {iso(started_at)}, finished {iso(finished_at)}; checkpoint `{args.checkpoint}`",
             f"- record-run exit {recorded.returncode}{deviation}",
             "",
-            "Reviewers: the `approval` comes from an unsigned attestation; check on GitHub that the PR it names merged the "
-            "objective at that time with those approvals. This PR needs the model's highest risk tier.",
+            "The `approval` comes from the signed approval statement named, with its signer, in the comment above it. "
+            "This PR needs the model's highest risk tier.",
             "",
             "```",
             (recorded.stdout + recorded.stderr).strip(),

@@ -674,6 +674,7 @@ def test_launch_py_verifies_the_bundle_trains_records_and_opens_the_register_pr(
     assert pr.head_ref.startswith("ftgov/run/support-agent-r4-")
     assert fake.repo.git.merge_base(head or "", pr.head_sha) == head
     assert [change.path for change in fake.repo.git.changes(head, pr.head_sha)] == [REGISTER]
+    assert "signed approval statement" in (pr.body or "") and "unsigned" not in (pr.body or "")
 
     # Its register records the run as trained: the checkpoint, the evidence, the approval the bundle signed.
     register = yaml.safe_load(fake.repo.git.read_blob(fake.repo.git.entry(pr.head_sha, REGISTER).sha))  # type: ignore[union-attr]
