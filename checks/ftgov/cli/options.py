@@ -19,6 +19,8 @@ from ftgov.documents.atomic import write_report
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from ftgov.attest.verify import TrustedSigners
+
     _StrChoice = click.Choice[str]
 else:
     _StrChoice = click.Choice  # generic only from click 8.4; the floor is 8.1
@@ -180,8 +182,8 @@ trusted_signer_options = _compose(
 
 def trusted_signers_from(
     trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
-) -> Any:
-    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY (an `ftgov.attest.verify.TrustedSigners`)."""
+) -> TrustedSigners:
+    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY."""
     import os
 
     from ftgov.attest.verify import from_environment, trusted_signers
