@@ -23,8 +23,8 @@ from ftgov.documents import times
 from ftgov.documents.errors import InputError
 
 HOW_TO_SIGN = (
-    "a launcher accepts only a signed statement: the bundle `ftgov attest` publishes from the default-branch workflow "
-    "(keyless Sigstore, or signed with the organisation key)"
+    "only a signed statement is accepted: the bundle `ftgov attest` publishes from the default-branch workflow "
+    "(keyless Sigstore, or signed with the organisation key), see docs/attestations.md"
 )
 
 

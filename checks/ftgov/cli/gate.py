@@ -262,6 +262,9 @@ def gate(
        "stage", "checkpoint", "branch", "head_sha", "objective_path", "policy_blob_sha",
        "register_blob_sha", "schemas": {name: blob sha | "packaged"}, "started_at",
        "trust_root", "forge", "checked_at", "api_calls"}
+    Offline (--attestation), the same keys as the signed answer recorded them, plus
+    "signed_at" and "statements": [{"path", "predicate_type", "signer", "signer_kind",
+    "signed_at", "statement_sha256"}]; "api_calls" is always 0 requests.
     Store it with the run (or the rollout): it names the exact commit and content that
     was approved, and for --stage deploy the checkpoint.
 
