@@ -8,8 +8,9 @@
 # ID.evaluation.*.json and ID.decision.*.json (the approval kept with the run, the statements
 # record-run, evaluate --record and decide wrote with --statement-out), verified by
 # `ftgov gate ID --stage deploy --checkpoint URI --attestation ...` with no token and no
-# request: every link signed by the signer FTGOV_TRUSTED_IDENTITY (or FTGOV_TRUSTED_KEY)
-# names, each pointing at the one before, the run trained exactly URI, the evaluation passed,
+# request: the approval and the decision signed by the governance signer FTGOV_TRUSTED_IDENTITY
+# (or FTGOV_TRUSTED_KEY) names, the run and the evaluation by it or by a pipeline signer
+# (FTGOV_TRUSTED_PIPELINE_KEY / FTGOV_TRUSTED_PIPELINE_IDENTITY), each pointing at the one before, the run trained exactly URI, the evaluation passed,
 # the decision is a deploy signed no more than --max-age (7 days) ago. A rollback decided
 # after that deploy is invisible unless it is the decision handed here: hand the newest.
 #

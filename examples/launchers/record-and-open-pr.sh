@@ -10,7 +10,8 @@
 # the gate verified (ID.approval.dsse.json or .sigstore.json as `ftgov attest` published it;
 # $FTGOV_ATTESTATION names another path, as for launch.py). record-run verifies it again under
 # FTGOV_TRUSTED_KEY or FTGOV_TRUSTED_IDENTITY; an unsigned gate answer is refused. With
-# FTGOV_SIGNING_KEY or FTGOV_SIGNING_KEY_FILE set, it also signs the run statement into
+# FTGOV_SIGNING_KEY or FTGOV_SIGNING_KEY_FILE set (the cluster's pipeline key, never the key
+# that signs approvals: docs/attestations.md), it also signs the run statement into
 # $FTGOV_RUN_DIR/$FTGOV_OBJECTIVE.run.dsse.json. $FTGOV_CHECKOUT is the clone
 # governance-checkout.sh put at the gate's commit. Runs `ftgov record-run`, commits what it
 # changed on a new branch, pushes it and opens the PR into the gate's branch; its reviewers

@@ -422,3 +422,48 @@ def test_end_to_end_a_rollback_signed_later_denies_when_the_launcher_is_handed_i
     assert reason.endswith("the decision is rollback, not deploy")
     [reason] = denied([*base, deploy, rollback], key)
     assert reason.startswith("2 decision statements")
+
+
+# -- two scopes of trust: the pipelines sign what they did, the reviewers' signer the rest -----------
+
+
+def test_run_and_evaluation_signed_by_a_trusted_pipeline_key_allow(tmp_path: Path, key: OrgKey, no_network: list[object]) -> None:
+    """The launcher and the evaluation job hold a pipeline key, never the key that signs approvals and decisions."""
+    pipeline = org_key(tmp_path / "pipeline", name="pipeline")
+    files = sign(valid_links(), tmp_path / "chain", key, run=pipeline, evaluation=pipeline)
+    code, answer, err = offline(files, key, "--trusted-pipeline-key", str(pipeline.public))
+    assert (code, answer["decision"]) == (0, "allow"), (answer, err)
+    signers = {Path(s["path"]).stem.split(".")[0]: s["signer"] for s in answer["statements"]}
+    assert signers["run"] == signers["evaluation"] != signers["approval"] == signers["decision"]
+    assert no_network == []
+    refused = denied(files, key)  # the same chain without the pipeline key trusted
+    assert any("run.dsse.json" in r and "no signature verifies" in r for r in refused), refused
+
+
+@pytest.mark.parametrize("link", ["approval", "decision"])
+def test_an_approval_or_decision_signed_by_a_pipeline_key_denies(tmp_path: Path, key: OrgKey, link: str) -> None:
+    """A launcher that holds a pipeline key signs its own approval or deploy decision: trusted for runs, not for those."""
+    pipeline = org_key(tmp_path / "pipeline", name="pipeline")
+    files = sign(valid_links(), tmp_path / "chain", key, **{link: pipeline})
+    reasons = denied(files, key, "--trusted-pipeline-key", str(pipeline.public))
+    assert any(f"{link}.dsse.json: a {link} statement signed by key" in r and "pipeline signers are trusted for run and evaluation" in r
+               for r in reasons), reasons  # fmt: skip
+    with pytest.raises(GateDenied):
+        require_deployable(
+            OBJECTIVE_ID, checkpoint=CHECKPOINT, attestations=files, trusted_keys=(key.public,), pipeline_keys=(pipeline.public,)
+        )
+
+
+def test_pipeline_signers_from_the_environment_and_refused_as_options_for_the_train_stage(
+    tmp_path: Path, key: OrgKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = org_key(tmp_path / "pipeline", name="pipeline")
+    files = sign(valid_links(), tmp_path / "chain", key, run=pipeline, evaluation=pipeline)
+    monkeypatch.setenv("FTGOV_TRUSTED_PIPELINE_KEY", str(pipeline.public))
+    code, answer, err = offline(files, key)
+    assert (code, answer["decision"]) == (0, "allow"), (answer, err)
+    train = run_ftgov("gate", OBJECTIVE_ID, "--attestation", str(files[0]), "--trusted-key", str(key.public))
+    assert train.returncode == 0, train.stdout + train.stderr  # the environment's pipeline signers do not concern training
+    trusted = ("--trusted-key", str(key.public), "--trusted-pipeline-key", str(pipeline.public))
+    named = run_ftgov("gate", OBJECTIVE_ID, "--attestation", str(files[0]), *trusted)
+    assert named.returncode == 2 and "only --stage deploy reads" in named.stderr

@@ -95,10 +95,13 @@ def check_identity(identity: str) -> None:
         )
 
 
-def from_environment(environ: Mapping[str, str]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
-    """FTGOV_TRUSTED_KEY and FTGOV_TRUSTED_IDENTITY, each a list separated by the path separator or commas."""
-    found_keys = tuple(Path(p) for p in environ.get("FTGOV_TRUSTED_KEY", "").split(os.pathsep) if p.strip())
-    found_ids = tuple(i.strip() for i in environ.get("FTGOV_TRUSTED_IDENTITY", "").split(",") if i.strip())
+def from_environment(environ: Mapping[str, str], scope: str = "TRUSTED") -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """FTGOV_<scope>_KEY and FTGOV_<scope>_IDENTITY, each a list separated by the path separator or commas.
+
+    `scope` TRUSTED: the governance signers; TRUSTED_PIPELINE: the pipelines' (run and evaluation statements only).
+    """
+    found_keys = tuple(Path(p) for p in environ.get(f"FTGOV_{scope}_KEY", "").split(os.pathsep) if p.strip())
+    found_ids = tuple(i.strip() for i in environ.get(f"FTGOV_{scope}_IDENTITY", "").split(",") if i.strip())
     return found_keys, found_ids
 
 

@@ -19,6 +19,7 @@ from ftgov.cli.options import (
     format_option,
     github_url_option,
     out_option,
+    pipeline_signers_from,
     trusted_signer_options,
     trusted_signers_from,
 )
@@ -122,6 +123,23 @@ def _undecided(message: str, forge: object = None, verbose: bool = False) -> NoR
 )
 @trusted_signer_options
 @click.option(
+    "--trusted-pipeline-key",
+    "pipeline_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PUB",
+    help="--stage deploy: a training or evaluation pipeline's public key, trusted for the run and evaluation statements only "
+    "(never the approval or the decision); repeatable. Env FTGOV_TRUSTED_PIPELINE_KEY (paths separated by ':').",
+)
+@click.option(
+    "--trusted-pipeline-identity",
+    "pipeline_identities",
+    multiple=True,
+    metavar="WORKFLOW_REF",
+    help="--stage deploy: a pipeline workflow's Sigstore identity, trusted as --trusted-pipeline-key is. "
+    "Env FTGOV_TRUSTED_PIPELINE_IDENTITY (comma-separated).",
+)
+@click.option(
     "--objective",
     "objective_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -158,6 +176,8 @@ def gate(
     oidc_issuer: str,
     sigstore_root: Path | None,
     max_age: str,
+    pipeline_keys: tuple[Path, ...],
+    pipeline_identities: tuple[str, ...],
     objective_file: Path | None,
     write_objective: Path | None,
 ) -> None:
@@ -288,7 +308,13 @@ def gate(
         _refuse_online_options(repo, forge_kind, git_dir, branch, trust_root, cache_dir, no_cache)
         _check_stage(stage, checkpoint, started_at, "github")
         signers = trusted_signers_from(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
-        answer = _decide_signed(objective_id, attestations, signers, max_age, objective_file, moment, stage, checkpoint, write_objective)
+        if stage != "deploy" and (pipeline_keys or pipeline_identities):
+            raise InputError("--trusted-pipeline-key/-identity trust run and evaluation statements, which only --stage deploy reads")
+        # A launcher's environment may name pipeline signers for its deploy step too; training reads only the approval.
+        pipeline = pipeline_signers_from(pipeline_keys, pipeline_identities, oidc_issuer, sigstore_root) if stage == "deploy" else None
+        answer = _decide_signed(
+            objective_id, attestations, (signers, pipeline), max_age, objective_file, moment, stage, checkpoint, write_objective
+        )
         if answer.allowed and write_objective is not None and answer.objective_bytes is not None:
             write_report(write_objective, answer.objective_bytes.decode("utf-8"))
         emit(answer.render_json() if fmt == "json" else answer.render_text(), out)
@@ -341,7 +367,7 @@ def _refuse_online_options(
 def _decide_signed(
     objective_id: str,
     attestations: tuple[Path, ...],
-    signers: TrustedSigners,
+    scopes: tuple[TrustedSigners, TrustedSigners | None],
     max_age: str,
     objective_file: Path | None,
     moment: dt.datetime | None,
@@ -358,10 +384,10 @@ def _decide_signed(
             raise InputError("--objective and --write-objective are read by --stage train; a deployment is judged by its checkpoint")
         if checkpoint is None:  # _check_stage has refused it already; said again for the type
             raise InputError("--stage deploy needs --checkpoint URI")
-        return signed.decide_deploy(objective_id, attestations, signers, checkpoint=checkpoint, max_age=limit)
+        return signed.decide_deploy(objective_id, attestations, scopes[0], checkpoint=checkpoint, max_age=limit, pipeline=scopes[1])
     if len(attestations) != 1:
         raise InputError("--stage train reads one --attestation: the approval bundle `ftgov attest` published for the objective")
-    return signed.decide_train(objective_id, attestations[0], signers, max_age=limit, objective_file=objective_file, started_at=moment)
+    return signed.decide_train(objective_id, attestations[0], scopes[0], max_age=limit, objective_file=objective_file, started_at=moment)
 
 
 def _check_stage(stage: str, checkpoint: str | None, started_at: str | None, forge_kind: str) -> None:

@@ -195,6 +195,21 @@ def trusted_signers_from(
     return trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
 
 
+def pipeline_signers_from(
+    pipeline_keys: tuple[Path, ...], pipeline_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
+) -> TrustedSigners | None:
+    """The pipelines' signers (run and evaluation statements only), else FTGOV_TRUSTED_PIPELINE_KEY / _IDENTITY; None: none."""
+    import os
+
+    from ftgov.attest.verify import from_environment, trusted_signers
+
+    if not pipeline_keys and not pipeline_identities:
+        pipeline_keys, pipeline_identities = from_environment(os.environ, "TRUSTED_PIPELINE")
+    if not pipeline_keys and not pipeline_identities:
+        return None
+    return trusted_signers(pipeline_keys, pipeline_identities, oidc_issuer, sigstore_root)
+
+
 signing_options = _compose(
     click.option(
         "--signing-key",

@@ -709,6 +709,8 @@ def require_deployable(
     trusted_identities: tuple[str, ...] = (),
     sigstore_root: Path | None = None,
     max_age: str = "7d",
+    pipeline_keys: tuple[Path, ...] = (),
+    pipeline_identities: tuple[str, ...] = (),
 ) -> Attestation | SignedAnswer:
     """Return the attestation if `checkpoint` of objective_id's round may be deployed; raise GateDenied if not.
 
@@ -721,7 +723,8 @@ def require_deployable(
     Offline, from the signed chain: pass `attestations` (the approval, run, evaluation and
     decision statements, in any order) and the signers trusted, as require_approved takes
     them, and no `repo`; zero requests are made. `max_age` bounds the decision statement; a
-    rollback recorded after it was signed is invisible offline.
+    rollback recorded after it was signed is invisible offline. `pipeline_keys` and
+    `pipeline_identities` are trusted for the run and evaluation statements only.
     """
     if not isinstance(checkpoint, str) or not checkpoint.strip():
         raise GateUsageError("checkpoint must name the checkpoint to deploy, as the register's run.checkpoint records it")
@@ -733,7 +736,11 @@ def require_deployable(
         if repo is not None:
             raise GateUsageError("attestations decide offline from the signed chain; pass no repo")
         signers = trusted_signers(trusted_keys, trusted_identities, sigstore_root=sigstore_root)
-        answer = decide_deploy(objective_id, attestations, signers, checkpoint=checkpoint, max_age=parse_duration(max_age))
+        given = pipeline_keys or pipeline_identities
+        pipeline = trusted_signers(pipeline_keys, pipeline_identities, sigstore_root=sigstore_root) if given else None
+        answer = decide_deploy(
+            objective_id, attestations, signers, checkpoint=checkpoint, max_age=parse_duration(max_age), pipeline=pipeline
+        )
         if not answer.allowed:
             raise GateDenied(answer)
         return answer

@@ -22,7 +22,7 @@ from typing import Any
 
 from ftgov.attest import approval, chain
 from ftgov.attest.age import age_reason
-from ftgov.attest.statement import APPROVAL
+from ftgov.attest.statement import APPROVAL, RUN, TEST_RESULT
 from ftgov.attest.verify import Refused, TrustedSigners, Verified, verify_file
 from ftgov.documents import times
 from ftgov.documents.errors import InputError
@@ -157,6 +157,7 @@ def decide_deploy(
     checkpoint: str,
     max_age: dt.timedelta,
     now: dt.datetime | None = None,
+    pipeline: TrustedSigners | None = None,
 ) -> SignedAnswer:
     """May `checkpoint` of `objective_id`'s round be deployed, judged from its chain of signed statements alone.
 
@@ -168,13 +169,19 @@ def decide_deploy(
     The run must have trained `checkpoint` (compared exactly, as the online deploy gate
     compares the round's own run.checkpoint), the evaluation must be PASSED, the decision
     a deploy no older than `max_age`.
+
+    Two scopes of trust: `signers` (the governance signers: the default-branch workflow or the
+    organisation key) may sign every link and must sign the approval and the decision;
+    `pipeline` (the training and evaluation pipelines' keys or workflow identities) may sign
+    the run and evaluation statements only. A launcher's key must never be able to stand in
+    for the reviewers' approval or decision, so a pipeline's signature there denies.
     """
     moment = now or dt.datetime.now(dt.UTC)
     reasons: list[str] = []
     verified: list[Verified] = []
     for path in attestations:
         try:
-            verified.append(verify_file(path, signers))
+            verified.append(_verify_in_scope(path, signers, pipeline))
         except Refused as exc:
             reasons.append(str(exc))
     links: dict[str, list[Verified]] = {kind: [] for kind in chain.CHAIN}
@@ -203,6 +210,28 @@ def decide_deploy(
 
 
 _CHAIN_WORDS = "approval, run, evaluation, decision: one of each"
+# The links a pipeline's signer may sign: what the pipeline itself did. Approval and decision are the reviewers'.
+_PIPELINE_LINKS = (RUN, TEST_RESULT)
+
+
+def _verify_in_scope(path: Path, governance: TrustedSigners, pipeline: TrustedSigners | None) -> Verified:
+    """The statement verified under the governance signers, else under the pipeline's for a run or evaluation only."""
+    try:
+        return verify_file(path, governance)
+    except Refused as governance_refusal:
+        if not pipeline:
+            raise
+        try:
+            verified = verify_file(path, pipeline)
+        except Refused:
+            raise governance_refusal from None
+    if verified.statement.predicate_type not in _PIPELINE_LINKS:
+        raise Refused(
+            f"{path}: a {chain.LINK.get(verified.statement.predicate_type, verified.statement.predicate_type)} statement signed by "
+            f"{verified.signer}, a pipeline signer; pipeline signers are trusted for run and evaluation statements only, the "
+            "approval and the decision must be signed by --trusted-key / --trusted-identity"
+        )
+    return verified
 # The approval's age is not the deploy gate's question: training started long ago under it.
 # Its signing time must still not lie in the future (the clock check in age_reason).
 _ANY_AGE = dt.timedelta.max
