@@ -80,3 +80,21 @@ def sign_approval(
 ) -> Path:
     """Sign the approval statement for `answer`; `files` maps repository paths (the objective's included) to bytes."""
     return key.sign(approval.statement(answer, objective_path, files), out)
+
+
+def trust_in_policy(repo: Path, *keys: OrgKey, identities: tuple[str, ...] = ()) -> None:
+    """Name `keys` (and workflow identities) as gate.approval_signers in repo's policy, as an adopting team does once."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    yaml = YAML()
+    path = repo / "policies" / "policy.yaml"
+    policy = yaml.load(path.read_text(encoding="utf-8"))
+    gate = policy.setdefault("gate", {})
+    signers = gate.setdefault("approval_signers", {})
+    if keys:
+        signers["keys"] = [LiteralScalarString(key.public.read_text(encoding="ascii")) for key in keys]
+    if identities:
+        signers["identities"] = list(identities)
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(policy, handle)

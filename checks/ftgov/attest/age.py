@@ -28,8 +28,11 @@ def parse_duration(value: str, what: str = "--max-age") -> dt.timedelta:
     if not text or not parts or "".join(n + u for n, u in parts) != text:
         raise InputError(f"{what} {value!r}: give a duration such as 7d, 12h, 90m or 1w2d")
     total = dt.timedelta()
-    for number, unit in parts:
-        total += dt.timedelta(**{_UNITS[unit]: int(number)})
+    try:
+        for number, unit in parts:
+            total += dt.timedelta(**{_UNITS[unit]: int(number)})
+    except OverflowError:
+        raise InputError(f"{what} {value!r}: too long a duration") from None
     if total <= dt.timedelta():
         raise InputError(f"{what} {value!r}: must be longer than zero")
     return total

@@ -49,13 +49,12 @@ class KeylessVerified:
 
 def load_trusted_root(path: Path | None) -> Any:
     """The trusted root in `path`, or the production root the `sigstore` package embeds (read offline)."""
-    from sigstore.models import ClientTrustConfig, TrustedRoot
+    from sigstore.models import TrustedRoot
 
     if path is None:
-        try:
-            return ClientTrustConfig.production(offline=True).trusted_root
-        except Exception:  # its TUF cache could not be written (a read-only home in a launcher image)
-            return _embedded_root(TrustedRoot)
+        # Never ClientTrustConfig.production(offline=True): offline, sigstore reads trusted_root.json from the user's TUF
+        # cache unverified, and whoever can write that cache (the launcher's own user) would choose the root.
+        return _embedded_root(TrustedRoot)
     try:
         return TrustedRoot.from_file(str(path))
     except OSError as exc:

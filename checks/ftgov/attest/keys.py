@@ -66,12 +66,17 @@ def load_public_key(path: Path) -> TrustedKey:
         pem = path.read_bytes()
     except OSError as exc:
         raise KeyFileError(f"--trusted-key {path}: cannot read it ({exc.strerror or type(exc).__name__})") from exc
+    return public_key_from_pem(pem, f"--trusted-key {path}", str(path))
+
+
+def public_key_from_pem(pem: bytes, what: str, source: str) -> TrustedKey:
+    """A trusted key from PEM bytes; `what` names it in an error (an option and file, a policy field)."""
     try:
         public = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise KeyFileError(f"--trusted-key {path}: not a PEM public key ({exc})") from exc
-    _check_type(public, f"--trusted-key {path}")
-    return TrustedKey(SSlibKey.from_crypto(public), str(path))
+        raise KeyFileError(f"{what}: not a PEM public key ({exc})") from exc
+    _check_type(public, what)
+    return TrustedKey(SSlibKey.from_crypto(public), source)
 
 
 def public_pem(signer: CryptoSigner) -> bytes:

@@ -74,7 +74,7 @@ def parse(payload: bytes) -> Statement:
     """The statement in signed bytes; StatementError when they are not a Statement v1 with sha256 subjects."""
     try:
         data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSONDecodeError, or an integer too long
         raise StatementError(f"the signed payload is not JSON ({type(exc).__name__})") from exc
     if not isinstance(data, dict) or data.get("_type") != STATEMENT_TYPE:
         raise StatementError(f"the signed payload is not an in-toto Statement v1 (_type {_type_of(data)!r})")

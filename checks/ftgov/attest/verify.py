@@ -21,6 +21,7 @@ from ftgov.attest import keyless, keys
 from ftgov.attest.statement import Statement, StatementError, parse, sha256
 from ftgov.documents import times
 from ftgov.documents.errors import InputError
+from ftgov.documents.policy import ApprovalSigners
 
 HOW_TO_SIGN = (
     "only a signed statement is accepted: the bundle `ftgov attest` publishes from the default-branch workflow "
@@ -135,7 +136,7 @@ def verify_bytes(raw: bytes, path: Path, signers: TrustedSigners) -> Verified:
 def _json(raw: bytes, path: Path) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSONDecodeError, or an integer too long
         raise Refused(f"{path}: not JSON ({type(exc).__name__}); {HOW_TO_SIGN}") from exc
     if not isinstance(data, dict):
         raise Refused(f"{path}: not a JSON object; {HOW_TO_SIGN}")
@@ -172,3 +173,32 @@ def _statement(payload: bytes, path: Path) -> Statement:
         return parse(payload)
     except StatementError as exc:
         raise Refused(f"{path}: signed, but {exc}") from exc
+
+
+def anchored(anchor: ApprovalSigners, given: TrustedSigners | None, policy_path: str) -> TrustedSigners:
+    """The approval signers the reviewed policy names, narrowed to `given` (the operator's options) when there are any.
+
+    An operator who could name any key would verify an approval they signed themselves: the
+    options may only choose among the policy's signers, never add one. InputError when the
+    policy names none, or an option names a signer it does not.
+    """
+    where = f"{policy_path} gate.approval_signers"
+    if not anchor:
+        raise InputError(
+            f"the policy names no approval signer ({where}: keys or identities): an approval is verified only under the "
+            "signers the reviewed policy names, the organisation key's public half or the attest workflow's identity"
+        )
+    try:
+        keys_ = tuple(keys.public_key_from_pem(pem.encode("ascii"), f"{where}.keys[{i}]", where) for i, pem in enumerate(anchor.keys))
+    except (keys.KeyFileError, UnicodeEncodeError) as exc:
+        raise InputError(str(exc)) from None
+    root = given.sigstore_root if given is not None else None
+    identities = tuple(keyless.TrustedIdentity(i, anchor.oidc_issuer) for i in anchor.identities)
+    if given is None or not given:
+        return TrustedSigners(keys_, identities, root)
+    allowed_ids = {k.keyid for k in keys_}
+    foreign = [f"key {k.keyid[:16]}… ({k.source})" for k in given.keys if k.keyid not in allowed_ids]
+    foreign += [i.identity for i in given.identities if i not in identities]
+    if foreign:
+        raise InputError(f"{', '.join(foreign)}: not among the approval signers {where} names; the options may only narrow them")
+    return TrustedSigners(given.keys, given.identities, root)

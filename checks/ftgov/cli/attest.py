@@ -166,7 +166,9 @@ def verify(
     try:
         verified = verify_file(bundle, signers)
         predicate = verified.statement.predicate
-        signed_at = verified.signed_at or times.zoned(predicate.get("checked_at") or predicate.get("recorded_at"))
+        # The time each statement records itself: approval checked_at, decision issued_at, evaluation evaluated_at.
+        claimed = next((predicate[k] for k in ("checked_at", "issued_at", "evaluated_at") if isinstance(predicate.get(k), str)), None)
+        signed_at = verified.signed_at or times.zoned(claimed)
         stale = age_reason(signed_at, dt.datetime.now(dt.UTC), limit, "the statement") if signed_at is not None else None
         if stale:
             raise Refused(f"{bundle}: verified, but {stale}")

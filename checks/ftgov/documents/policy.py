@@ -49,6 +49,24 @@ class Defaults:
 
 
 @dataclass(frozen=True)
+class ApprovalSigners:
+    """gate.approval_signers: the public keys (PEM text) and workflow identities whose approval statements count."""
+
+    keys: tuple[str, ...] = ()
+    identities: tuple[str, ...] = ()
+    oidc_issuer: str = "https://token.actions.githubusercontent.com"
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.identities)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ApprovalSigners:
+        return cls(
+            tuple(data.get("keys", [])), tuple(data.get("identities", [])), data.get("oidc_issuer", "https://token.actions.githubusercontent.com")
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     path: str
     teams: dict[str, str]
@@ -63,6 +81,9 @@ class Policy:
     ungoverned_paths: tuple[str, ...] = ()
     # Branches besides the default one the gate may decide for (each must also be protected).
     gate_branches: tuple[str, ...] = ()
+    # Who may sign an approval statement (`ftgov attest`): record-run verifies an approval only under these,
+    # read from the reviewed policy, never from its operator's options alone.
+    approval_signers: ApprovalSigners = field(default_factory=lambda: ApprovalSigners())
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str) -> Policy:
@@ -107,4 +128,5 @@ class Policy:
             allow_unreviewed_local=bool(data.get("gate", {}).get("allow_unreviewed_local", False)),
             ungoverned_paths=tuple(approvals.get("ungoverned_paths", [])),
             gate_branches=tuple(data.get("gate", {}).get("branches", [])),
+            approval_signers=ApprovalSigners.from_data(data.get("gate", {}).get("approval_signers", {})),
         )

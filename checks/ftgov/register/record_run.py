@@ -457,7 +457,8 @@ def _approval(
     answer = _unsigned_answer(raw)
     if answer is not None:
         return _unreviewed_approval(answer, file, objective_id, objective_bytes, policy), None
-    signed = _verified_approval(raw, file, objective_id, objective_bytes, trust)
+    anchored = ApprovalTrust(verify.anchored(policy.approval_signers, trust.signers, policy.path), trust.max_age, trust.max_age_text)
+    signed = _verified_approval(raw, file, objective_id, objective_bytes, anchored)
     return _approval_from(signed, file), signed
 
 
@@ -465,7 +466,7 @@ def _unsigned_answer(raw: bytes) -> dict[str, Any] | None:
     """The gate's JSON answer as `ftgov gate --format json` writes it, when `raw` is one (no signature around it)."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSONDecodeError, or an integer too long
         return None  # verify_bytes says what it is instead
     signed = isinstance(data, dict) and ("payloadType" in data or "mediaType" in data)
     return data if isinstance(data, dict) and "decision" in data and not signed else None
