@@ -13,6 +13,8 @@ import base64
 import copy
 import datetime as dt
 import json
+import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -382,3 +384,12 @@ def test_verified_is_what_the_next_statement_of_a_chain_points_at() -> None:
         "signed_at": "2026-05-13T19:23:32Z",
         "statement_sha256": sha256(base64.b64decode(load(STAGING_BUNDLE)["dsseEnvelope"]["payload"])),
     }
+
+
+def test_a_root_planted_in_the_users_cache_is_not_taken_for_the_production_root(tmp_path: Path) -> None:
+    """sigstore, offline, reads trusted_root.json from the user's TUF cache unverified; ftgov never asks it (review finding)."""
+    cache = Path(os.environ["XDG_CACHE_HOME"])  # the launcher user's own cache (a Slurm job, a workstation, a CI runner)
+    planted = cache / "sigstore-python" / "tuf" / "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
+    planted.mkdir(parents=True, exist_ok=True)
+    shutil.copy(STAGING_ROOT, planted / "trusted_root.json")
+    refused(STAGING_BUNDLE, trusted_signers(trusted_identities=(IDENTITY,)))  # no --sigstore-root: the embedded production root

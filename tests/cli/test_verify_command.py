@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..conftest import run_ftgov
+from ..signed_chain import decision_statement, valid_links
 from ..signing import gate_answer, org_key, sign_approval
 
 OBJECTIVE = "objectives/support-agent/support-agent-r4.yaml"
@@ -50,3 +51,12 @@ def test_unsigned_untrusted_and_stale_statements_exit_1_and_a_missing_signer_exi
     assert nobody.returncode == 2 and "--trusted-key" in nobody.stderr
     missing = run_ftgov("verify", str(tmp_path / "absent.json"), "--trusted-key", str(public))
     assert missing.returncode == 2 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_max_age_bounds_a_decision_statement_by_the_time_it_was_issued(tmp_path: Path) -> None:
+    """A deploy decision issued 400 days ago printed VERIFIED under --max-age 1d: only approvals' times were read (review finding)."""
+    key = org_key(tmp_path / "k")
+    old = decision_statement(valid_links().evaluation.digest(), issued=dt.datetime.now(dt.UTC) - dt.timedelta(days=400))
+    bundle = key.sign(old, tmp_path / "decision.dsse.json")
+    done = run_ftgov("verify", str(bundle), "--trusted-key", str(key.public), "--max-age", "1d")
+    assert done.returncode == 1 and "more than 1 day ago" in done.stdout, done.stdout[:300]

@@ -1,0 +1,70 @@
+"""Hostile statement files and options: a deny or a usage error, never exit 70 and a traceback.
+
+Whoever can write the bundle storage can hand every launcher such a file; a crash there is a
+denial of every launch and, through require_approved, an uncaught exception in the launcher.
+Found by an independent review.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftgov.attest.verify import Refused, trusted_signers, verify_file
+from ftgov.gate.gate import GateDenied, require_approved
+
+from ..conftest import run_ftgov_process
+from ..repository import build_ledger_repo
+from ..signing import org_key, trust_in_policy
+
+HUGE = "1" * 5000  # json.loads raises ValueError (int max str digits), not JSONDecodeError
+
+
+def _hostile(tmp_path: Path) -> Path:
+    bundle = tmp_path / "bundle.dsse.json"
+    bundle.write_text('{"payloadType": "application/vnd.in-toto+json", "payload": "", "signatures": [], "n": ' + HUGE + "}")
+    return bundle
+
+
+def test_verify_file_refuses_a_huge_integer(tmp_path: Path) -> None:
+    """A bundle holding a 5000-digit integer is a Refused, not a ValueError escaping verify_file."""
+    key = org_key(tmp_path / "k")
+    with pytest.raises(Refused):
+        verify_file(_hostile(tmp_path), trusted_signers((key.public,)))
+
+
+def test_require_approved_denies_a_huge_integer(tmp_path: Path) -> None:
+    """require_approved(attestation=hostile) raises GateDenied, not ValueError, so a launcher catching GateDenied is not crashed."""
+    key = org_key(tmp_path / "k")
+    with pytest.raises(GateDenied):
+        require_approved("ledger-r3", attestation=_hostile(tmp_path), trusted_keys=(key.public,))
+
+
+@pytest.mark.parametrize("command", ["gate-train", "gate-deploy", "verify", "record-run"])
+def test_commands_do_not_crash_on_a_huge_integer(tmp_path: Path, command: str) -> None:
+    """ftgov gate (train, deploy), verify and record-run answer a hostile bundle with 1 or 2, never 70."""
+    key = org_key(tmp_path / "k")
+    bundle = _hostile(tmp_path)
+    repo = build_ledger_repo(tmp_path / "repo")
+    trust_in_policy(repo, key)  # so record-run gets as far as reading the statement
+    config = tmp_path / "adapter_config.json"
+    config.write_text('{"r": 8}')
+    args = {
+        "gate-train": ["gate", "ledger-r3", "--attestation", str(bundle)],
+        "gate-deploy": ["gate", "ledger-r3", "--stage", "deploy", "--checkpoint", "s3://x", "--attestation", str(bundle)],
+        "verify": ["verify", str(bundle)],
+        "record-run": ["record-run", "ledger-r3", "--config", str(config), "--gate-attestation", str(bundle), "--repo-root", str(repo)],
+    }[command]
+    done = run_ftgov_process(*args, "--trusted-key", str(key.public))
+    assert done.returncode in (1, 2), done.stderr[-600:]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_huge_max_age_is_a_usage_error(tmp_path: Path) -> None:
+    """--max-age 99999999999d overflows timedelta: exit 2 naming the option, not exit 70."""
+    key = org_key(tmp_path / "k")
+    hostile = str(_hostile(tmp_path))
+    done = run_ftgov_process("gate", "x", "--attestation", hostile, "--trusted-key", str(key.public), "--max-age", "99999999999d")
+    assert done.returncode == 2, done.stderr[-600:]
+    assert "--max-age" in done.stderr
