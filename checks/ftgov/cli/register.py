@@ -158,8 +158,9 @@ def record_run(
 
     --gate-attestation fills approval from a signed approval statement only: the bundle
     `ftgov attest` publishes from the default-branch workflow (keyless Sigstore, or the
-    organisation key), verified offline under --trusted-key or --trusted-identity. It must
-    be for OBJECTIVE_ID's exact bytes here, allow it, and have been current when the run
+    organisation key), verified offline under the signers the policy names in
+    gate.approval_signers (--trusted-key / --trusted-identity may narrow them, never add
+    one; a policy naming none is exit 2). It must be for OBJECTIVE_ID's exact bytes here, allow it, and have been current when the run
     started: signed no later than --started-at and no more than --max-age before it (the
     run's start, not now: a run may be recorded days after it trained). Anything else is
     exit 2, nothing written. The approval is recorded from the signed predicate (PR, merge
