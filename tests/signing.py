@@ -3,12 +3,15 @@
 `org_key(tmp)` writes a fresh Ed25519 (or ECDSA P-256) key pair and returns the signer with
 the public key's path, as a launcher is given it. `sign_approval` signs the approval
 statement `ftgov attest` would publish for a gate answer, so tests of record-run, the offline
-gate and the launchers read the same bytes a launcher reads.
+gate and the launchers read the same bytes a launcher reads. `trust_in_policy` names a key
+in a repository's policy (gate.approval_signers), the only signers record-run verifies an
+approval under.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from ftgov.attest import approval, keys
 from ftgov.attest.sign import KeySigner
@@ -84,17 +89,22 @@ def sign_approval(
 
 def trust_in_policy(repo: Path, *keys: OrgKey, identities: tuple[str, ...] = ()) -> None:
     """Name `keys` (and workflow identities) as gate.approval_signers in repo's policy, as an adopting team does once."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
-    yaml = YAML()
     path = repo / "policies" / "policy.yaml"
-    policy = yaml.load(path.read_text(encoding="utf-8"))
-    gate = policy.setdefault("gate", {})
-    signers = gate.setdefault("approval_signers", {})
+    path.write_text(policy_naming(path.read_text(encoding="utf-8"), *keys, identities=identities), encoding="utf-8")
+
+
+def policy_naming(policy: str, *keys: OrgKey, identities: tuple[str, ...] = ()) -> str:
+    """`policy` (a policy.yaml's text) with `keys` and `identities` as its gate.approval_signers, the rest as it was."""
+    yaml = YAML()
+    # The fixtures' own layout, so the policy's diff is the signers and nothing else.
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    data = yaml.load(policy)
+    signers = data.setdefault("gate", {}).setdefault("approval_signers", {})
     if keys:
         signers["keys"] = [LiteralScalarString(key.public.read_text(encoding="ascii")) for key in keys]
     if identities:
         signers["identities"] = list(identities)
-    with path.open("w", encoding="utf-8") as handle:
-        yaml.dump(policy, handle)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()

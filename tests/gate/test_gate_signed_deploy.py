@@ -45,7 +45,7 @@ from ..signed_chain import (
     sign,
     valid_links,
 )
-from ..signing import OrgKey, gate_answer, org_key, sign_approval
+from ..signing import OrgKey, gate_answer, org_key, sign_approval, trust_in_policy
 
 
 @pytest.fixture
@@ -352,8 +352,10 @@ STARTED, FINISHED = "2026-02-10T08:00:00Z", "2026-02-10T12:00:00Z"
 
 def record_and_evaluate(repo: Path, key: OrgKey, out: Path) -> list[Path]:
     """Round 3 approved (a bundle `ftgov attest` would publish), then run and evaluated by the real commands, each signing
-    its statement into `out`: the approval, run and evaluation statements."""
+    its statement into `out`: the approval, run and evaluation statements. The repository's policy names `key` its
+    approval signer, as record-run requires, before the approval (whose subjects include the policy) is signed."""
     out.mkdir(parents=True)
+    trust_in_policy(repo, key)
     answer = gate_answer(
         OBJECTIVE_ID, OBJECTIVE_PATH, pull_request=9, merged_at="2026-02-09T10:00:00Z", checked_at="2026-02-09T11:00:00Z"
     )  # the approval is ten months old by now: the deploy gate does not age it

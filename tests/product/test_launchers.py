@@ -28,11 +28,12 @@ import yaml
 from ..conftest import ROOT, run_ftgov
 from ..fakegithub import FakeGitHub
 from ..gate.test_gate import R4, R4_TEXT, TOKEN, fake, url  # noqa: F401 - pytest fixtures
+from ..gate.test_gate_provenance import EVERY_ROLE, change
 from ..gate.test_gate_register import REGISTER, land, register_text
-from ..repository import build_ledger_repo
+from ..repository import build_ledger_repo, governance_files
 from ..signed_chain import CHECKPOINT as CHAIN_CHECKPOINT
 from ..signed_chain import OBJECTIVE_ID, sign, valid_links
-from ..signing import OrgKey, gate_answer, org_key, sign_approval
+from ..signing import OrgKey, gate_answer, org_key, policy_naming, sign_approval, trust_in_policy
 
 LAUNCHERS = ROOT / "examples" / "launchers"
 TOKENS = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -404,15 +405,17 @@ CLUSTER_REPO = "example-org/governance"
 @pytest.fixture
 def cluster(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A login node: the governance repository as a bare origin and a clone, the approval bundle the attest workflow
-    would publish (signed with a key made here), the real ftgov, and stub sbatch, srun and gh."""
+    would publish (signed with a key made here, the approval signer the policy names), the real ftgov, and stub sbatch,
+    srun and gh."""
     work = build_ledger_repo(tmp_path / "work")
+    key = org_key(tmp_path / "keys")
+    trust_in_policy(work, key)  # record-run verifies the approval only under the signers the committed policy names
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
     git("commit", "-q", "-m", "governance", cwd=work)
     git("clone", "-q", "--bare", str(work), str(tmp_path / "origin.git"), cwd=tmp_path)
     git("clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / "checkout"), cwd=tmp_path)
     head = git("rev-parse", "HEAD", cwd=work)
-    key = org_key(tmp_path / "keys")
     (tmp_path / "approvals").mkdir()
     bundle = tmp_path / "approvals" / f"{LEDGER}.approval.dsse.json"
     signed_bundle(key, bundle, CLUSTER_REPO, LEDGER_PATH, (work / LEDGER_PATH).read_bytes(), head_sha=head)
@@ -636,15 +639,22 @@ def approved_round(fake: FakeGitHub) -> None:
     land(fake, register_text("approved").replace(b"status: approved", b"status: deployed", 1))
 
 
+def adopt_signer(fake: FakeGitHub, key: OrgKey) -> None:
+    """The policy's change naming the organisation key its approval signer, reviewed by every role and merged."""
+    policy = governance_files()["policies/policy.yaml"].decode()
+    change(fake, {"policies/policy.yaml": policy_naming(policy, key).encode()}, "approval-signer", *EVERY_ROLE)
+
+
 @pytest.mark.parametrize("online", [False, True], ids=["offline", "online-too"])
 def test_launch_py_verifies_the_bundle_trains_records_and_opens_the_register_pr(
     fake: FakeGitHub, url: str, tmp_path: Path, online: bool
 ) -> None:
+    key = org_key(tmp_path / "keys")
+    adopt_signer(fake, key)
     approved_round(fake)
     gate_pr = max(fake.repo.pulls)
     head = fake.branch_sha("main")
     checkout = clone(fake, tmp_path)
-    key = org_key(tmp_path / "keys")
     bundle = attest(url, tmp_path, key)
     served = len(fake.requests)
 

@@ -24,7 +24,7 @@ from ftgov.register.runconfig import ConfigError, read_configurations
 
 from ..conftest import FIXTURES, run_ftgov
 from ..repository import build_ledger_repo
-from ..signing import gate_answer, org_key, sign_approval
+from ..signing import gate_answer, org_key, sign_approval, trust_in_policy
 
 REGISTER = "registers/ledger.yaml"
 CONFIGS = FIXTURES / "runconfig"
@@ -212,9 +212,11 @@ def _approval(repo: Path, tmp_path: Path, **changes: object) -> tuple[str, ...]:
     """--gate-attestation with ledger-r3's approval statement, signed by a key made here, and --trusted-key naming that key.
 
     The statement `ftgov attest` would sign for PR 9 (merged 2026-02-09T10:00:00Z, signed an
-    hour later); `changes` override the gate's answer it carries.
+    hour later); `changes` override the gate's answer it carries. The key is the policy's
+    approval signer, as the organisation key is once a team adopts it.
     """
     key = org_key(tmp_path / "keys")
+    trust_in_policy(repo, key)
     path = "objectives/ledger/ledger-r3.yaml"
     answer = gate_answer(
         "ledger-r3",

@@ -9,6 +9,11 @@ test, tests/signing.py) records the approval from its signed predicate, names it
 and digest above it, and with --signing-key and --statement-out the run statement signed
 after the register was written points at that bundle's digest.
 
+Whom record-run trusts is the reviewed policy's word (gate.approval_signers): the `ledger`
+fixture names the test's organisation key there, as an adopting team does once. The same
+review signed its forged approval with a key of its own and passed `--trusted-key` for it;
+the options may only narrow the policy's signers, never add one.
+
 The times are fixed: the approval is judged against the run's start, never against the
 clock of the machine that records it, so a run recorded weeks after training is judged as
 it was when it started.
@@ -30,7 +35,7 @@ from ftgov.documents.loader import parse_document
 
 from ..conftest import FIXTURES, run_ftgov
 from ..repository import build_ledger_repo
-from ..signing import OrgKey, gate_answer, org_key, sign_approval
+from ..signing import OrgKey, gate_answer, org_key, sign_approval, trust_in_policy
 
 REGISTER = "registers/ledger.yaml"
 OBJECTIVE = "objectives/ledger/ledger-r3.yaml"
@@ -51,13 +56,16 @@ CLEAN_ENV = {"FTGOV_TRUSTED_KEY": "", "FTGOV_TRUSTED_IDENTITY": "", "FTGOV_SIGNI
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    return build_ledger_repo(tmp_path / "repo")
+def key(tmp_path: Path) -> OrgKey:
+    return org_key(tmp_path / "keys")
 
 
 @pytest.fixture
-def key(tmp_path: Path) -> OrgKey:
-    return org_key(tmp_path / "keys")
+def ledger(tmp_path: Path, key: OrgKey) -> Path:
+    """The register fixture whose policy names `key` its approval signer (before any approval is signed: it is a subject)."""
+    repo = build_ledger_repo(tmp_path / "repo")
+    trust_in_policy(repo, key)
+    return repo
 
 
 def approval_bundle(repo: Path, key: OrgKey, out: Path, objective: str = OBJECTIVE, **overrides: Any) -> Path:
@@ -100,6 +108,90 @@ def refused(repo: Path, before: bytes, code: int, out: str, err: str, *expected:
     assert (repo / REGISTER).read_bytes() == before
 
 
+NOT_A_POLICY_SIGNER = f"not among the approval signers {POLICY} gate.approval_signers names; the options may only narrow them"
+
+
+# -- the policy names who may sign an approval; the options only narrow it ----------------------------
+
+
+@pytest.mark.parametrize("how", ["--trusted-key", "FTGOV_TRUSTED_KEY"])
+def test_an_approval_signed_with_ones_own_key_and_trusted_by_option_is_refused(ledger: Path, key: OrgKey, tmp_path: Path, how: str) -> None:
+    """The review's attack: mallory signs an approval for PR #4242 by invented approvers with her key, and names it trusted."""
+    mallory = org_key(tmp_path / "mallory", name="mallory")
+    invented = [{"login": "mallory", "role": "technical", "team": "acme/ml"}, {"login": "mallory2", "role": "risk", "team": "acme/risk"}]
+    bundle = approval_bundle(ledger, mallory, tmp_path / "ledger-r3.approval.dsse.json", pull_request=4242, approvals=invented)
+    assert verified(bundle, mallory).statement.predicate["pull_request"] == 4242  # a good signature, by the wrong signer
+    before = (ledger / REGISTER).read_bytes()
+    option: tuple[str | Path, ...] = ("--trusted-key", mallory.public) if how == "--trusted-key" else ()
+    env = {"FTGOV_TRUSTED_KEY": str(mallory.public)} if how == "FTGOV_TRUSTED_KEY" else None
+    code, out, err = start(ledger, bundle, *option, env=env)
+    refused(ledger, before, code, out, err, f"({mallory.public})", NOT_A_POLICY_SIGNER)
+    assert "mallory" not in (ledger / REGISTER).read_text() and "4242" not in (ledger / REGISTER).read_text()
+
+
+def test_a_workflow_identity_the_policy_does_not_name_is_refused_too(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
+    """Keyless, the same attack is a workflow of one's own fork: an identity the policy does not name adds no signer."""
+    fork = "https://github.com/mallory/governance/.github/workflows/attest.yml@refs/heads/main"
+    bundle = approval_bundle(ledger, key, tmp_path / "b.dsse.json")
+    before = (ledger / REGISTER).read_bytes()
+    code, out, err = start(ledger, bundle, "--trusted-identity", fork)
+    refused(ledger, before, code, out, err, fork, NOT_A_POLICY_SIGNER)
+
+
+@pytest.mark.parametrize("trust", ["no option", "--trusted-key", "FTGOV_TRUSTED_KEY"])
+def test_a_policy_naming_no_approval_signer_records_no_signed_approval(key: OrgKey, tmp_path: Path, trust: str) -> None:
+    """Until the reviewed policy names a signer, no option can stand in for it: exit 2 naming gate.approval_signers."""
+    repo = build_ledger_repo(tmp_path / "repo")  # the fixture's policy as it ships: no approval_signers
+    assert "approval_signers" not in (repo / POLICY).read_text()
+    bundle = approval_bundle(repo, key, tmp_path / "b.dsse.json")
+    before = (repo / REGISTER).read_bytes()
+    option: tuple[str | Path, ...] = ("--trusted-key", key.public) if trust == "--trusted-key" else ()
+    env = {"FTGOV_TRUSTED_KEY": str(key.public)} if trust == "FTGOV_TRUSTED_KEY" else None
+    code, out, err = start(repo, bundle, *option, env=env)
+    refused(repo, before, code, out, err, "the policy names no approval signer", f"{POLICY} gate.approval_signers: keys or identities")
+
+
+def test_the_options_narrow_the_policys_signers_to_the_ones_they_name(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
+    """Mid-rotation the policy names the old and the new key; a launcher given only the new one accepts only its signature."""
+    new = org_key(tmp_path / "new", kind="ecdsa", name="org2")
+    trust_in_policy(ledger, key, new)
+    by_old = approval_bundle(ledger, key, tmp_path / "old.dsse.json")
+    by_new = approval_bundle(ledger, new, tmp_path / "new.dsse.json")
+    before = (ledger / REGISTER).read_bytes()
+    code, out, err = start(ledger, by_old, "--trusted-key", new.public)
+    refused(ledger, before, code, out, err, f"--gate-attestation {by_old}: no signature verifies under a trusted key")
+    code, out, err = start(ledger, by_new, "--trusted-key", new.public)
+    assert (code, err) == (0, ""), err
+    assert verified(by_new, new).signer in out
+    assert r3(ledger)["approval"]["pull_request"] == 9
+
+
+@pytest.mark.parametrize(
+    ("pem", "expected"),
+    [
+        # PEM-shaped, so the schema passes it; its body is no key
+        (
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            (f"{POLICY} gate.approval_signers.keys[0]: not a PEM public key",),
+        ),
+        # not even PEM-shaped: the policy's schema refuses it before any key is read, at its line
+        ("mallory's key", (f"{POLICY}:", 'gate.approval_signers.keys[0] is "mallory\'s key"; it must match the pattern', "ftgov check")),
+    ],
+    ids=["no key inside the PEM", "not PEM"],
+)
+def test_a_malformed_key_in_the_policy_is_exit_2_naming_it(
+    ledger: Path, key: OrgKey, tmp_path: Path, pem: str, expected: tuple[str, ...]
+) -> None:
+    policy = ledger / POLICY
+    text = policy.read_text()
+    start_of_keys = text.index("    keys:\n")  # the policy's last lines: trust_in_policy appended the gate section
+    policy.write_text(text[:start_of_keys] + f"    keys:\n      - {json.dumps(pem)}\n")
+    bundle = approval_bundle(ledger, key, tmp_path / "b.dsse.json")
+    before = (ledger / REGISTER).read_bytes()
+    code, out, err = start(ledger, bundle, "--trusted-key", key.public)
+    refused(ledger, before, code, out, err, *expected)
+
+
 # -- attacks: nothing but a verified approval for this objective is recorded -----------------------
 
 
@@ -127,11 +219,16 @@ def test_a_forged_unsigned_answer_naming_an_invented_pr_and_approvers_is_refused
 
 
 def test_a_statement_signed_by_a_key_nobody_trusts_is_refused(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
+    """The policy names the organisation key: whether --trusted-key names it or no option is given, the stranger's fails."""
     stranger = org_key(tmp_path / "stranger", name="stranger")
     bundle = approval_bundle(ledger, stranger, tmp_path / "ledger-r3.approval.dsse.json")
     before = (ledger / REGISTER).read_bytes()
-    code, out, err = start(ledger, bundle, "--trusted-key", key.public)
-    refused(ledger, before, code, out, err, f"--gate-attestation {bundle}: no signature verifies under a trusted key")
+    for trust in (("--trusted-key", key.public), ()):
+        code, out, err = start(ledger, bundle, *trust)
+        refused(ledger, before, code, out, err, f"--gate-attestation {bundle}: no signature verifies under a trusted key")
+    # and trusting the stranger by option adds no signer the policy does not name
+    code, out, err = start(ledger, bundle, "--trusted-key", stranger.public)
+    refused(ledger, before, code, out, err, f"({stranger.public})", NOT_A_POLICY_SIGNER)
 
 
 def test_an_ecdsa_key_nobody_trusts_is_refused_too(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
@@ -141,6 +238,8 @@ def test_an_ecdsa_key_nobody_trusts_is_refused_too(ledger: Path, key: OrgKey, tm
     before = (ledger / REGISTER).read_bytes()
     code, out, err = start(ledger, bundle, "--trusted-key", key.public)
     refused(ledger, before, code, out, err, "no signature verifies under a trusted key")
+    code, out, err = start(ledger, bundle, "--trusted-key", key.public, "--trusted-key", stranger.public)
+    refused(ledger, before, code, out, err, f"({stranger.public})", NOT_A_POLICY_SIGNER)
 
 
 def _another_objective(repo: Path, key: OrgKey, out: Path) -> Path:
@@ -218,11 +317,14 @@ def test_age_is_judged_at_the_runs_start_not_at_the_time_of_recording(ledger: Pa
     assert r3(ledger)["approval"]["pull_request"] == 9
 
 
-def test_a_signed_statement_with_no_trusted_signer_is_exit_2_naming_the_options(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
+def test_with_no_option_the_approval_is_verified_under_the_policys_signers(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
+    """No --trusted-key and nothing in the environment: the signers the reviewed policy names are the ones (a policy
+    naming none is exit 2, test_a_policy_naming_no_approval_signer_records_no_signed_approval)."""
     bundle = approval_bundle(ledger, key, tmp_path / "b.dsse.json")
-    before = (ledger / REGISTER).read_bytes()
     code, out, err = start(ledger, bundle)
-    refused(ledger, before, code, out, err, f"--gate-attestation {bundle}", "--trusted-key", "--trusted-identity")
+    assert (code, err) == (0, ""), err
+    assert verified(bundle, key).signer in out
+    assert r3(ledger)["approval"]["commit"] == COMMIT
 
 
 def test_a_start_before_the_merge_is_still_the_policy_refusal(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
@@ -271,9 +373,14 @@ def test_the_trusted_key_may_come_from_the_environment(ledger: Path, key: OrgKey
 
 def test_a_rotated_key_is_trusted_beside_the_old_one(ledger: Path, key: OrgKey, tmp_path: Path) -> None:
     new = org_key(tmp_path / "new", kind="ecdsa", name="new")
+    trust_in_policy(ledger, key, new)  # the rotation is a reviewed change to the policy
     bundle = approval_bundle(ledger, new, tmp_path / "b.dsse.json")
-    code, _, err = start(ledger, bundle, "--trusted-key", key.public, "--trusted-key", new.public)
-    assert (code, err) == (0, "")
+    for trust in (("--trusted-key", key.public, "--trusted-key", new.public), ()):
+        before = (ledger / REGISTER).read_bytes()
+        code, _, err = start(ledger, bundle, *trust)
+        assert (code, err) == (0, ""), err
+        assert r3(ledger)["approval"]["pull_request"] == 9
+        (ledger / REGISTER).write_bytes(before)  # the round approved again, for the next way of trusting
 
 
 # -- the run statement -----------------------------------------------------------------------------
