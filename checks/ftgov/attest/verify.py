@@ -175,12 +175,14 @@ def _statement(payload: bytes, path: Path) -> Statement:
         raise Refused(f"{path}: signed, but {exc}") from exc
 
 
-def anchored(anchor: ApprovalSigners, given: TrustedSigners | None, policy_path: str) -> TrustedSigners:
+def anchored(anchor: ApprovalSigners, given: TrustedSigners | None, policy_path: str, repo_root: Path | None) -> TrustedSigners:
     """The approval signers the reviewed policy names, narrowed to `given` (the operator's options) when there are any.
 
     An operator who could name any key would verify an approval they signed themselves: the
-    options may only choose among the policy's signers, never add one. InputError when the
-    policy names none, or an option names a signer it does not.
+    options may only choose among the policy's signers, never add one. The Sigstore root is
+    the policy's too (`sigstore_root`, a file in the repository, else the production root
+    the sigstore package embeds): a root of the operator's making could certify any identity.
+    InputError when the policy names none, or an option names a signer it does not.
     """
     where = f"{policy_path} gate.approval_signers"
     if not anchor:
@@ -192,7 +194,7 @@ def anchored(anchor: ApprovalSigners, given: TrustedSigners | None, policy_path:
         keys_ = tuple(keys.public_key_from_pem(pem.encode("ascii"), f"{where}.keys[{i}]", where) for i, pem in enumerate(anchor.keys))
     except (keys.KeyFileError, UnicodeEncodeError) as exc:
         raise InputError(str(exc)) from None
-    root = given.sigstore_root if given is not None else None
+    root = (repo_root or Path()) / anchor.sigstore_root if anchor.sigstore_root else None
     identities = tuple(keyless.TrustedIdentity(i, anchor.oidc_issuer) for i in anchor.identities)
     if given is None or not given:
         return TrustedSigners(keys_, identities, root)

@@ -135,49 +135,54 @@ def _compose(*decorators: Callable[[Decorated], Decorated]) -> Callable[[Decorat
     return apply
 
 
-trusted_signer_options = _compose(
-    click.option(
-        "--trusted-key",
-        "trusted_keys",
-        multiple=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        metavar="PUB",
-        help="A PEM public key (Ed25519 or ECDSA P-256) whose signatures are trusted; repeat for a key rotation. "
-        "Env FTGOV_TRUSTED_KEY (paths separated by ':').",
-    ),
-    click.option(
-        "--trusted-identity",
-        "trusted_identities",
-        multiple=True,
-        metavar="WORKFLOW_REF",
-        help="The Sigstore identity trusted to sign: the signing workflow at the default branch, "
-        "https://github.com/ORG/REPO/.github/workflows/FILE@refs/heads/main; repeatable. Env FTGOV_TRUSTED_IDENTITY (comma-separated).",
-    ),
-    click.option(
-        "--oidc-issuer",
-        default="https://token.actions.githubusercontent.com",
-        show_default=True,
-        metavar="URL",
-        help="The OIDC issuer of --trusted-identity (GitHub Enterprise Server: https://HOST/_services/token).",
-    ),
-    click.option(
-        "--sigstore-root",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="FTGOV_SIGSTORE_ROOT",
-        default=None,
-        metavar="FILE",
-        help="The Sigstore trusted root (trusted_root.json) to verify bundles against, read offline. Env FTGOV_SIGSTORE_ROOT. "
-        "Default: the production root the sigstore package embeds; ship a current one with the launcher image.",
-    ),
-    click.option(
-        "--max-age",
-        default="7d",
-        show_default=True,
-        metavar="DURATION",
-        help="The oldest signed statement accepted (7d, 12h, 90m): a withdrawal after signing is invisible offline.",
-    ),
+_trusted_key_option = click.option(
+    "--trusted-key",
+    "trusted_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PUB",
+    help="A PEM public key (Ed25519 or ECDSA P-256) whose signatures are trusted; repeat for a key rotation. "
+    "Env FTGOV_TRUSTED_KEY (paths separated by ':').",
 )
-"""gate --attestation, record-run: whom a statement must be signed by, and how old it may be."""
+_trusted_identity_option = click.option(
+    "--trusted-identity",
+    "trusted_identities",
+    multiple=True,
+    metavar="WORKFLOW_REF",
+    help="The Sigstore identity trusted to sign: the signing workflow at the default branch, "
+    "https://github.com/ORG/REPO/.github/workflows/FILE@refs/heads/main; repeatable. Env FTGOV_TRUSTED_IDENTITY (comma-separated).",
+)
+_oidc_issuer_option = click.option(
+    "--oidc-issuer",
+    default="https://token.actions.githubusercontent.com",
+    show_default=True,
+    metavar="URL",
+    help="The OIDC issuer of --trusted-identity (GitHub Enterprise Server: https://HOST/_services/token).",
+)
+_sigstore_root_option = click.option(
+    "--sigstore-root",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="FTGOV_SIGSTORE_ROOT",
+    default=None,
+    metavar="FILE",
+    help="The Sigstore trusted root (trusted_root.json) to verify bundles against, read offline. Env FTGOV_SIGSTORE_ROOT. "
+    "Default: the production root the sigstore package embeds; ship a current one with the launcher image.",
+)
+_max_age_option = click.option(
+    "--max-age",
+    default="7d",
+    show_default=True,
+    metavar="DURATION",
+    help="The oldest signed statement accepted (7d, 12h, 90m): a withdrawal after signing is invisible offline.",
+)
+
+trusted_signer_options = _compose(
+    _trusted_key_option, _trusted_identity_option, _oidc_issuer_option, _sigstore_root_option, _max_age_option
+)
+"""gate --attestation, verify: whom a statement must be signed by, and how old it may be."""
+
+narrowing_signer_options = _compose(_trusted_key_option, _trusted_identity_option, _oidc_issuer_option, _max_age_option)
+"""record-run: signers that may only narrow the policy's gate.approval_signers, whose Sigstore root the policy names too."""
 
 
 def trusted_signers_from(

@@ -20,10 +20,10 @@ from ftgov.cli.options import (
     format_option,
     github_url_option,
     jobs_option,
+    narrowing_signer_options,
     out_option,
     repo_root_option,
     signing_options,
-    trusted_signer_options,
 )
 from ftgov.cli.statements import chain_signer, statement_options, write_statement
 from ftgov.cli.statements import previous_statement as verified_previous
@@ -117,7 +117,7 @@ def new(model: str, parent: str | None, base_model: str | None, repo_root: Path 
     help="The signed approval statement `ftgov attest` published for the objective (ID.approval.dsse.json or "
     ".sigstore.json), verified under --trusted-key or --trusted-identity.",
 )
-@trusted_signer_options
+@narrowing_signer_options
 @signing_options
 @click.option(
     "--statement-out",
@@ -137,7 +137,6 @@ def record_run(
     trusted_keys: tuple[Path, ...],
     trusted_identities: tuple[str, ...],
     oidc_issuer: str,
-    sigstore_root: Path | None,
     max_age: str,
     signing_key: Path | None,
     keyless: bool,
@@ -160,7 +159,9 @@ def record_run(
     `ftgov attest` publishes from the default-branch workflow (keyless Sigstore, or the
     organisation key), verified offline under the signers the policy names in
     gate.approval_signers (--trusted-key / --trusted-identity may narrow them, never add
-    one; a policy naming none is exit 2). It must be for OBJECTIVE_ID's exact bytes here, allow it, and have been current when the run
+    one; a policy naming none is exit 2), against the Sigstore root it names
+    (gate.approval_signers.sigstore_root; FTGOV_SIGSTORE_ROOT is not read here). It must
+    be for OBJECTIVE_ID's exact bytes here, allow it, and have been current when the run
     started: signed no later than --started-at and no more than --max-age before it (the
     run's start, not now: a run may be recorded days after it trained). Anything else is
     exit 2, nothing written. The approval is recorded from the signed predicate (PR, merge
@@ -190,7 +191,7 @@ def record_run(
 
     started = _time_option(started_at, "--started-at")
     finished = _time_option(finished_at, "--finished-at")
-    signers = _trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root) if gate_attestation is not None else None
+    signers = _trusted_signers(trusted_keys, trusted_identities, oidc_issuer) if gate_attestation is not None else None
     trust = ApprovalTrust.of(signers, max_age)
     signer = chain_signer(statement_out, signing_key, keyless, None)
     with refused():
@@ -212,9 +213,7 @@ def record_run(
         sys.exit(1)
 
 
-def _trusted_signers(
-    trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
-) -> TrustedSigners | None:
+def _trusted_signers(trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str) -> TrustedSigners | None:
     """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY; None when neither names one.
 
     None rather than a usage error: the local sandbox's unsigned offline answer needs no
@@ -228,7 +227,7 @@ def _trusted_signers(
         trusted_keys, trusted_identities = from_environment(os.environ)
     if not trusted_keys and not trusted_identities:
         return None
-    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
+    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer)
 
 
 @click.command()

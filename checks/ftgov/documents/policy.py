@@ -55,6 +55,7 @@ class ApprovalSigners:
     keys: tuple[str, ...] = ()
     identities: tuple[str, ...] = ()
     oidc_issuer: str = "https://token.actions.githubusercontent.com"
+    sigstore_root: str | None = None  # a repository path to a private instance's trusted_root.json; None: production's
 
     def __bool__(self) -> bool:
         return bool(self.keys or self.identities)
@@ -62,7 +63,10 @@ class ApprovalSigners:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ApprovalSigners:
         return cls(
-            tuple(data.get("keys", [])), tuple(data.get("identities", [])), data.get("oidc_issuer", "https://token.actions.githubusercontent.com")
+            tuple(data.get("keys", [])),
+            tuple(data.get("identities", [])),
+            data.get("oidc_issuer", "https://token.actions.githubusercontent.com"),
+            data.get("sigstore_root"),
         )
 
 

@@ -36,7 +36,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ class ApprovalTrust:
     signers: verify.TrustedSigners | None  # None: no --trusted-key or --trusted-identity given, nor in the environment
     max_age: dt.timedelta
     max_age_text: str  # as the operator wrote it, for the refusal
+    repo_root: Path | None = None  # where the policy's gate.approval_signers.sigstore_root is read from
 
     @classmethod
     def of(cls, signers: verify.TrustedSigners | None, max_age: str = DEFAULT_MAX_AGE) -> ApprovalTrust:
@@ -120,7 +121,7 @@ def record_run(
     index, entry = register.round_of(objective_id)
     objective_bytes, objective = ops.load_objective(repo, model, objective_id)
     pinned = _Objective(objective_id, paths.objective_path(model, objective_id), objective_bytes)
-    trust = trust or ApprovalTrust.of(None)
+    trust = replace(trust or ApprovalTrust.of(None), repo_root=repo.root)
     status = str(entry.get("status"))
     if signer is not None and finished_at is None:
         raise InputError(
@@ -457,7 +458,8 @@ def _approval(
     answer = _unsigned_answer(raw)
     if answer is not None:
         return _unreviewed_approval(answer, file, objective_id, objective_bytes, policy), None
-    anchored = ApprovalTrust(verify.anchored(policy.approval_signers, trust.signers, policy.path), trust.max_age, trust.max_age_text)
+    signers = verify.anchored(policy.approval_signers, trust.signers, policy.path, trust.repo_root)
+    anchored = replace(trust, signers=signers)
     signed = _verified_approval(raw, file, objective_id, objective_bytes, anchored)
     return _approval_from(signed, file), signed
 
