@@ -119,7 +119,12 @@ github_url_option = click.option(
 
 
 def emit(report: str, out: Path | None) -> None:
-    """The report to --out FILE, written atomically (an InputError naming what is wrong with FILE), else to stdout."""
+    """The report to --out FILE, written atomically (an InputError naming what is wrong with FILE), else to stdout.
+
+    A report quotes hostile input (a bundle's keyid, a statement's fields): a lone surrogate JSON let through
+    ("\\ud800") cannot be encoded as UTF-8, so it is written escaped rather than crashing the command.
+    """
+    report = report.encode("utf-8", "backslashreplace").decode("utf-8")
     if out is not None:
         write_report(out, report)
     else:

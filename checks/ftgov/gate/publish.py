@@ -30,6 +30,9 @@ from ftgov.gate.provenance import ProvenanceForge
 
 INDEX = "index.json"
 BUNDLE_STEM = ".approval"  # <objective-id>.approval.dsse.json | .approval.sigstore.json
+# Every suffix a signer writes: a stale bundle is removed by its exact name, never by a glob built from an id
+# (an objective file named `x-r?.yaml` on the branch would glob away another objective's fresh bundle).
+BUNDLE_SUFFIXES = (".dsse.json", ".sigstore.json")
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,9 @@ def _one(
     now: dt.datetime | None,
 ) -> Published:
     answer = decide(forge, objective_id, branch=branch, trust_root=trust_root, now=now)
-    for stale in out_dir.glob(f"{objective_id}{BUNDLE_STEM}.*"):
-        stale.unlink()
+    if paths.OBJECTIVE_ID.fullmatch(objective_id):  # anything else names no bundle of ours: touch nothing for it
+        for suffix in BUNDLE_SUFFIXES:
+            (out_dir / f"{objective_id}{BUNDLE_STEM}{suffix}").unlink(missing_ok=True)
     if not answer.allowed:
         return Published(objective_id, answer.decision, answer.reasons, answer.undecided, head_sha=answer.head_sha)
     try:
