@@ -41,17 +41,27 @@ def test_require_approved_denies_a_huge_integer(tmp_path: Path) -> None:
         require_approved("ledger-r3", attestation=_hostile(tmp_path), trusted_keys=(key.public,))
 
 
-@pytest.mark.parametrize("command", ["gate-train", "gate-deploy", "verify", "record-run"])
-def test_commands_do_not_crash_on_a_huge_integer(tmp_path: Path, command: str) -> None:
-    """ftgov gate (train, deploy), verify and record-run answer a hostile bundle with 1 or 2, never 70."""
+# A lone UTF-16 surrogate in a field a refusal quotes: the report could not be encoded as UTF-8 (second review).
+SURROGATE_KEYID = '{"payloadType": "application/vnd.in-toto+json", "payload": "e30=", "signatures": [{"keyid": "\\ud800", "sig": "AAAA"}]}'
+HOSTILE_FILES = {"a huge integer": '{"payloadType": "application/vnd.in-toto+json", "payload": "", "signatures": [], "n": ' + HUGE + "}",
+                 "a lone surrogate keyid": SURROGATE_KEYID}  # fmt: skip
+READERS = ["gate-train", "gate-train-out", "gate-deploy", "verify", "record-run"]
+
+
+@pytest.mark.parametrize("hostile", sorted(HOSTILE_FILES))
+@pytest.mark.parametrize("command", READERS)
+def test_every_reader_answers_a_hostile_file_with_1_or_2_never_70(tmp_path: Path, command: str, hostile: str) -> None:
+    """ftgov gate (train, with --out, deploy), verify and record-run deny or refuse; none crashes."""
     key = org_key(tmp_path / "k")
-    bundle = _hostile(tmp_path)
+    bundle = tmp_path / "ID.approval.dsse.json"
+    bundle.write_text(HOSTILE_FILES[hostile])
     repo = build_ledger_repo(tmp_path / "repo")
     trust_in_policy(repo, key)  # so record-run gets as far as reading the statement
     config = tmp_path / "adapter_config.json"
     config.write_text('{"r": 8}')
     args = {
         "gate-train": ["gate", "ledger-r3", "--attestation", str(bundle)],
+        "gate-train-out": ["gate", "ledger-r3", "--attestation", str(bundle), "--out", str(tmp_path / "answer.txt")],
         "gate-deploy": ["gate", "ledger-r3", "--stage", "deploy", "--checkpoint", "s3://x", "--attestation", str(bundle)],
         "verify": ["verify", str(bundle)],
         "record-run": ["record-run", "ledger-r3", "--config", str(config), "--gate-attestation", str(bundle), "--repo-root", str(repo)],
