@@ -19,7 +19,7 @@ from ftgov.cli.options import (
     format_option,
     github_url_option,
     out_option,
-    pipeline_signers_from,
+    signers_from,
     trusted_signer_options,
     trusted_signers_from,
 )
@@ -311,7 +311,9 @@ def gate(
         if stage != "deploy" and (pipeline_keys or pipeline_identities):
             raise InputError("--trusted-pipeline-key/-identity trust run and evaluation statements, which only --stage deploy reads")
         # A launcher's environment may name pipeline signers for its deploy step too; training reads only the approval.
-        pipeline = pipeline_signers_from(pipeline_keys, pipeline_identities, oidc_issuer, sigstore_root) if stage == "deploy" else None
+        pipeline = None
+        if stage == "deploy":
+            pipeline = signers_from(pipeline_keys, pipeline_identities, oidc_issuer, sigstore_root, scope="TRUSTED_PIPELINE")
         answer = _decide_signed(
             objective_id, attestations, (signers, pipeline), max_age, objective_file, moment, stage, checkpoint, write_objective
         )

@@ -190,34 +190,32 @@ narrowing_signer_options = _compose(_trusted_key_option, _trusted_identity_optio
 """record-run: signers that may only narrow the policy's gate.approval_signers, whose Sigstore root the policy names too."""
 
 
+def signers_from(
+    keys: tuple[Path, ...], identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None = None, scope: str = "TRUSTED"
+) -> TrustedSigners | None:
+    """The options' signers, else FTGOV_<scope>_KEY / FTGOV_<scope>_IDENTITY; None when neither names one.
+
+    `scope` TRUSTED: the governance signers; TRUSTED_PIPELINE: the pipelines' (run and evaluation statements only).
+    """
+    import os
+
+    from ftgov.attest.verify import from_environment, trusted_signers
+
+    if not keys and not identities:
+        keys, identities = from_environment(os.environ, scope)
+    if not keys and not identities:
+        return None
+    return trusted_signers(keys, identities, oidc_issuer, sigstore_root)
+
+
 def trusted_signers_from(
     trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
 ) -> TrustedSigners:
-    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY."""
-    import os
-
-    from ftgov.attest.verify import from_environment, trusted_signers
-
-    if not trusted_keys and not trusted_identities:
-        trusted_keys, trusted_identities = from_environment(os.environ)
-    if not trusted_keys and not trusted_identities:
+    """The governance signers a verifying command needs; none given anywhere is a usage error."""
+    signers = signers_from(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
+    if signers is None:
         raise click.UsageError("no trusted signer: give --trusted-key PUB or --trusted-identity WORKFLOW_REF (or FTGOV_TRUSTED_KEY)")
-    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer, sigstore_root)
-
-
-def pipeline_signers_from(
-    pipeline_keys: tuple[Path, ...], pipeline_identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None
-) -> TrustedSigners | None:
-    """The pipelines' signers (run and evaluation statements only), else FTGOV_TRUSTED_PIPELINE_KEY / _IDENTITY; None: none."""
-    import os
-
-    from ftgov.attest.verify import from_environment, trusted_signers
-
-    if not pipeline_keys and not pipeline_identities:
-        pipeline_keys, pipeline_identities = from_environment(os.environ, "TRUSTED_PIPELINE")
-    if not pipeline_keys and not pipeline_identities:
-        return None
-    return trusted_signers(pipeline_keys, pipeline_identities, oidc_issuer, sigstore_root)
+    return signers
 
 
 signing_options = _compose(

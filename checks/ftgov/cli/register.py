@@ -23,6 +23,7 @@ from ftgov.cli.options import (
     narrowing_signer_options,
     out_option,
     repo_root_option,
+    signers_from,
     signing_options,
 )
 from ftgov.cli.statements import chain_signer, statement_options, write_statement
@@ -30,7 +31,6 @@ from ftgov.cli.statements import previous_statement as verified_previous
 from ftgov.documents.errors import InputError
 
 if TYPE_CHECKING:
-    from ftgov.attest.verify import TrustedSigners
     from ftgov.register.pr_report import MissingApprovals
 
 
@@ -191,7 +191,8 @@ def record_run(
 
     started = _time_option(started_at, "--started-at")
     finished = _time_option(finished_at, "--finished-at")
-    signers = _trusted_signers(trusted_keys, trusted_identities, oidc_issuer) if gate_attestation is not None else None
+    # None rather than a usage error: the sandbox's unsigned offline answer needs no signer, and the policy names them anyway.
+    signers = signers_from(trusted_keys, trusted_identities, oidc_issuer) if gate_attestation is not None else None
     trust = ApprovalTrust.of(signers, max_age)
     signer = chain_signer(statement_out, signing_key, keyless, None)
     with refused():
@@ -211,23 +212,6 @@ def record_run(
         for why in recorded.unacknowledged:
             click.echo(f"ftgov: FTG914 {why}; a reviewed PR adds acknowledged_by: <role> and a reason to that deviation", err=True)
         sys.exit(1)
-
-
-def _trusted_signers(trusted_keys: tuple[Path, ...], trusted_identities: tuple[str, ...], oidc_issuer: str) -> TrustedSigners | None:
-    """The options' signers, else FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY; None when neither names one.
-
-    None rather than a usage error: the local sandbox's unsigned offline answer needs no
-    signer, and a signed statement without one is refused naming the options.
-    """
-    import os
-
-    from ftgov.attest.verify import from_environment, trusted_signers
-
-    if not trusted_keys and not trusted_identities:
-        trusted_keys, trusted_identities = from_environment(os.environ)
-    if not trusted_keys and not trusted_identities:
-        return None
-    return trusted_signers(trusted_keys, trusted_identities, oidc_issuer)
 
 
 @click.command()
