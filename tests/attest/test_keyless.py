@@ -289,8 +289,11 @@ def test_another_trusted_identity_is_refused_naming_the_certificates_identity(id
         f"{BEACON}/extremely-dangerous-oidc-beacon.yml@refs/tags/v1",
         "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon",
         "http://github.com/acme/governance/.github/workflows/attest.yml@refs/heads/main",
+        f"{BEACON}/extremely-dangerous-oidc-beacon.yml@refs/tags/x#@refs/heads/main",
+        f"{BEACON}/extremely-dangerous-oidc-beacon.yml@refs/tags/v1?@refs/heads/main",
+        f"{BEACON}/a/b.yml@refs/heads/main",
     ],
-    ids=["pull request ref", "tag", "repository only", "http"],
+    ids=["pull request ref", "tag", "repository only", "http", "tag with a fragment", "tag with a query", "nested path"],
 )
 def test_an_identity_that_trusts_more_than_a_branch_workflow_is_an_input_error(identity: str) -> None:
     with pytest.raises(InputError, match=r"--trusted-identity .*@refs/heads/BRANCH"):

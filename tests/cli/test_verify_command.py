@@ -47,6 +47,7 @@ def test_unsigned_untrusted_and_stale_statements_exit_1_and_a_missing_signer_exi
     stale = run_ftgov("verify", str(stale_bundle), "--trusted-key", str(stale_key))
     assert stale.returncode == 1 and "more than 7 days ago" in stale.stdout
     assert run_ftgov("verify", str(stale_bundle), "--trusted-key", str(stale_key), "--max-age", "9d").returncode == 0
+    assert run_ftgov("verify", str(stale_bundle), "--trusted-key", str(stale_key), env={"FTGOV_MAX_AGE": "9d"}).returncode == 0
     nobody = run_ftgov("verify", str(bundle))
     assert nobody.returncode == 2 and "--trusted-key" in nobody.stderr
     missing = run_ftgov("verify", str(tmp_path / "absent.json"), "--trusted-key", str(public))

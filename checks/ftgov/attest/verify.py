@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +88,14 @@ def trusted_signers(
     return TrustedSigners(loaded, tuple(keyless.TrustedIdentity(i, issuer) for i in trusted_identities), sigstore_root)
 
 
+# https://HOST/ORG/REPO/.github/workflows/FILE@refs/heads/BRANCH, nothing before or after: sigstore compares identities
+# exactly, so a looser string trusts nobody, but it would say the operator meant something the check never saw.
+_WORKFLOW_IDENTITY = re.compile(r"https://[^\s@#?]+/\.github/workflows/[^\s@#?/]+@refs/heads/[^\s@#?]+")
+
+
 def check_identity(identity: str) -> None:
     """A workflow identity names a workflow file at a branch: an identity at a tag or a PR ref trusts too much."""
-    if not identity.startswith("https://") or "/.github/workflows/" not in identity or "@refs/heads/" not in identity:
+    if not _WORKFLOW_IDENTITY.fullmatch(identity):
         raise InputError(
             f"--trusted-identity {identity!r}: give the signing workflow's identity, "
             "https://github.com/ORG/REPO/.github/workflows/FILE@refs/heads/BRANCH (the default branch)"

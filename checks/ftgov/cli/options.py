@@ -175,10 +175,11 @@ _sigstore_root_option = click.option(
 )
 _max_age_option = click.option(
     "--max-age",
+    envvar="FTGOV_MAX_AGE",
     default="7d",
     show_default=True,
     metavar="DURATION",
-    help="The oldest signed statement accepted (7d, 12h, 90m): a withdrawal after signing is invisible offline.",
+    help="The oldest signed statement accepted (7d, 12h, 90m): a withdrawal after signing is invisible offline. Env FTGOV_MAX_AGE.",
 )
 
 trusted_signer_options = _compose(
