@@ -190,6 +190,9 @@ trusted_signer_options = _compose(
 narrowing_signer_options = _compose(_trusted_key_option, _trusted_identity_option, _oidc_issuer_option, _max_age_option)
 """record-run: signers that may only narrow the policy's gate.approval_signers, whose Sigstore root the policy names too."""
 
+record_signer_options = _compose(_trusted_key_option, _trusted_identity_option, _oidc_issuer_option, _sigstore_root_option)
+"""evaluate --previous-statement, decide --previous-statement: a record of what happened, so no --max-age."""
+
 
 def signers_from(
     keys: tuple[Path, ...], identities: tuple[str, ...], oidc_issuer: str, sigstore_root: Path | None = None, scope: str = "TRUSTED"

@@ -2,7 +2,8 @@
 
 Each signs a statement with --signing-key or --keyless into --statement-out, pointing at the
 statement before it (--previous-statement), which it verifies first under --trusted-key or
---trusted-identity. The trusted-signer options are the shared ones without --max-age: a
+--trusted-identity. The trusted-signer options are the shared ones without --max-age
+(options.record_signer_options): a
 previous statement is a record of what happened, not an approval that must still be current
 (the deploy gate bounds the age of the decision, the chain's newest link).
 """
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ftgov.cli.options import signing_options, trusted_signer_options, trusted_signers_from
+from ftgov.cli.options import record_signer_options, signing_options, trusted_signers_from
 from ftgov.documents.atomic import write_report
 from ftgov.documents.errors import InputError
 
@@ -31,7 +32,7 @@ def statement_options(what: str, previous: str) -> Callable[[Decorated], Decorat
     """--statement-out, --previous-statement, the signing options and the trusted-signer options (no --max-age)."""
 
     def apply(function: Decorated) -> Decorated:
-        function = _without_max_age(trusted_signer_options(function))
+        function = record_signer_options(function)
         function = signing_options(function)
         function = click.option(
             "--previous-statement",
@@ -49,13 +50,6 @@ def statement_options(what: str, previous: str) -> Callable[[Decorated], Decorat
         )(function)
 
     return apply
-
-
-def _without_max_age(function: Decorated) -> Decorated:
-    """The shared trusted-signer options as they are, less --max-age, which bounds nothing here."""
-    params = getattr(function, "__click_params__", [])
-    function.__click_params__ = [p for p in params if p.name != "max_age"]  # type: ignore[attr-defined]
-    return function
 
 
 def chain_signer(statement_out: Path | None, signing_key: Path | None, keyless: bool, previous: Path | None) -> Signer | None:
