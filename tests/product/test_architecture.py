@@ -16,7 +16,7 @@ from ..conftest import ROOT
 
 PACKAGE = ROOT / "checks" / "ftgov"
 # Lower is further down the chain; the package's own __init__ and __main__ sit outside it.
-LEVELS = {"documents": 0, "attest": 1, "register": 2, "evaluation": 3, "gate": 4, "render": 5, "cli": 6}
+LEVELS = {"documents": 0, "attest": 1, "register": 2, "data": 3, "evaluation": 4, "gate": 5, "render": 6, "cli": 7}
 DOCS = ROOT / "docs" / "architecture.md"
 
 
