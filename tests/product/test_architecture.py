@@ -1,6 +1,6 @@
 """The package's rooms: imports go down the chain only, and no module imports itself back.
 
-The chain, top to bottom: cli → render → gate → evaluation → register → documents. A module
+The chain, top to bottom: cli → render → gate → evaluation → data → register → attest → documents. A module
 may import its own pillar and any pillar below it; documents imports no other pillar. Read
 from the source with `ast`, so a lazy import inside a function counts as much as one at the top.
 """
