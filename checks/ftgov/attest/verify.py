@@ -202,7 +202,7 @@ def anchored(anchor: ApprovalSigners, given: TrustedSigners | None, policy_path:
         raise InputError(str(exc)) from None
     root = (repo_root or Path()) / anchor.sigstore_root if anchor.sigstore_root else None
     identities = tuple(keyless.TrustedIdentity(i, anchor.oidc_issuer) for i in anchor.identities)
-    if given is None or not given:
+    if not given:  # None or naming nobody: the policy's list as it is
         return TrustedSigners(keys_, identities, root)
     allowed_ids = {k.keyid for k in keys_}
     foreign = [f"key {k.keyid[:16]}… ({k.source})" for k in given.keys if k.keyid not in allowed_ids]

@@ -513,11 +513,7 @@ def _verified_approval(raw: bytes, file: Path, objective_id: str, objective_byte
     Its age is not judged here: an approval must have been current when the run started
     (`_check_current_at_start`), which may be long before record-run is run.
     """
-    if not trust.signers:
-        raise InputError(
-            f"--gate-attestation {file}: no trusted signer to verify it under; pass --trusted-key PUB or --trusted-identity "
-            "WORKFLOW_REF (or set FTGOV_TRUSTED_KEY / FTGOV_TRUSTED_IDENTITY)"
-        )
+    assert trust.signers  # verify.anchored: the policy's signers, never none
     try:
         verified = verify.verify_bytes(raw, file, trust.signers)
     except verify.Refused as exc:
