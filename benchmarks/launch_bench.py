@@ -78,6 +78,7 @@ class Cost:
     decisions: int
     requests: int
     not_modified: int
+    wall_seconds: float = 0.0  # all the decisions, against the loopback server (no network latency: a lower bound)
 
     @property
     def per_launch(self) -> float:
@@ -138,12 +139,16 @@ def online(world: FakeGitHub, url: str, where: Path, launches: int) -> tuple[Cos
         if not answer.allowed:
             raise SystemExit(f"the online gate denied the benchmark's objective: {answer.reasons}")
 
+    started = time.perf_counter()
     cold = [requests_seen(world, lambda i=i: ask(where / f"cold-{i}")) for i in range(launches)]  # type: ignore[misc]
+    cold_wall = time.perf_counter() - started
     ask(where / "warm")
+    started = time.perf_counter()
     warm = [requests_seen(world, lambda: ask(where / "warm")) for _ in range(launches)]
+    warm_wall = time.perf_counter() - started
     return (
-        Cost(launches, sum(r for r, _ in cold), sum(n for _, n in cold)),
-        Cost(launches, sum(r for r, _ in warm), sum(n for _, n in warm)),
+        Cost(launches, sum(r for r, _ in cold), sum(n for _, n in cold), cold_wall),
+        Cost(launches, sum(r for r, _ in warm), sum(n for _, n in warm), warm_wall),
     )
 
 
@@ -274,6 +279,16 @@ def report(cold: Cost, warm: Cost, timings: list[Timing], attest: list[tuple[int
             f"| {timing.what} | {timing.runs} | {timing.cpu_seconds * 1000:.2f} | {timing.wall_seconds * 1000:.2f} | "
             f"{timing.per_hour_per_core:,.0f} |"
         )
+    # Side by side, in this one run: the in-process decision online (loopback GitHub, so without any network
+    # latency: the ratio is a lower bound) against the offline one with a key.
+    key_timing = next((t for t in timings if "Ed25519" in t.what and "in process" in t.what), None)
+    if key_timing is not None:
+        print("\n| ratio, wall per launch in process | online | offline (Ed25519) | offline is faster by |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, cost in (("online cold / offline", cold), ("online warm / offline", warm)):
+            online_ms = cost.wall_seconds / cost.decisions * 1000
+            offline_ms = key_timing.wall_seconds * 1000
+            print(f"| {name} | {online_ms:.1f} ms | {offline_ms:.2f} ms | {online_ms / offline_ms:,.0f}x |")
     print("\n| attest workflow run (cold) | requests | of which 304 | requests / objective | counted: share of one token's hour |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for count, cost in attest:
