@@ -10,7 +10,6 @@ previous statement is a record of what happened, not an approval that must still
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ftgov.cli.options import record_signer_options, signing_options, trusted_signers_from
-from ftgov.documents.atomic import write_report
+from ftgov.documents.atomic import unwritable, write_report
 from ftgov.documents.errors import InputError
 
 if TYPE_CHECKING:
@@ -62,20 +61,13 @@ def chain_signer(statement_out: Path | None, signing_key: Path | None, keyless: 
         if named:
             raise InputError(f"{', '.join(named)}: read only with --statement-out FILE, the statement they sign or point back from")
         return None
-    _writable(statement_out)
+    problem = unwritable(statement_out)  # the statement is written after the register: refuse a bad path first
+    if problem:
+        raise InputError(f"--statement-out {statement_out}: {problem}")
     signer = signer_from_options(signing_key, keyless)
     if signer is None:
         raise InputError("--statement-out needs a signer: --signing-key FILE or --keyless (or FTGOV_SIGNING_KEY / FTGOV_SIGNING_KEY_FILE)")
     return signer
-
-
-def _writable(target: Path) -> None:
-    """Refuse a --statement-out that cannot be written before anything is: the statement is written after the register."""
-    if target.is_dir():
-        raise InputError(f"--statement-out {target}: a directory; name the file to write")
-    parent = next((p for p in (target.parent, *target.parent.parents) if p.exists()), Path("."))
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"--statement-out {target}: {parent} cannot be written to")
 
 
 def previous_statement(

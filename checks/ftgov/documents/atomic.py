@@ -69,7 +69,7 @@ def write_report(target: Path, content: str) -> None:
     Missing parent directories are created; a failure leaves neither half a file nor a stray
     temporary file (write_atomically).
     """
-    problem = _unwritable(target)
+    problem = unwritable(target)
     if problem is None:
         try:
             write_atomically(target, content)
@@ -81,8 +81,12 @@ def write_report(target: Path, content: str) -> None:
     raise InputError(f"--out {target}: {problem}")
 
 
-def _unwritable(target: Path) -> str | None:
-    """What stops target from being a file, if something already does; creates missing parents."""
+def unwritable(target: Path) -> str | None:
+    """What stops target from being written, if something already does; creates missing parents.
+
+    Asked before any other write when target must follow it (a statement after the register):
+    a directory that refuses files is said then, not after the first write has happened.
+    """
     if target.is_dir():
         return "is a directory; name a file, e.g. " + str(target / "report.json")
     for ancestor in (target.parent, *target.parent.parents):
@@ -94,4 +98,6 @@ def _unwritable(target: Path) -> str | None:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return f"cannot create the directory {target.parent} ({exc.strerror or type(exc).__name__})"
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        return f"cannot create a file in {target.parent} (no write permission)"
     return None

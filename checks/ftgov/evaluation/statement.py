@@ -13,13 +13,12 @@ is an InputError naming the file (exit 2), before a byte is written.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from ftgov.attest import chain
-from ftgov.attest.statement import RUN, Statement, Subject
+from ftgov.attest.statement import RUN, Statement, Subject, sha256
 from ftgov.attest.verify import Verified
 from ftgov.documents import paths
 from ftgov.documents.access import mapping, text
@@ -28,6 +27,7 @@ from ftgov.documents.errors import InputError
 from ftgov.documents.repository import Repository
 from ftgov.evaluation.compare import Result
 from ftgov.evaluation.evaluate import Evaluation, portable
+from ftgov.evaluation.results.table import sha256_of
 from ftgov.register import ops as register_ops
 
 
@@ -46,9 +46,9 @@ def evaluation_statement(
         raise InputError(f"--previous-statement {run.path}: not the run of {objective_id} evaluated here: {'; '.join(reasons)}")
     results = [Subject(str(item["path"]), str(item["sha256"])) for item in evaluation.verdict.inputs if item.get("role") == "candidate"]
     report = evaluation.render_json().encode("utf-8")  # the bytes `record` pins, to the byte
-    reports = [Subject(paths.report_path(evaluation.model, objective_id), hashlib.sha256(report).hexdigest())]
+    reports = [Subject(paths.report_path(evaluation.model, objective_id), sha256(report))]
     if out is not None:
-        reports.append(Subject(portable(repo, out), _sha256(out)))
+        reports.append(Subject(portable(repo, out), sha256_of(out)))
     return chain.evaluation_statement(
         objective_id,
         Subject(paths.objective_path(evaluation.model, objective_id), judged),
@@ -92,10 +92,3 @@ def _checkpoint_reasons(repo: Repository, model: str, objective_id: str, run: Ve
     if recorded == signed:
         return []
     return [f"the run statement records checkpoint {signed}, the register's round {recorded} ({register.path} run.checkpoint)"]
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InputError(f"--out {path}: cannot read it back ({exc.strerror or type(exc).__name__})") from exc

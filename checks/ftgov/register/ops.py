@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -197,9 +196,6 @@ def refuse_before(entry: Mapping[str, Any], moment: dt.datetime, option: str, ob
             "the register records events in the order they happened (FTG908), nothing was written"
         )
 
-
-def sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
 
 
 def refuse_concurrent_edit(file: Path, path: str, before: str | None) -> None:
