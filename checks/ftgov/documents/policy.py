@@ -49,6 +49,39 @@ class Defaults:
 
 
 @dataclass(frozen=True)
+class NearDuplicate:
+    """data.near_duplicate: what `ftgov data check` measures near-copies with, and the loosest method FTG504 accepts."""
+
+    ngram: int = 3  # shingle size in words; another size measures another similarity, so it must match
+    threshold: float = 0.7  # Jaccard similarity from which a pair is a near-copy; a recorded one above it finds fewer
+
+
+@dataclass(frozen=True)
+class DataThresholds:
+    """The policy's `data` section: how much contamination and disagreement the recorded data evidence may show (FTG504-FTG509)."""
+
+    # Shares of the validation set (and of each evaluation set) with a copy, a near-copy or a document id in training.
+    max_train_validation_overlap: float = 0.01
+    max_train_eval_overlap: float = 0.01
+    min_label_agreement: float = 0.667  # Krippendorff's alpha; 0.667 is the usual floor for tentative conclusions
+    records_tolerance: float = 0.05  # |measured - declared| / declared before a source's count is a finding
+    near_duplicate: NearDuplicate = field(default_factory=NearDuplicate)
+    required: bool = False  # true: every round approved or later must record `data` (FTG509)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DataThresholds:
+        near = data.get("near_duplicate", {})
+        return cls(
+            max_train_validation_overlap=data.get("max_train_validation_overlap", 0.01),
+            max_train_eval_overlap=data.get("max_train_eval_overlap", 0.01),
+            min_label_agreement=data.get("min_label_agreement", 0.667),
+            records_tolerance=data.get("records_tolerance", 0.05),
+            near_duplicate=NearDuplicate(ngram=near.get("ngram", 3), threshold=near.get("threshold", 0.7)),
+            required=bool(data.get("required", False)),
+        )
+
+
+@dataclass(frozen=True)
 class ApprovalSigners:
     """gate.approval_signers: the public keys (PEM text) and workflow identities whose approval statements count."""
 
@@ -88,6 +121,8 @@ class Policy:
     # Who may sign an approval statement (`ftgov attest`): record-run verifies an approval only under these,
     # read from the reviewed policy, never from its operator's options alone.
     approval_signers: ApprovalSigners = field(default_factory=lambda: ApprovalSigners())
+    # What the recorded data evidence (a round's `data`, `ftgov data check --record`) may show.
+    data: DataThresholds = field(default_factory=DataThresholds)
 
     @classmethod
     def from_data(cls, data: dict[str, Any], path: str) -> Policy:
@@ -133,4 +168,5 @@ class Policy:
             ungoverned_paths=tuple(approvals.get("ungoverned_paths", [])),
             gate_branches=tuple(data.get("gate", {}).get("branches", [])),
             approval_signers=ApprovalSigners.from_data(data.get("gate", {}).get("approval_signers", {})),
+            data=DataThresholds.from_data(data.get("data", {})),
         )
