@@ -1,0 +1,210 @@
+"""Inter-annotator agreement of a labelled data file: Krippendorff's alpha over the labels each record carries.
+
+Labels that annotators disagree on teach a model noise; a reviewer needs to know how far the
+annotators agreed before the labels are trained on. A record carries its labels in one field
+(`labels` by default), in either of two shapes, one shape per file:
+
+- a list, position i holding annotator i's label, null where that annotator did not label it:
+  `{"text": ..., "labels": ["spam", null, "ham"]}`;
+- a mapping annotator → label: `{"text": ..., "labels": {"ana": "spam", "bo": "ham"}}`.
+
+A record without the field (or with it null) is not labelled; a record with fewer than two
+labels is not *pairable* and, as in Krippendorff's definition, does not count. Alpha is computed
+by the `krippendorff` package from a units × values table of counts (`value_counts`), which is
+all alpha needs: who gave a label does not enter the coefficient, only how many labels of each
+value each item got.
+
+Levels of measurement are the package's: `nominal` takes any scalar label (strings, numbers,
+booleans; `1` and `1.0` are one value, `true` and `1` are two); `ordinal`, `interval` and
+`ratio` take numbers only (ratio: not negative, since a ratio scale starts at zero). A float NaN
+is a missing label, as in the package's own reliability data.
+
+Errors, each an `InputError` with a one-line message: a label field that is neither a list nor
+a mapping, a file mixing the two shapes, a nested or non-numeric label where numbers are needed
+(naming the record's `file:line`); fewer than two pairable items, or every paired label the same
+value (alpha's expected disagreement is then zero and alpha is 0/0), or labels so large that the
+squared differences overflow: alpha is undefined and saying so is better than a NaN in a register.
+
+Memory model: the records are streamed. Per pairable item this module keeps one (item, value,
+count) triple per distinct value the item got (24 bytes), so at most items × annotators triples;
+at the end they become a dense items × values count table (8 bytes a cell). krippendorff 0.9.0
+then builds its coincidence matrix from an items × values × values float tensor, several copies
+at once: that transient dominates and grows with items × values², measured at about 24 bytes per
+item per squared value (10^5 items of 3 labels: 70 MB at 5 values, 0.94 GB at 20). Label sets of a few
+classes and up to ~10^5 doubly-annotated items fit easily; a large open vocabulary does not.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from array import array
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import krippendorff
+import numpy as np
+
+from ftgov.data.readers import Record
+from ftgov.documents.errors import InputError
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
+# A label quoted in a message is cut here so a stray document in a label field cannot flood the terminal.
+QUOTE_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Krippendorff's alpha at `level` over `items` pairable items labelled by `annotators` distinct annotators."""
+
+    level: str
+    alpha: float
+    items: int  # records with at least two labels: the units alpha pairs
+    annotators: int  # distinct positions (list labels) or names (mapping labels) that gave at least one label
+
+
+@dataclass
+class _Tally:
+    """What the stream leaves behind: the sparse count table of pairable items and who labelled."""
+
+    level: Level
+    label_field: str
+    columns: dict[Hashable, int] = field(default_factory=dict)  # a label's identity → its column
+    values: list[object] = field(default_factory=list)  # column → the label as first seen
+    units: array[int] = field(default_factory=lambda: array("q"))
+    cells: array[int] = field(default_factory=lambda: array("q"))
+    counts: array[int] = field(default_factory=lambda: array("q"))
+    items: int = 0
+    annotators: set[Hashable] = field(default_factory=set)
+    shape: str | None = None  # "list" or "mapping", fixed by the first labelled record
+    shape_where: str = ""
+    source: str = ""
+
+    def add(self, record: Record) -> None:
+        raw = record.fields.get(self.label_field)
+        if raw is None:
+            return
+        if not self.source:
+            self.source = _source(record.where) or f"label field {self.label_field!r}"
+        shape, labelled = self._labels(raw, record.where)
+        if self.shape is None:
+            self.shape, self.shape_where = shape, record.where
+        elif shape != self.shape:
+            raise InputError(
+                f"{record.where}: the label field {self.label_field!r} is a {shape} here but a {self.shape} at {self.shape_where};"
+                " label every record of a file the same way"
+            )
+        item: Counter[Hashable] = Counter()
+        first_seen: dict[Hashable, object] = {}
+        for annotator, label in labelled:
+            if label is None or (isinstance(label, float) and math.isnan(label)):
+                continue
+            key = _identity(label, self.level, record.where, annotator)
+            item[key] += 1
+            first_seen.setdefault(key, label)
+            self.annotators.add(annotator)
+        if item.total() < 2:
+            return
+        unit = self.items
+        self.items += 1
+        for key, count in item.items():
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = len(self.values)
+                self.values.append(first_seen[key])
+            self.units.append(unit)
+            self.cells.append(column)
+            self.counts.append(count)
+
+    def _labels(self, raw: object, where: str) -> tuple[str, Iterable[tuple[str, object]]]:
+        if isinstance(raw, list):
+            return "list", ((f"position {position}", label) for position, label in enumerate(raw))
+        if isinstance(raw, Mapping):
+            return "mapping", ((f"annotator {name!r}", label) for name, label in raw.items())
+        raise InputError(
+            f"{where}: the label field {self.label_field!r} is {_kind(raw)}, not a list (one label per annotator)"
+            " or a mapping (annotator → label)"
+        )
+
+
+def measure_agreement(records: Iterable[Record], label_field: str = "labels", level: str = "nominal") -> Agreement | None:
+    """Krippendorff's alpha of the labels in `label_field`, or None when no record carries that field (nothing measured)."""
+    chosen = next((known for known in LEVELS if known == level), None)
+    if chosen is None:
+        raise InputError(f"agreement: unknown level of measurement {level!r} (one of {', '.join(LEVELS)})")
+    tally = _Tally(level=chosen, label_field=label_field)
+    for record in records:
+        tally.add(record)
+    if tally.shape is None:
+        return None
+    if tally.items < 2:
+        raise InputError(
+            f"{tally.source}: alpha is undefined: it needs at least 2 items labelled by 2 or more annotators"
+            f" in {label_field!r}, and {tally.items} {'is' if tally.items == 1 else 'are'}"
+        )
+    if len(tally.values) < 2:
+        raise InputError(
+            f"{tally.source}: alpha is undefined: every paired label in {label_field!r} is the same value"
+            f" ({_quote(tally.values[0])}), so there is no disagreement to compare with chance"
+        )
+    alpha = _alpha(tally)
+    if not math.isfinite(alpha):
+        raise InputError(f"{tally.source}: alpha is undefined: the {level} differences between the labels in {label_field!r} overflow")
+    return Agreement(level=level, alpha=alpha, items=tally.items, annotators=len(tally.annotators))
+
+
+def _alpha(tally: _Tally) -> float:
+    table = np.zeros((tally.items, len(tally.values)), dtype=np.int64)
+    table[np.frombuffer(tally.units, dtype=np.int64), np.frombuffer(tally.cells, dtype=np.int64)] = np.frombuffer(
+        tally.counts, dtype=np.int64
+    )
+    with np.errstate(all="ignore"):  # an overflow shows as a non-finite alpha, refused by the caller
+        if tally.level == "nominal":
+            return float(krippendorff.alpha(value_counts=table, level_of_measurement="nominal"))
+        # At the ordered levels a label's identity is its number; the domain goes in ascending order, its columns with it.
+        domain = np.array(list(tally.columns), dtype=np.float64)
+        order = np.argsort(domain, kind="stable")
+        return float(krippendorff.alpha(value_counts=table[:, order], value_domain=domain[order], level_of_measurement=tally.level))
+
+
+def _identity(label: object, level: str, where: str, annotator: str) -> Hashable:
+    """The value a label stands for at `level`: what two labels must share to agree."""
+    if isinstance(label, list | dict | tuple | set):
+        raise InputError(f"{where}: {annotator}'s label is {_kind(label)}, not a single value")
+    if level == "nominal":
+        if isinstance(label, bool):
+            return ("bool", label)  # apart from 1 and 0, which compare equal to True and False
+        if isinstance(label, numbers.Number):
+            return ("number", label)
+        if not isinstance(label, Hashable):
+            raise InputError(f"{where}: {annotator}'s label is {_kind(label)}, not a single value")
+        return (type(label).__name__, label)
+    if isinstance(label, bool) or not isinstance(label, numbers.Real):
+        raise InputError(
+            f"{where}: {annotator}'s label {_quote(label)} is not a number; {level} agreement measures distances between"
+            " numbers (nominal agreement takes categories)"
+        )
+    number = float(label)
+    if math.isinf(number):
+        raise InputError(f"{where}: {annotator}'s label is {number}; {level} agreement needs finite numbers")
+    if level == "ratio" and number < 0:
+        raise InputError(f"{where}: {annotator}'s label is {label}; a ratio scale starts at zero, so its labels are not negative")
+    return number
+
+
+def _source(where: str) -> str:
+    """The file of a `file:line` / `file:row N` location: errors about the whole stream name it."""
+    return where.rsplit(":", 1)[0] if ":" in where else where
+
+
+def _kind(value: object) -> str:
+    names = {list: "a list", dict: "a mapping", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _quote(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
