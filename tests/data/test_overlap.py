@@ -175,3 +175,14 @@ def test_from_files_jsonl_training_against_parquet_validation(tmp_path: Path) ->
     assert (exact.kind, exact.training.where, exact.validation.id) == ("exact", f"{train_path}:18", "d9")
     assert exact.validation.where == f"{val_path}:row 10"
     assert (near.kind, near.training.where, near.validation.id) == ("near", f"{train_path}:31", "d12")
+
+
+def test_shared_document_ids_count_validation_records_whatever_their_text() -> None:
+    """The same conversation on both sides is leakage even reworded; two validation records of one document both count."""
+    validation = [" ".join(r) for r in _corpus(12, 4)]
+    training = [" ".join(r) for r in _corpus(13, 3)]  # no text in common with the validation records
+    train = [Record(id="conv-1", text=training[0]), Record(id="conv-9", text=training[1]), Record(id=None, text="...")]
+    val = [Record(id=ident, text=text) for ident, text in zip(["conv-1", "conv-1", "conv-2", "conv-9"], validation, strict=True)]
+    result = measure_overlap(train, val, compare_ids=True)
+    assert (result.shared_ids, result.contaminated_validation, result.skipped) == (3, 0, 1)
+    assert measure_overlap(train, val).shared_ids is None  # ids not compared: not zero, unknown

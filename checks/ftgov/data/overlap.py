@@ -27,6 +27,15 @@ side is streamed: one record and one MinHash at a time, so peak memory does not 
 
 Deterministic: MinHash's permutations come from a fixed seed and datasketch's hash of a
 shingle is sha1, so the same inputs give the same counts and the same examples.
+
+Document ids: with `compare_ids`, the validation side's ids are held too (a set) and the
+training ids streamed past them; `shared_ids` counts the validation records whose id a training
+record has, whatever either text says.
+
+The pieces are separate so that an engine can split the training stream (`ftgov.data.engines`):
+`build_index` indexes the validation side into a `Matcher` (all a worker needs), a `Tally`
+counts one stretch of the training stream, tallies of consecutive stretches merge in order, and
+`overlap_result` turns the whole stream's tally into an `OverlapResult`.
 """
 
 from __future__ import annotations
@@ -34,12 +43,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from ftgov.data.readers import Record
+from ftgov.data.readers import Record, read_records
 from ftgov.documents.errors import InputError
 
 WORD = re.compile(r"\w+")
@@ -96,6 +106,8 @@ class OverlapResult:
     skipped: int  # records of either side with no words: neither hashed nor counted as contaminated
     settings: OverlapSettings
     examples: tuple[OverlapPair, ...] = field(default=())
+    # Records of the indexed side whose document id a training record also has; None when ids were not compared.
+    shared_ids: int | None = None
 
     @property
     def contaminated_fraction(self) -> float:
@@ -127,74 +139,178 @@ def _minhash(grams: set[bytes], blank: MinHash) -> MinHash:
     return signature
 
 
-@dataclass
-class _ValidationIndex:
-    refs: list[RecordRef] = field(default_factory=list)
-    by_digest: dict[bytes, list[int]] = field(default_factory=dict)
-    signatures: dict[int, LeanMinHash] = field(default_factory=dict)
-    skipped: int = 0
+@dataclass(frozen=True)
+class DataFile:
+    """One data file of a source, as the readers read it: where its text is, its document id, its format."""
+
+    path: Path
+    text_field: str = "text"
+    id_field: str | None = None
+    fmt: str | None = None  # None: from the suffix (readers.detect_format)
+
+    def records(self) -> Iterator[Record]:
+        """Its records, streamed; a missing file or an unknown format is refused here, before the first record is read."""
+        return read_records(self.path, self.text_field, self.id_field, fmt=self.fmt)
 
 
-def _index(validation: Iterable[Record], settings: OverlapSettings, lsh: MinHashLSH, blank: MinHash) -> _ValidationIndex:
-    index = _ValidationIndex()
-    for record in validation:
-        position = len(index.refs)
-        index.refs.append(RecordRef(record.id, record.where))
-        text = normalise(record.text)
-        grams = shingles(text, settings.ngram)
+@dataclass(frozen=True)
+class Hit:
+    """A training record that matched; `other` is the matched record's position in the indexed side."""
+
+    kind: str  # "exact" or "near"
+    training: RecordRef
+    other: int
+    similarity: float
+
+
+class Matcher:
+    """The indexed side as the training records meet it: digests, signatures, the LSH index and, when compared, the ids.
+
+    Everything a worker needs and nothing it does not (the indexed records' `RecordRef`s stay with
+    whoever builds the result), so an engine can ship one Matcher to every worker.
+    """
+
+    def __init__(self, settings: OverlapSettings, ids: frozenset[str] | None) -> None:
+        self.settings = settings
+        self.ids = ids
+        self.by_digest: dict[bytes, list[int]] = {}
+        self.signatures: dict[int, LeanMinHash] = {}
+        self.lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
+        # Copied for every record: the copy shares the seed's permutations, which a new MinHash would draw again each time.
+        self.blank = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+
+    def insert(self, position: int, text: str) -> bool:
+        """Index one record's normalised text; False when it has no words (nothing to index)."""
+        grams = shingles(text, self.settings.ngram)
         if not grams:
-            index.skipped += 1
-            continue
-        index.by_digest.setdefault(digest(text), []).append(position)
+            return False
+        self.by_digest.setdefault(digest(text), []).append(position)
         # Lean: the seed and hash values without the permutations, which every signature shares.
-        signature = LeanMinHash(_minhash(grams, blank))
-        index.signatures[position] = signature
-        lsh.insert(position, signature)
-    return index
+        signature = LeanMinHash(_minhash(grams, self.blank))
+        self.signatures[position] = signature
+        self.lsh.insert(position, signature)
+        return True
 
-
-def measure_overlap(training: Iterable[Record], validation: Iterable[Record], settings: OverlapSettings | None = None) -> OverlapResult:
-    """Index `validation` whole, stream `training` through it, and count what the training side contains."""
-    settings = settings or OverlapSettings()
-    lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-    # Copied for every record: the copy shares the seed's permutations, which a new MinHash would draw again each time.
-    blank = MinHash(num_perm=settings.num_perm, seed=settings.seed)
-    index = _index(validation, settings, lsh, blank)
-    contaminated: set[int] = set()
-    examples: list[OverlapPair] = []
-    training_records = exact = near = skipped = 0
-    for record in training:
-        training_records += 1
-        text = normalise(record.text)
-        grams = shingles(text, settings.ngram)
-        if not grams:
-            skipped += 1
-            continue
-        ref = RecordRef(record.id, record.where)
-        copies = index.by_digest.get(digest(text))
+    def match(self, text: str) -> tuple[str, list[int], int, float] | None:
+        """(kind, every matched position, the best one, its similarity) for a normalised training text, or None."""
+        copies = self.by_digest.get(digest(text))
         if copies:
-            exact += 1
-            contaminated.update(copies)
-            if len(examples) < settings.max_examples:
-                examples.append(OverlapPair("exact", ref, index.refs[copies[0]], 1.0))
-            continue
-        signature = _minhash(grams, blank)
+            return "exact", copies, copies[0], 1.0
+        signature = _minhash(shingles(text, self.settings.ngram), self.blank)
         # LSH candidates are probable, not certain: keep those whose estimated Jaccard reaches the threshold.
-        similarities = ((signature.jaccard(index.signatures[p]), p) for p in lsh.query(signature))
-        matches = sorted((-similarity, p) for similarity, p in similarities if similarity >= settings.threshold)
-        if matches:
-            near += 1
-            contaminated.update(p for _, p in matches)
-            if len(examples) < settings.max_examples:
-                similarity, best = matches[0]
-                examples.append(OverlapPair("near", ref, index.refs[best], -similarity))
+        similarities = ((signature.jaccard(self.signatures[p]), p) for p in self.lsh.query(signature))
+        matches = sorted((-similarity, p) for similarity, p in similarities if similarity >= self.settings.threshold)
+        if not matches:
+            return None
+        similarity, best = matches[0]
+        return "near", [p for _, p in matches], best, -similarity
+
+
+@dataclass
+class OverlapIndex:
+    """The indexed (validation or evaluation) side whole: where each record is, and the Matcher built from it."""
+
+    refs: list[RecordRef]
+    matcher: Matcher
+    skipped: int
+
+
+def build_index(records: Iterable[Record], settings: OverlapSettings, compare_ids: bool = False) -> OverlapIndex:
+    """Index the validation or evaluation side; with `compare_ids`, also hold its document ids (a set, in memory)."""
+    refs: list[RecordRef] = []
+    ids: set[str] = set()
+    matcher = Matcher(settings, None)
+    skipped = 0
+    for record in records:
+        position = len(refs)
+        refs.append(RecordRef(record.id, record.where))
+        if compare_ids and record.id is not None:
+            ids.add(record.id)
+        if not matcher.insert(position, normalise(record.text)):
+            skipped += 1
+    matcher.ids = frozenset(ids) if compare_ids else None
+    return OverlapIndex(refs, matcher, skipped)
+
+
+@dataclass
+class Tally:
+    """What a stretch of the training stream contains: its counts, the positions it contaminates, the ids it shares, its first hits.
+
+    An engine tallies the whole stream in one Tally (local) or one per slice of it, merged in
+    stream order (ray): the counts add, the sets unite and the first `max_examples` hits of the
+    concatenation are the stream's first.
+    """
+
+    max_examples: int
+    records: int = 0
+    exact: int = 0
+    near: int = 0
+    skipped: int = 0
+    contaminated: set[int] = field(default_factory=set)
+    ids_seen: set[str] = field(default_factory=set)
+    hits: list[Hit] = field(default_factory=list)
+
+    def add(self, record: Record, matcher: Matcher) -> None:
+        self.records += 1
+        # A document in both sides is leakage whatever its text, so the id counts even for a record with no words.
+        if matcher.ids is not None and record.id is not None and record.id in matcher.ids:
+            self.ids_seen.add(record.id)
+        text = normalise(record.text)
+        if not WORD.search(text):
+            self.skipped += 1
+            return
+        found = matcher.match(text)
+        if found is None:
+            return
+        kind, positions, best, similarity = found
+        if kind == "exact":
+            self.exact += 1
+        else:
+            self.near += 1
+        self.contaminated.update(positions)
+        if len(self.hits) < self.max_examples:
+            self.hits.append(Hit(kind, RecordRef(record.id, record.where), best, similarity))
+
+    def merge(self, later: Tally) -> None:
+        """Add the tally of the stretch that follows this one in the training stream."""
+        self.records += later.records
+        self.exact += later.exact
+        self.near += later.near
+        self.skipped += later.skipped
+        self.contaminated |= later.contaminated
+        self.ids_seen |= later.ids_seen
+        self.hits.extend(later.hits[: max(0, self.max_examples - len(self.hits))])
+
+
+def overlap_result(index: OverlapIndex, tally: Tally, settings: OverlapSettings) -> OverlapResult:
+    """The result of a whole training stream's tally against the index."""
+    shared_ids: int | None = None
+    if index.matcher.ids is not None:
+        # Distinct records of the indexed side, not distinct ids: two records of one document both count.
+        shared_ids = sum(1 for ref in index.refs if ref.id is not None and ref.id in tally.ids_seen)
     return OverlapResult(
-        training_records=training_records,
+        training_records=tally.records,
         validation_records=len(index.refs),
-        exact_matches=exact,
-        near_matches=near,
-        contaminated_validation=len(contaminated),
-        skipped=skipped + index.skipped,
+        exact_matches=tally.exact,
+        near_matches=tally.near,
+        contaminated_validation=len(tally.contaminated),
+        skipped=tally.skipped + index.skipped,
         settings=settings,
-        examples=tuple(examples),
+        examples=tuple(OverlapPair(hit.kind, hit.training, index.refs[hit.other], hit.similarity) for hit in tally.hits),
+        shared_ids=shared_ids,
     )
+
+
+def measure_overlap(
+    training: Iterable[Record], validation: Iterable[Record], settings: OverlapSettings | None = None, *, compare_ids: bool = False
+) -> OverlapResult:
+    """Index `validation` whole, stream `training` through it, and count what the training side contains.
+
+    With `compare_ids`, also count the validation records whose id some training record has (`shared_ids`).
+    """
+    settings = settings or OverlapSettings()
+    index = build_index(validation, settings, compare_ids)
+    tally = Tally(settings.max_examples)
+    for record in training:
+        tally.add(record, index.matcher)
+    return overlap_result(index, tally, settings)
