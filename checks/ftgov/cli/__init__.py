@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from ftgov import __version__
-from ftgov.cli import attest, documents, evaluation, gate, register
+from ftgov.cli import attest, data, documents, evaluation, gate, register
 
 
 def _fail_input(message: str) -> NoReturn:
@@ -83,6 +83,6 @@ def main() -> None:
     """
 
 
-for _pillar in (documents, register, evaluation, gate, attest):
+for _pillar in (documents, register, data, evaluation, gate, attest):
     for _command in _pillar.COMMANDS:
         main.add_command(_command)

@@ -150,6 +150,24 @@ def _schema(forge: TreeReader, tree: dict[str, str], name: str) -> Schema:
         raise Denied(f"{exc}") from exc
 
 
+def _unwaived(findings: list[Finding], policy: Policy) -> list[Finding]:
+    """Register findings with the reviewed policy's waivers applied to the recorded-data rules (FTG504-FTG509) only.
+
+    Data contamination above the policy's threshold blocks a round unless the risk function waived it
+    in the policy (`ftgov check` applies the same waiver); every other register error still denies
+    whatever the policy waives, as the gate always has. An expired waiver excuses nothing.
+    """
+    from ftgov.documents.rules import ALL_RULES, waivers
+    from ftgov.documents.rules import data as data_rules
+
+    recorded = [f for f in findings if f.rule in data_rules.RECORDED_CODES]
+    if not recorded or not policy.waivers:
+        return findings
+    catalogue = {rule.code: rule for rule in ALL_RULES}
+    outcome = waivers.apply(recorded, policy, catalogue, dt.datetime.now(dt.UTC).date(), check_unused=False)
+    return [f for f in findings if f.rule not in data_rules.RECORDED_CODES] + outcome.kept
+
+
 def _errors(findings: list[Finding], texts: dict[str, str]) -> list[str]:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     placed = sorted(locate(errors, texts.get), key=Finding.sort_key)
@@ -291,7 +309,7 @@ def _round_reasons(
         return denied.reasons, None, None
     if register.kind != "CumulativeRegister":
         return (f"{register_path} is a {register.kind}, not a CumulativeRegister",), None, None
-    problems = _errors(list(checker.check_document(register).findings), {register_path: register_text})
+    problems = _errors(_unwaived(list(checker.check_document(register).findings), asked.policy), {register_path: register_text})
     if problems:
         return (f"{register_path} does not validate at the pinned commit", *problems), None, None
     if text(register.data, "model") != model:
@@ -309,7 +327,7 @@ def _round_reasons(
         assert asked.checkpoint is not None  # decide() refuses --stage deploy without it
         index = next(i for i, e in enumerate(sequence(register.data, "rounds")) if e is rounds[0])
         found = deploy_reasons(register, index, asked.policy, asked.checkpoint, PinnedFiles(forge, tree, {path: objective_raw}))
-        reasons = [*found.reasons, *_errors(found.findings, {register_path: register_text})]
+        reasons = [*found.reasons, *_errors(_unwaived(found.findings, asked.policy), {register_path: register_text})]
     else:
         reasons = _train_reasons(register_path, entry, objective_id, model)
     pinned = text(entry, "objective_sha256")

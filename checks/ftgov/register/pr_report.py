@@ -392,6 +392,14 @@ _LOOSER_WHEN_RAISED = (
     ("max_ece_increase", 0.05),
     ("inherited_max_drop", 0.01),
 )
+# The policy's data thresholds (`ftgov data check`): (key path under `data`, default, looser when raised).
+_DATA_THRESHOLDS = (
+    (("max_train_validation_overlap",), 0.01, True),
+    (("max_train_eval_overlap",), 0.01, True),
+    (("records_tolerance",), 0.05, True),
+    (("near_duplicate", "threshold"), 0.7, True),
+    (("min_label_agreement",), 0.667, False),
+)
 # Choices whose first value is the strict one.
 _STRICT_CHOICE = (("defaults", "inconclusive", "block"), ("defaults", "point_estimates", "inconclusive"))
 
@@ -408,6 +416,7 @@ def _policy_callouts(path: str, before: dict[str, Any], after: dict[str, Any]) -
         was, now = mapping(before, section).get(key, strict), mapping(after, section).get(key, strict)
         if was != now:
             yield Callout("loosened" if was == strict else "changed", path, f"{section}.{key}", f"{was} -> {now}")
+    yield from _data_callouts(path, mapping(before, "data"), mapping(after, "data"))
     old_suite = {text(e, "id"): e for e in sequence(before, "standing_safety_suite") if text(e, "id")}
     new_suite = {text(e, "id"): e for e in sequence(after, "standing_safety_suite") if text(e, "id")}
     for boundary_id, entry in new_suite.items():
@@ -435,6 +444,21 @@ def _policy_callouts(path: str, before: dict[str, Any], after: dict[str, Any]) -
             yield Callout("loosened", path, f"waiver {text(waiver, 'rule')}", f"waives it for {until}")
 
 
+def _data_callouts(path: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> Iterator[Callout]:
+    """A data threshold moved: more contamination or disagreement allowed is a loosening reviewers must see."""
+    for keys, default, looser_when_raised in _DATA_THRESHOLDS:
+        old, new = before, after
+        for key in keys[:-1]:
+            old, new = mapping(old, key), mapping(new, key)
+        was, now = _number(old.get(keys[-1])), _number(new.get(keys[-1]))
+        was, now = default if was is None else was, default if now is None else now
+        if was != now:
+            looser = (now > was) == looser_when_raised
+            yield Callout("loosened" if looser else "tightened", path, "data." + ".".join(keys), f"{was:g} -> {now:g}")
+    if before.get("required") is True and after.get("required") is not True:
+        yield Callout("loosened", path, "data.required", "rounds no longer need recorded data evidence")
+
+
 # -- registers: rounds added and moved, retirements -------------------------------------------
 
 
@@ -449,6 +473,8 @@ def _register_moves(out: _Collected, model: str, path: str, before: dict[str, An
         was, now = text(previous, "status") if previous is not None else None, text(entry, "status")
         if previous is None or was != now:
             out.rounds.append(RoundMove(model, objective_id, was, now))
+            out.touched.setdefault((model, objective_id))
+        elif entry.get("data") != previous.get("data"):  # data evidence recorded: reviewers read it beside the stack
             out.touched.setdefault((model, objective_id))
         kept = {text(r, "criterion") for r in sequence(previous, "retired_criteria")}
         for retirement in sequence(entry, "retired_criteria"):

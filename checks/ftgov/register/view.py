@@ -92,6 +92,7 @@ def show(repo: Repository, model: str, round_id: str | None = None) -> RegisterV
             "withdrawal": text(mapping(e, "withdrawal"), "action"),
             # planned fields no file of the run stated (record-run); shown, since nothing shows they were as planned
             "unverified": [str(name) for name in sequence(mapping(e, "run"), "unverified")],
+            "data": data_summary(mapping(e, "data")),
         }
         for e in entries
     )
@@ -107,6 +108,29 @@ def show(repo: Repository, model: str, round_id: str | None = None) -> RegisterV
         retired=retired,
         missing_objectives=tuple(missing),
     )
+
+
+def data_summary(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A round's recorded data evidence (`ftgov data check --record`) as reviewers read it: counts, never a stored share."""
+    if not data:
+        return None
+    overlap = mapping(data, "overlap")
+    pairs = [("validation", mapping(overlap, "train_validation"))] if "train_validation" in overlap else []
+    pairs += [("evaluation", entry) for entry in mapping(overlap, "train_eval").values() if isinstance(entry, dict)]
+    return {
+        "measured_at": data.get("measured_at"),
+        "sources": [
+            {k: s.get(k) for k in ("name", "role", "records", "declared", "sha256")}
+            for s in sequence(data, "sources")
+            if isinstance(s, dict)
+        ],
+        "overlap": [
+            {"against": against, **{k: entry.get(k) for k in ("source", "records", "exact", "near", "contaminated", "shared_ids")}}
+            for against, entry in pairs
+        ],
+        "agreement": [dict(a) for a in sequence(data, "agreement") if isinstance(a, dict)],
+        "dates": [dict(d) for d in sequence(data, "dates") if isinstance(d, dict)],
+    }
 
 
 def _criterion(criterion: StackCriterion, own: Any) -> dict[str, Any]:

@@ -49,6 +49,9 @@ def render_text(view: RegisterView) -> str:
     unverified = [entry for entry in view.rounds if entry["unverified"]]
     for entry in unverified:
         lines.append(f"  {entry['objective']}: unverified (no run file states it): {', '.join(entry['unverified'])}")
+    for entry in view.rounds:
+        if entry["data"]:
+            lines.append(f"  {entry['objective']}: data measured {entry['data']['measured_at']}: " + "; ".join(data_facts(entry["data"])))
     lines.append("")
     lines.append(f"criteria {view.latest} must meet ({len(view.criteria)}):")
     for c in view.criteria:
@@ -64,6 +67,32 @@ def render_text(view: RegisterView) -> str:
         lines.append("")
         lines.append(f"objectives missing (the chain stops there; `ftgov check`): {', '.join(view.missing_objectives)}")
     return "\n".join(lines) + "\n"
+
+
+def _share(part: Any, whole: Any) -> str:
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return f"{part} of {whole}"
+    return f"{part:,} of {whole:,} ({100 * part / whole:.1f}%)" if whole else f"{part:,} of 0"
+
+
+def data_facts(data: dict[str, Any]) -> list[str]:
+    """One line per fact of a round's recorded data evidence (register show, report pr)."""
+    facts = []
+    for s in data["sources"]:
+        declared = f" (declared {s['declared']:,})" if isinstance(s.get("declared"), int) else ""
+        records = f"{s['records']:,}" if isinstance(s.get("records"), int) else str(s.get("records"))
+        facts.append(f"{s['name']} ({s['role']}): {records} records{declared}")
+    for o in data["overlap"]:
+        ids = f", {_share(o['shared_ids'], o['records'])} document ids shared" if o.get("shared_ids") is not None else ""
+        facts.append(
+            f"{o['against']} set {o['source']}: {_share(o['contaminated'], o['records'])} records copied in training "
+            f"({o['exact']} exact, {o['near']} near){ids}"
+        )
+    for a in data["agreement"]:
+        facts.append(f"labels of {a.get('source')}: Krippendorff's alpha {a.get('alpha')} ({a.get('level')}, {a.get('items')} items)")
+    for d in data["dates"]:
+        facts.append(f"{d.get('source')} {d.get('field')}: {d.get('earliest', '-')} .. {d.get('latest', '-')}, {d.get('undated')} undated")
+    return facts
 
 
 def _cell(value: Any) -> str:
@@ -95,6 +124,13 @@ def render_markdown(view: RegisterView) -> str:
         lines += ["| round | fields |", "| --- | --- |"]
         for entry in unverified:
             lines.append(f"| {_cell(entry['objective'])} | " + ", ".join(f"`{_cell(name)}`" for name in entry["unverified"]) + " |")
+    measured = [entry for entry in view.rounds if entry["data"]]
+    if measured:
+        lines += ["", "### Data evidence", "", "Measured from the files by `ftgov data check --record`.", ""]
+        lines += ["| round | measured | facts |", "| --- | --- | --- |"]
+        for entry in measured:
+            facts = "<br>".join(_cell(fact) for fact in data_facts(entry["data"]))
+            lines.append(f"| {_cell(entry['objective'])} | {_cell(entry['data']['measured_at'])} | {facts} |")
     if view.missing_objectives:
         lines += ["", f"Objectives missing (the chain stops there): {', '.join(view.missing_objectives)}."]
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from typing import Any
 from ftgov.documents.findings import Severity
 from ftgov.register.pr_report import PrReport, RoundStack, summary_counts
 from ftgov.render import verdict_markdown
-from ftgov.render.register import _number, _threshold
+from ftgov.render.register import _number, _threshold, data_facts
 
 SECTIONS = ("What this PR weakens or adds", "Rounds touched", "Semantic diff", "Cumulative stack", "Recorded evaluations", "Findings")
 _ICON = {"loosened": "⚠️", "retired": "🗑️", "added": "➕", "changed": "✏️", "tightened": "🔒"}
@@ -120,6 +120,10 @@ def _stack(s: RoundStack) -> list[str]:
             out.append(f"- {_code(r['criterion'])} in {r['retired_in']}, approved by {_cell(r['approved_by'])}: {_cell(r['rationale'])}")
     if view.missing_objectives:
         out += ["", f"Objectives missing (the chain stops there): {', '.join(view.missing_objectives)}."]
+    data = next((r["data"] for r in view.rounds if r["objective"] == view.latest and r["data"]), None)
+    if data is not None:
+        out += ["", f"Data evidence, measured {_cell(data['measured_at'])} (`ftgov data check`):", ""]
+        out += [f"- {_cell(fact)}" for fact in data_facts(data)]
     return [*out, ""]
 
 
