@@ -75,7 +75,11 @@ def test_a_clean_split_passes_and_counts_every_declared_source(tmp_path: Path, l
     code, report = as_json(ledger, "--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}")
     assert code == 0 and report["result"] == "pass"
     sources = {s["name"]: s for s in report["data"]["sources"]}
-    assert (sources["ledger-r3-train"]["records"], sources["ledger-r3-train"]["declared"], sources["ledger-r3-train"]["role"]) == (5000, 5000, "train")
+    assert (sources["ledger-r3-train"]["records"], sources["ledger-r3-train"]["declared"], sources["ledger-r3-train"]["role"]) == (
+        5000,
+        5000,
+        "train",
+    )
     assert (sources["ledger-r3-holdout"]["records"], sources["ledger-r3-holdout"]["role"]) == (500, "validation")
     assert len(sources["ledger-r3-train"]["sha256"]) == 64
     overlap = report["data"]["overlap"]["train_validation"]
@@ -112,8 +116,7 @@ def test_a_waiver_in_the_policy_lets_the_round_pass_and_says_so(tmp_path: Path, 
     val = write_jsonl(tmp_path / "holdout.jsonl", [{"text": t} for t in holdout])
     policy = ledger / "policies" / "policy.yaml"
     policy.write_text(
-        policy.read_text()
-        + "waivers:\n  - {rule: FTG504, path: registers/ledger.yaml, reason: holdout shares templated greetings, "
+        policy.read_text() + "waivers:\n  - {rule: FTG504, path: registers/ledger.yaml, reason: holdout shares templated greetings, "
         "approved_by: risk-lead, expires: 2099-12-31}\n"
     )
     code, report = as_json(ledger, "--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}", "--record")
@@ -140,7 +143,13 @@ def test_an_evaluation_set_copied_into_training_is_an_error(tmp_path: Path, ledg
     table = pa.table({"text": evaluation})
     pq.write_table(table, tmp_path / "tone.parquet")
     code, report = as_json(
-        ledger, "--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}", "--eval", f"tone={tmp_path / 'tone.parquet'}"
+        ledger,
+        "--source",
+        f"ledger-r3-train={train}",
+        "--source",
+        f"ledger-r3-holdout={val}",
+        "--eval",
+        f"tone={tmp_path / 'tone.parquet'}",
     )
     assert code == 1
     tone = report["data"]["overlap"]["train_eval"]["tone"]
@@ -166,7 +175,9 @@ def test_the_same_document_on_both_sides_is_leakage_even_with_other_text(tmp_pat
 def test_markdown_is_what_a_reviewer_reads_on_the_pr(tmp_path: Path, ledger: Path, holdout: list[str]) -> None:
     train = contaminated_training(tmp_path, holdout, copies=3, near=0)
     val = write_jsonl(tmp_path / "holdout.jsonl", [{"text": t} for t in holdout])
-    code, out, _ = data_check(ledger, "--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}", "--format", "markdown")
+    code, out, _ = data_check(
+        ledger, "--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}", "--format", "markdown"
+    )
     assert code == 0  # 3 of 500 is 0.6%, under the policy's 1%
     assert "| `ledger-r3-train` | train | 5,000 | 5,000 |" in out
     assert "3 of 500 (0.6%)" in out
