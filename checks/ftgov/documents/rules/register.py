@@ -27,6 +27,7 @@ from ftgov.documents.document import Document
 from ftgov.documents.findings import Finding, Pointer, Rule, Severity
 from ftgov.documents.lifecycle import DEAD, DECIDED, RANK, WITHDRAWN
 from ftgov.documents.policy import Policy
+from ftgov.documents.rules.data import recorded as data_evidence
 from ftgov.documents.stack import RoundRecord, ancestry, build_stack, judge
 
 E = Severity.ERROR
@@ -510,6 +511,7 @@ def check(register: Document, policy: Policy | None, files: RegisterFiles) -> It
         yield from _deviations(path, current)
         yield from _unacknowledged(path, current, policy)
         yield from _unreviewed(path, current)
+        yield from data_evidence(path, current.index, current.data, current.objective, policy, sequence(data, "rounds"))
     yield from _chain(path, rounds)
     yield from _stack_findings(path, rounds, policy)
 
