@@ -330,6 +330,7 @@ def _round_reasons(
         reasons = [*found.reasons, *_errors(_unwaived(found.findings, asked.policy), {register_path: register_text})]
     else:
         reasons = _train_reasons(register_path, entry, objective_id, model)
+        reasons += _data_reasons(register, register_text, objective_id, parse_bytes(objective_raw, path)[0], asked.policy)
     pinned = text(entry, "objective_sha256")
     actual = hashlib.sha256(objective_raw).hexdigest()
     if pinned is not None and pinned != actual:
@@ -339,6 +340,20 @@ def _round_reasons(
             "restore the approved file, or write the change as a new round"
         )
     return tuple(reasons), pinned, text(mapping(entry, "evaluation"), "report")
+
+
+def _data_reasons(register: Document, register_text: str, objective_id: str, objective: Document, policy: Policy) -> list[str]:
+    """--stage train: the round's recorded data evidence meets the pinned policy (FTG504-FTG509), or a reviewed waiver excuses it.
+
+    Only the gated round is judged: the train gate does not run the register's cross-round rules
+    (the deploy gate does), and an earlier round's data is that round's concern.
+    """
+    from ftgov.documents.rules import data as data_rules
+
+    rounds = sequence(register.data, "rounds")
+    index = next(i for i, e in enumerate(rounds) if isinstance(e, dict) and e.get("objective") == objective_id)
+    findings = list(data_rules.recorded(register.path, index, rounds[index], objective, policy, rounds))
+    return _errors(_unwaived(findings, policy), {register.path: register_text})
 
 
 def _train_reasons(register_path: str, entry: dict[str, Any], objective_id: str, model: str) -> list[str]:
