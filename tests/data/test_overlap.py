@@ -86,7 +86,7 @@ def test_planted_contamination_is_found_and_counted() -> None:
     assert result.contaminated_validation == 8
     assert result.contaminated_fraction == pytest.approx(0.08)
     found = {pair.validation.id: pair for pair in result.examples}
-    assert sorted(found) == [f"val-{i}" for i in range(8)]
+    assert sorted(map(str, found)) == [f"val-{i}" for i in range(8)]
     assert [found[f"val-{i}"].kind for i in range(8)] == ["exact"] * 3 + ["near"] * 5
     assert found["val-0"].training.where == "train:201" and found["val-0"].similarity == 1.0
     assert all(0.7 <= found[f"val-{i}"].similarity < 1.0 for i in range(3, 7))
