@@ -21,7 +21,7 @@ GUIDES = [ROOT / "docs" / name for name in ("adopting.md", "lifecycle.md", "laun
 TEMPLATES = ROOT / ".github" / "PULL_REQUEST_TEMPLATE"
 # The template for each kind of PR, and the commands whose evidence its author gives or its reviewers read.
 TEMPLATE_COMMANDS = {
-    "new-round.md": ("ftgov new", "ftgov check --base", "ftgov validate", "ftgov register show"),
+    "new-round.md": ("ftgov new", "ftgov check --base", "ftgov validate", "ftgov register show", "ftgov data check"),
     "results.md": (
         "ftgov record-run",
         "--gate-attestation",
