@@ -45,6 +45,7 @@ EVIDENCE = (
     "    data:\n"
     "      measured_at: 2026-02-20T07:00:00Z\n"
     "      engine: local\n"
+    "      fields: {text: text, id: conversation}\n"
     "      sources:\n" + TRAIN_SOURCE + HOLDOUT_SOURCE + AUDIT_SOURCE + "      overlap:\n" + METHOD + VALIDATION + "        train_eval:\n"
     "" + EVAL + "      agreement:\n" + AGREEMENT + "      dates:\n" + DATES
 )

@@ -30,6 +30,7 @@ HEX = hashlib.sha256(b"support-transcripts-2026").hexdigest()
 CONTRACT = f"""
 measured_at: 2026-12-06T07:00:00Z
 engine: local
+fields: {{text: text, id: conversation_id}}
 sources:
   - {{name: support-transcripts-2026, role: train, path: data/train.jsonl, sha256: {HEX}, records: 31000, declared: 48000}}
   - {{name: production-sample-2026-10, role: validation, path: data/val.jsonl, sha256: {HEX}, records: 2000, declared: 2000}}

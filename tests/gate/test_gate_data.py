@@ -24,6 +24,7 @@ def with_data(contaminated: int, *, threshold: float = 0.7) -> bytes:
         "    data:\n"
         "      measured_at: 2026-12-01T10:00:00Z\n"
         "      engine: local\n"
+        "      fields: {text: text}\n"
         "      sources:\n"
         f"        - {{name: fees-2027-qa, role: train, path: data/train.jsonl, sha256: {SHA}, records: 4000, declared: 4000}}\n"
         f"        - {{name: fees-2027-holdout, role: validation, path: data/holdout.jsonl, sha256: {SHA}, records: 400, declared: 400}}\n"
@@ -40,7 +41,7 @@ def test_a_round_whose_validation_set_is_in_its_training_set_does_not_train(fake
     attestation = run(url, tmp_path)
     assert attestation.decision == "deny" and attestation.exit_code == 1
     assert attestation.reasons == (
-        f"{REGISTER}:26:103: FTG504 round support-agent-r4: 20 of 400 validation records (5.0%) of fees-2027-holdout have a copy "
+        f"{REGISTER}:27:103: FTG504 round support-agent-r4: 20 of 400 validation records (5.0%) of fees-2027-holdout have a copy "
         "or near-copy in the training data; the policy allows 1.0% (data.max_train_validation_overlap)",
     )
 

@@ -17,6 +17,7 @@ SHA = "b" * 64
 DATA = f"""    data:
       measured_at: 2026-12-01T10:00:00Z
       engine: local
+      fields: {{text: text}}
       sources:
         - {{name: ledger-r3-train, role: train, path: data/train.jsonl, sha256: {SHA}, records: 5000, declared: 5000}}
         - {{name: ledger-r3-holdout, role: validation, path: data/holdout.jsonl, sha256: {SHA}, records: 500, declared: 500}}

@@ -67,6 +67,10 @@ class Fields:
     label_level: str = "nominal"
     date: str | None = None
 
+    def recorded(self) -> dict[str, str]:
+        named = {"text": self.text, "id": self.id, "labels": self.labels, "date": self.date}
+        return {key: value for key, value in named.items() if value is not None}
+
 
 @dataclass(frozen=True)
 class MeasuredFile:
@@ -97,6 +101,7 @@ class Evidence:
     measured_at: dt.datetime
     engine: str
     settings: OverlapSettings
+    fields: Fields
     files: tuple[MeasuredFile, ...]
     train_validation: Contamination | None
     train_eval: tuple[Contamination, ...]
@@ -110,6 +115,7 @@ class Evidence:
         data: dict[str, Any] = {
             "measured_at": ops.iso(self.measured_at),
             "engine": self.engine,
+            "fields": self.fields.recorded(),
             "sources": [_file_entry(f) for f in self.files],
         }
         overlap: dict[str, Any] = {}
@@ -248,6 +254,7 @@ def measure(
         measured_at=now or ops.now(),
         engine=engine,
         settings=settings,
+        fields=fields,
         files=tuple(files),
         train_validation=train_validation,
         train_eval=train_eval,

@@ -63,7 +63,12 @@ def record(repo: Repository, evidence: Evidence) -> Recorded:
 
 def _as_written(recorded: dict[str, Any]) -> dict[str, Any]:
     """Small records on one line each, as the register writes them; the time unquoted."""
-    written: dict[str, Any] = {**recorded, "measured_at": Time(recorded["measured_at"]), "sources": [Flow(s) for s in recorded["sources"]]}
+    written: dict[str, Any] = {
+        **recorded,
+        "measured_at": Time(recorded["measured_at"]),
+        "fields": Flow(recorded["fields"]),
+        "sources": [Flow(s) for s in recorded["sources"]],
+    }
     if "overlap" in recorded:
         overlap = recorded["overlap"]
         written["overlap"] = {
