@@ -222,3 +222,21 @@ def test_record_is_refused_after_the_run_is_judged_and_a_second_time(tmp_path: P
     result = run_ftgov("data", "check", "ledger-r2", "--source", f"ledger-r2-train={train}", "--record", "--repo-root", str(ledger))
     assert result.returncode == 1 and "is evaluated: data evidence is recorded before approval or with the run" in result.stderr
     assert (ledger / REGISTER).read_bytes() == before
+
+
+def test_a_source_in_shards_is_counted_as_one(tmp_path: Path, ledger: Path, holdout: list[str]) -> None:
+    training = texts(1, 5000)
+    first = write_jsonl(tmp_path / "train-00000-of-00002.jsonl", [{"text": t} for t in training[:2600]])
+    pq.write_table(pa.table({"text": training[2600:]}), tmp_path / "train-00001-of-00002.parquet")
+    val = write_jsonl(tmp_path / "holdout.jsonl", [{"text": t} for t in holdout])
+    code, report = as_json(
+        ledger,
+        "--source",
+        f"ledger-r3-train={first}",
+        "--source",
+        f"ledger-r3-train={tmp_path / 'train-00001-of-00002.parquet'}",
+        "--source",
+        f"ledger-r3-holdout={val}",
+    )
+    assert code == 0 and report["findings"] == []  # 2,600 + 2,400 = the 5,000 declared: no FTG506 per shard
+    assert [s["records"] for s in report["data"]["sources"] if s["name"] == "ledger-r3-train"] == [2600, 2400]

@@ -36,7 +36,7 @@ HOLDOUT_SOURCE = (
 AUDIT_SOURCE = f"        - {{name: audit-qa, role: eval, path: data/audit-qa.jsonl, sha256: {AUDIT}, records: 400}}\n"
 METHOD = "        method: {name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1}\n"
 VALIDATION = "        train_validation: {source: ledger-r3-holdout, records: 500, exact: 2, near: 1, contaminated: 3, shared_ids: 0}\n"
-EVAL = "          audit-qa: {source: audit-qa, records: 400, exact: 0, near: 0, contaminated: 0}\n"
+EVAL = "          audit-qa: {source: audit-qa, records: 400, exact: 0, near: 0, contaminated: 0, shared_ids: 0}\n"
 AGREEMENT = "        - {source: ledger-r3-train, level: nominal, alpha: 0.81, items: 400, annotators: 3}\n"
 DATES = (
     "        - {source: ledger-r3-train, field: collected_at, earliest: 2026-02-10T00:00:00Z, latest: 2026-02-15T00:00:00Z, undated: 0}\n"
@@ -189,6 +189,27 @@ def test_attack_more_shared_ids_than_records_is_an_error(ledger: Path) -> None:
     assert found(ledger) == [("FTG504", f"{AT}/overlap/train_validation/shared_ids")]
 
 
+def test_attack_deleting_shared_ids_where_document_ids_were_compared_is_an_error(ledger: Path) -> None:
+    """fields.id says ids were compared: a comparison without shared_ids hides documents in both sets under another wording."""
+    edit(ledger, REGISTER, "contaminated: 3, shared_ids: 0}", "contaminated: 3}")
+    edit(ledger, REGISTER, "contaminated: 0, shared_ids: 0}", "contaminated: 0}")
+    assert found(ledger) == [("FTG504", f"{AT}/overlap/train_validation"), ("FTG505", f"{AT}/overlap/train_eval/audit-qa")]
+    assert messages(ledger, "FTG504") == [
+        "round ledger-r3: document ids (conversation) were compared, but the comparison with ledger-r3-holdout records no shared_ids"
+    ]
+
+
+def test_shared_ids_without_an_id_field_contradict_the_recorded_fields(ledger: Path) -> None:
+    edit(ledger, REGISTER, "fields: {text: text, id: conversation}", "fields: {text: text}")
+    assert found(ledger) == [
+        ("FTG504", f"{AT}/overlap/train_validation/shared_ids"),
+        ("FTG505", f"{AT}/overlap/train_eval/audit-qa/shared_ids"),
+    ]
+    edit(ledger, REGISTER, "contaminated: 3, shared_ids: 0}", "contaminated: 3}")
+    edit(ledger, REGISTER, "contaminated: 0, shared_ids: 0}", "contaminated: 0}")
+    assert found(ledger) == []  # no --id-field: nothing counted by id, nothing claimed
+
+
 def test_attack_deleting_the_validation_overlap_is_an_error(ledger: Path) -> None:
     edit(ledger, REGISTER, VALIDATION, "")
     assert found(ledger) == [("FTG504", f"{AT}/overlap")]
@@ -259,7 +280,7 @@ def test_a_reviewed_waiver_of_ftg504_lets_check_and_validate_pass(ledger: Path) 
 
 
 def test_a_waiver_of_ftg504_does_not_hide_ftg505(ledger: Path) -> None:
-    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0}", "exact: 40, near: 0, contaminated: 40}")
+    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0,", "exact: 40, near: 0, contaminated: 40,")
     append(ledger, POLICY, WAIVER)
     assert found(ledger) == [("FTG505", f"{AT}/overlap/train_eval/audit-qa/contaminated"), ("FTG702", "/waivers/0")]
 
@@ -318,7 +339,7 @@ def test_ftg504_follows_the_policy(ledger: Path) -> None:
 
 
 def test_ftg505_evaluation_contamination_above_the_limit(ledger: Path) -> None:
-    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0}", "exact: 7, near: 3, contaminated: 10}")
+    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0,", "exact: 7, near: 3, contaminated: 10,")
     assert found(ledger) == [("FTG505", f"{AT}/overlap/train_eval/audit-qa/contaminated")]
     assert messages(ledger, "FTG505") == [
         "round ledger-r3: 10 of 400 records (2.5%) of evaluation set audit-qa have a copy or near-copy in the training data; "
@@ -329,7 +350,7 @@ def test_ftg505_evaluation_contamination_above_the_limit(ledger: Path) -> None:
 
 
 def test_ftg505_inconsistent_counts(ledger: Path) -> None:
-    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0}", "exact: 0, near: 9, contaminated: 0}")
+    edit(ledger, REGISTER, "exact: 0, near: 0, contaminated: 0,", "exact: 0, near: 9, contaminated: 0,")
     assert found(ledger) == [("FTG505", f"{AT}/overlap/train_eval/audit-qa/contaminated")]
 
 
@@ -423,17 +444,25 @@ def test_ftg508_needs_a_boundary(ledger: Path) -> None:
     assert found(ledger) == []
 
 
-def test_ftg508_records_older_than_the_rounds_approval(ledger: Path) -> None:
+def test_ftg508_a_round_that_amends_nothing_has_no_boundary_even_once_approved(ledger: Path) -> None:
+    """Data collected before a round is approved is the normal order of things: no warning to teach reviewers to ignore."""
+    edit(ledger, REGISTER, "    status: approved\n    data:\n", "    status: approved\n" + R3_APPROVAL + "    data:\n")
+    assert found(ledger) == []
+
+
+def test_ftg508_records_older_than_the_amending_rounds_approval(ledger: Path) -> None:
+    _edit_objective(ledger, "rollback:\n", "supersedes: ledger-r2\nrollback:\n")
     edit(ledger, REGISTER, "    status: approved\n    data:\n", "    status: approved\n" + R3_APPROVAL + "    data:\n")
     assert found(ledger) == [("FTG508", f"{AT}/dates/0/earliest")]
     assert [f.severity for f in checked(ledger).findings] == [Severity.WARNING]
     assert messages(ledger, "FTG508") == [
         "round ledger-r3: the earliest record of ledger-r3-train (collected_at 2026-02-10T00:00:00Z) predates the task definition, "
-        "approved 2026-02-12T00:00:00Z (approval.merged_at)"
+        "approved 2026-02-12T00:00:00Z (approval.merged_at of this round, which amends ledger-r2)"
     ]
 
 
 def test_ftg508_reads_the_corrected_approval_time(ledger: Path) -> None:
+    _edit_objective(ledger, "rollback:\n", "supersedes: ledger-r2\nrollback:\n")
     correction = (
         "    corrections:\n"
         "      - {field: approval.merged_at, was: 2026-02-12T00:00:00Z, value: 2026-02-09T00:00:00Z, "
@@ -455,6 +484,7 @@ def test_ftg508_before_approval_the_superseded_objectives_approval_is_the_bounda
 
 
 def test_ftg508_undated_sources_have_no_earliest(ledger: Path) -> None:
+    _edit_objective(ledger, "rollback:\n", "supersedes: ledger-r2\nrollback:\n")
     edit(ledger, REGISTER, "    status: approved\n    data:\n", "    status: approved\n" + R3_APPROVAL + "    data:\n")
     edit(ledger, REGISTER, "earliest: 2026-02-10T00:00:00Z, latest: 2026-02-15T00:00:00Z, undated: 0", "undated: 5000")
     assert found(ledger) == []

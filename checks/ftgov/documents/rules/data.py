@@ -168,22 +168,24 @@ PREDATES_DEFINITION = Rule(
     "data-predates-task-definition",
     W,
     f"""
-Records of a source were collected before the task definition was approved.
+Records of a round that amends an objective were collected before the amended definition took effect.
 
-Why this matters: data collected before the task was defined was collected (and labelled)
-for another definition; when the definition moves while data is being collected, the
-training data teaches a mixture of the old task and the new one ({_WHY}). The boundary is
-the round's approval.merged_at (as corrected), or, before it is approved, the approval of
-the objective it supersedes.
+Why this matters: an objective that `supersedes` another changes the task definition. Data
+collected before the change was collected (and labelled) for the definition it replaced;
+mixed with newer data, it teaches a blend of the old task and the new one: correct for most
+cases, systematically wrong where the definition changed ({_WHY}). The boundary is this
+round's approval.merged_at (as corrected), or, before it is approved, the approval of the
+objective it supersedes: anything older certainly predates the amendment. A round that
+amends nothing has no such boundary (its data is usually collected before it is approved).
 
-Example: `dates: [{{source: support-transcripts-2026, field: collected_at, earliest:
-2025-07-01T00:00:00Z, ...}}]` on a round approved at 2026-02-02T10:00:00Z.
+Example: `supersedes: support-agent-r2` and `dates: [{{source: support-transcripts-2026,
+field: collected_at, earliest: 2025-07-01T00:00:00Z, ...}}]`, where support-agent-r2 was
+approved at 2026-02-02T10:00:00Z.
 
-Fix: check the older records against the approved definition: relabel them, or drop them
-and measure again. Where the definition did not change, state the definition in force
-during collection in dataset.preparation.task_definition (of a new objective, once this one
-is approved), so the reviewer sees why the warning is accepted.
-""",
+Fix: review the older records against the amended definition: relabel them, or drop them and
+measure again (`--date-field` shows how many predate the boundary). Where the amendment did
+not touch what they teach, say so in the PR, where the reviewers accept the warning.
+"""
 )
 
 EVIDENCE_MISSING = Rule(
@@ -376,6 +378,7 @@ def _validation_overlap(
         pinned,
         _Limit(limits.max_train_validation_overlap, "data.max_train_validation_overlap", "validation records", "of"),
     )
+    yield from _ids(TRAIN_VALIDATION_OVERLAP, here, ("overlap", "train_validation"), measured, text(mapping(evidence, "fields"), "id"))
 
 
 def _method(here: _Round, method: dict[str, Any], limits: DataThresholds) -> Iterator[Finding]:
@@ -421,6 +424,7 @@ def _eval_overlap(here: _Round, evidence: dict[str, Any], pinned: dict[str, int 
                 f"round {here.name}: train_eval entry {name} was measured against {source}; each entry measures the set it is named for",
             )
         yield from _contamination(TRAIN_EVAL_OVERLAP, here, ("overlap", "train_eval", name), measured, pinned, limit)
+        yield from _ids(TRAIN_EVAL_OVERLAP, here, ("overlap", "train_eval", name), measured, text(mapping(evidence, "fields"), "id"))
     for k, file in enumerate(sequence(evidence, "sources")):
         measured_set = text(file, "name")
         if text(file, "role") == "eval" and measured_set is not None and measured_set not in compared:
@@ -438,6 +442,28 @@ class _Limit:
     setting: str  # where the policy says so
     unit: str  # what `records` counts, in messages
     of: str  # how messages name the held-out set: "of production-sample-2026-10", "of evaluation set mmlu-subset"
+
+
+def _ids(rule: Rule, here: _Round, keys: tuple[str, ...], measured: dict[str, Any], id_field: str | None) -> Iterator[Finding]:
+    """With an id field recorded (fields.id) every comparison counts shared_ids, and without one none does.
+
+    shared_ids is optional in the schema (no --id-field, nothing counted); deleting it where ids
+    were compared would hide documents that are in both sets under another wording.
+    """
+    source = text(measured, "source") or "?"
+    if id_field is not None and "shared_ids" not in measured:
+        yield rule.at(
+            here.path,
+            here.at(*keys),
+            f"round {here.name}: document ids ({id_field}) were compared, but the comparison with {source} records no shared_ids",
+            at_key=True,
+        )
+    elif id_field is None and "shared_ids" in measured:
+        yield rule.at(
+            here.path,
+            here.at(*keys, "shared_ids"),
+            f"round {here.name}: shared_ids of {source} is recorded, but data.fields names no id field it was counted by",
+        )
 
 
 def _contamination(
@@ -500,52 +526,56 @@ def _contamination(
 
 
 def _records(here: _Round, sources: list[Any], declared: _Declared, limits: DataThresholds) -> Iterator[Finding]:
-    """FTG506: each measured training or validation file against the objective's declared count; declared sources measured."""
-    measured: set[tuple[str, str]] = set()
+    """FTG506: each measured training or validation source against the objective's declared count; declared sources measured.
+
+    A source given as several files (shards) is one source: its files' records are summed before
+    they are compared, and the finding points at its first file.
+    """
+    totals: dict[tuple[str, str], tuple[int, int | None]] = {}  # (training|validation, name) -> (first entry, records or None)
     for k, source in enumerate(sources):
         name, role, records = text(source, "name"), text(source, "role"), _count(source, "records")
-        if name is None or role is None:
-            continue
-        if role in _TRAINING_ROLES:
-            measured.add(("training", name))
-            if name not in declared.training:
-                yield RECORDS_DIFFER.at(
-                    here.path,
-                    here.at("sources", k, "name"),
-                    f"round {here.name}: training source {name} was measured but the objective does not declare it in dataset.sources",
-                )
-                continue
-            expected = declared.training[name]
-        elif role == "validation":
-            measured.add(("validation", name))
-            if name != declared.validation:
-                yield RECORDS_DIFFER.at(
-                    here.path,
-                    here.at("sources", k, "name"),
-                    f"round {here.name}: {name} was measured as the validation set, but the objective's validation source is "
-                    f"{declared.validation}",
-                )
-                continue
-            expected = declared.validation_records
-        else:
+        if name is None or role is None or role not in (*_TRAINING_ROLES, "validation"):
             continue  # an evaluation set declares no count
-        if records is not None and expected is not None and _differs(records, expected, limits.records_tolerance):
+        kind = "training" if role in _TRAINING_ROLES else "validation"
+        if kind == "training" and name not in declared.training:
             yield RECORDS_DIFFER.at(
                 here.path,
-                here.at("sources", k, "records"),
-                f"round {here.name}: {name} has {records:,} records; the objective declares {expected:,} "
+                here.at("sources", k, "name"),
+                f"round {here.name}: training source {name} was measured but the objective does not declare it in dataset.sources",
+            )
+            continue
+        if kind == "validation" and name != declared.validation:
+            yield RECORDS_DIFFER.at(
+                here.path,
+                here.at("sources", k, "name"),
+                f"round {here.name}: {name} was measured as the validation set, but the objective's validation source is "
+                f"{declared.validation}",
+            )
+            continue
+        first, total = totals.get((kind, name), (k, 0))
+        totals[(kind, name)] = (first, None if total is None or records is None else total + records)
+    for (kind, name), (first, records) in totals.items():
+        expected = declared.training[name] if kind == "training" else declared.validation_records
+        if records is not None and expected is not None and _differs(records, expected, limits.records_tolerance):
+            files = sum(1 for s in sources if text(s, "name") == name and text(s, "role") != "eval")
+            across = f" across {files} files" if files > 1 else ""
+            yield RECORDS_DIFFER.at(
+                here.path,
+                here.at("sources", first, "records"),
+                f"round {here.name}: {name} has {records:,} records{across}; the objective declares {expected:,} "
                 f"({_difference(records, expected)}); the policy tolerates {_shown(limits.records_tolerance)} (data.records_tolerance)",
             )
+    measured = set(totals)
     unmeasured = [(n, c) for n, c in declared.training.items() if ("training", n) not in measured]
     if declared.validation is not None and ("validation", declared.validation) not in measured:
         unmeasured.append((declared.validation, declared.validation_records))
     for name, count in unmeasured:
-        kind = "validation source" if name == declared.validation else "training source"
+        kind_text = "validation source" if name == declared.validation else "training source"
         declared_count = f" ({count:,} records)" if count is not None else ""
         yield RECORDS_DIFFER.at(
             here.path,
             here.at("sources"),
-            f"round {here.name}: declared {kind} {name}{declared_count} was not measured (no entry in data.sources)",
+            f"round {here.name}: declared {kind_text} {name}{declared_count} was not measured (no entry in data.sources)",
             at_key=True,
         )
 
@@ -588,13 +618,17 @@ def _predates(here: _Round, entry: dict[str, Any], objective: Document | None, r
 
 
 def _boundary(entry: dict[str, Any], objective: Document | None, rounds: list[Any]) -> tuple[dt.datetime, str] | None:
-    """When the task definition was approved: this round's approval, else the approval of the objective it supersedes."""
-    merged = zoned_time(mapping(corrected(entry), "approval").get("merged_at"))
-    if merged is not None:
-        return merged, "approval.merged_at"
+    """When an amended task definition took effect: this round's approval, else that of the objective it supersedes.
+
+    Only an objective that amends another (`supersedes`) has one: otherwise data collected before
+    approval is the normal order of things, and warning on it would teach reviewers to ignore FTG508.
+    """
     superseded = text(objective.data, "supersedes") if objective is not None else None
     if superseded is None:
         return None
+    merged = zoned_time(mapping(corrected(entry), "approval").get("merged_at"))
+    if merged is not None:
+        return merged, f"approval.merged_at of this round, which amends {superseded}"
     for other in rounds:
         if isinstance(other, dict) and text(other, "objective") == superseded:
             merged = zoned_time(mapping(corrected(other), "approval").get("merged_at"))
