@@ -51,7 +51,8 @@ def render_text(view: RegisterView) -> str:
         lines.append(f"  {entry['objective']}: unverified (no run file states it): {', '.join(entry['unverified'])}")
     for entry in view.rounds:
         if entry["data"]:
-            lines.append(f"  {entry['objective']}: data measured {entry['data']['measured_at']}: " + "; ".join(data_facts(entry["data"])))
+            lines.append(f"  {entry['objective']}: data measured {entry['data']['measured_at']}:")
+            lines.extend(f"      {fact}" for fact in data_facts(entry["data"]))
     lines.append("")
     lines.append(f"criteria {view.latest} must meet ({len(view.criteria)}):")
     for c in view.criteria:
@@ -89,7 +90,8 @@ def data_facts(data: dict[str, Any]) -> list[str]:
             f"({o['exact']} exact, {o['near']} near){ids}"
         )
     for a in data["agreement"]:
-        facts.append(f"labels of {a.get('source')}: Krippendorff's alpha {a.get('alpha')} ({a.get('level')}, {a.get('items')} items)")
+        items = f"{a['items']:,}" if isinstance(a.get("items"), int) else a.get("items")
+        facts.append(f"labels of {a.get('source')}: Krippendorff's alpha {a.get('alpha')} ({a.get('level')}, {items} items)")
     for d in data["dates"]:
         facts.append(f"{d.get('source')} {d.get('field')}: {d.get('earliest', '-')} .. {d.get('latest', '-')}, {d.get('undated')} undated")
     return facts
