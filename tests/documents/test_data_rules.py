@@ -98,7 +98,7 @@ def test_recorded_evidence_within_the_policy_is_clean(ledger: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "pointer"),
     [
-        ("shared_ids: 0}", "shared_ids: 0, share: 0.002}", f"{AT}/overlap/train_validation/share"),
+        ("{source: ledger-r3-holdout,", "{source: ledger-r3-holdout, share: 0.002,", f"{AT}/overlap/train_validation/share"),
         ("      engine: local\n", "      engine: local\n      contamination: 0.002\n", f"{AT}/contamination"),
         (METHOD, METHOD.replace("seed: 1}", "seed: 1, fraction: 0.002}"), f"{AT}/overlap/method/fraction"),
     ],
@@ -185,7 +185,7 @@ def test_attack_shared_document_ids_alone_are_contamination(ledger: Path) -> Non
 
 
 def test_attack_more_shared_ids_than_records_is_an_error(ledger: Path) -> None:
-    edit(ledger, REGISTER, "shared_ids: 0}", "shared_ids: 501}")
+    edit(ledger, REGISTER, "contaminated: 3, shared_ids: 0}", "contaminated: 3, shared_ids: 501}")
     assert found(ledger) == [("FTG504", f"{AT}/overlap/train_validation/shared_ids")]
 
 
