@@ -60,8 +60,8 @@ from ftgov.data.overlap import DataFile, Matcher, OverlapResult, OverlapSettings
 from ftgov.data.readers import BATCH_ROWS, Record, _arrow_batches, _first_line, _record, detect_format, read_records
 from ftgov.documents.errors import InputError
 
-# About a second of hashing per slice for records of a few hundred words, a few thousand records: the
-# progress bar moves every slice, and Ray's per-task overhead (milliseconds) stays negligible.
+# A slice: from about a thousand records of a few hundred words to some 15,000 of a dozen, seconds of hashing
+# at most: the progress bar moves every slice, and Ray's per-task overhead (milliseconds) stays negligible.
 SLICE_BYTES = 2 * 2**20
 SLICE_ROWS = BATCH_ROWS
 
