@@ -180,7 +180,7 @@ def test_markdown_is_what_a_reviewer_reads_on_the_pr(tmp_path: Path, ledger: Pat
     )
     assert code == 0  # 3 of 500 is 0.6%, under the policy's 1%
     assert "| `ledger-r3-train` | train | 5,000 | 5,000 |" in out
-    assert "3 of 500 (0.6%)" in out
+    assert "3 of 500 (0.60%)" in out
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ HOLDOUT_SOURCE = (
     f"        - {{name: ledger-r3-holdout, role: validation, path: data/holdout.jsonl, sha256: {HOLDOUT}, records: 500, declared: 500}}\n"
 )
 AUDIT_SOURCE = f"        - {{name: audit-qa, role: eval, path: data/audit-qa.jsonl, sha256: {AUDIT}, records: 400}}\n"
-METHOD = "        method: {name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1}\n"
+METHOD = "        method: {name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1, text_field: text}\n"
 VALIDATION = "        train_validation: {source: ledger-r3-holdout, records: 500, exact: 2, near: 1, contaminated: 3, shared_ids: 0}\n"
 EVAL = "          audit-qa: {source: audit-qa, records: 400, exact: 0, near: 0, contaminated: 0, shared_ids: 0}\n"
 AGREEMENT = "        - {source: ledger-r3-train, level: nominal, alpha: 0.81, items: 400, annotators: 3}\n"
@@ -100,7 +100,7 @@ def test_recorded_evidence_within_the_policy_is_clean(ledger: Path) -> None:
     [
         ("{source: ledger-r3-holdout,", "{source: ledger-r3-holdout, share: 0.002,", f"{AT}/overlap/train_validation/share"),
         ("      engine: local\n", "      engine: local\n      contamination: 0.002\n", f"{AT}/contamination"),
-        (METHOD, METHOD.replace("seed: 1}", "seed: 1, fraction: 0.002}"), f"{AT}/overlap/method/fraction"),
+        (METHOD, METHOD.replace("text_field: text}", "text_field: text, fraction: 0.002}"), f"{AT}/overlap/method/fraction"),
     ],
     ids=["share-beside-the-counts", "share-in-data", "fraction-in-the-method"],
 )
@@ -389,7 +389,8 @@ def test_ftg506_a_validation_set_of_another_size(ledger: Path) -> None:
 def test_ftg506_declared_sources_that_were_not_measured(ledger: Path) -> None:
     edit(ledger, REGISTER, TRAIN_SOURCE, "")
     edit(ledger, REGISTER, HOLDOUT_SOURCE, "")
-    assert found(ledger) == [("FTG506", f"{AT}/sources"), ("FTG506", f"{AT}/sources")]
+    # The unmeasured training source was never compared with the validation records either: an error, not only a count.
+    assert found(ledger) == [("FTG504", f"{AT}/sources"), ("FTG506", f"{AT}/sources"), ("FTG506", f"{AT}/sources")]
     assert sorted(messages(ledger, "FTG506")) == [
         "round ledger-r3: declared training source ledger-r3-train (5,000 records) was not measured (no entry in data.sources)",
         "round ledger-r3: declared validation source ledger-r3-holdout (500 records) was not measured (no entry in data.sources)",
@@ -409,7 +410,7 @@ def test_ftg506_replay_sources_are_training_sources(ledger: Path) -> None:
     replay = "    - {name: general-replay, records: 500, split: replay, rights: {status: cleared, reference: RIGHTS-2}}\n"
     anchor = "    - {name: ledger-r3-train, records: 5000, split: train, rights: {status: cleared, reference: RIGHTS-1}}\n"
     _edit_objective(ledger, anchor, anchor + replay)
-    assert found(ledger) == [("FTG506", f"{AT}/sources")]  # declared, not measured
+    assert found(ledger) == [("FTG504", f"{AT}/sources"), ("FTG506", f"{AT}/sources")]  # declared, not measured, not compared
     measured = TRAIN_SOURCE.replace("ledger-r3-train", "general-replay").replace("role: train", "role: replay")
     edit(ledger, REGISTER, TRAIN_SOURCE, TRAIN_SOURCE + measured.replace("records: 5000, declared: 5000", "records: 500, declared: 500"))
     assert found(ledger) == []

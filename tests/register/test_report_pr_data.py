@@ -40,7 +40,7 @@ def test_recorded_data_evidence_touches_the_round_and_is_shown_under_its_stack(l
     ]
     page = markdown(ledger)
     assert "Data evidence, measured 2026-12-01T10:00:00Z" in page
-    assert "validation set ledger-r3-holdout: 3 of 500 (0.6%) records copied in training (1 exact, 2 near), 0 of 500 (0.0%)" in page
+    assert "validation set ledger-r3-holdout: 3 of 500 (0.60%) records copied in training (1 exact, 2 near), 0 of 500 (0.0%)" in page
 
 
 def test_a_policy_that_allows_more_contamination_is_called_out(ledger: Path) -> None:

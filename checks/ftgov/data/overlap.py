@@ -3,13 +3,15 @@
 A validation set drawn from the training corpus scores well and means nothing. This module
 measures how much of the validation set the training set contains:
 
-- **exact**: the sha256 of the normalised text (NFKC, casefolded, whitespace collapsed) is the
-  same, so a copy differing only in case, spacing or Unicode compatibility forms is exact;
+- **exact**: the sha256 of the normalised text (NFKC, casefolded, whitespace collapsed, invisible
+  format characters and combining marks dropped) is the same, so a copy differing only in case,
+  spacing, accents, Unicode compatibility forms or zero-width characters is exact;
 - **near**: MinHash over word n-gram shingles (`datasketch`), candidates found with an LSH
   index and kept when their estimated Jaccard similarity reaches the threshold.
 
-Words are the runs of letters and digits of the normalised text, so punctuation does not
-count for near matches. With the defaults (3-word shingles, Jaccard 0.7) a record of ~40 words
+Words are the runs of letters and digits of the normalised text, so punctuation (and `_`) does
+not count for near matches. Look-alike letters of another script (Cyrillic "а" for Latin "a")
+are not folded: a copy spelt with them is not found. With the defaults (3-word shingles, Jaccard 0.7) a record of ~40 words
 is still caught with two or three words changed, with its sentences reordered (only the
 shingles spanning a sentence boundary change), or with its punctuation changed. It is *not*
 caught when it is reworded throughout (synonyms every few words), translated, or embedded in a
@@ -40,8 +42,10 @@ counts one stretch of the training stream, tallies of consecutive stretches merg
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -52,7 +56,17 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from ftgov.data.readers import Record, read_records
 from ftgov.documents.errors import InputError
 
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: `\w` would also join words with "_"
+# Dropped before comparing: invisible format characters (Cf: zero-width space, soft hyphen, joiners,
+# word joiner, tags), which split a word without showing, and combining marks (Mn, Me), which
+# NFKC leaves on a letter without a precomposed form and `\w` does not count as part of a word.
+_INVISIBLE = ("Cf", "Mn", "Me")
+
+
+@functools.cache
+def _dropped() -> dict[int, None]:
+    """The code points `normalise` drops, as a `str.translate` table: built once (0.4 s), on first use."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in _INVISIBLE}
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,7 @@ class OverlapResult:
     exact_matches: int  # training records that are an exact copy of a validation record
     near_matches: int  # training records that are a near-duplicate (and not an exact copy) of one
     contaminated_validation: int  # distinct validation records matched by at least one training record
-    skipped: int  # records of either side with no words: neither hashed nor counted as contaminated
+    skipped: int  # records of either side with no words: not compared for near copies (an exact copy still counts)
     settings: OverlapSettings
     examples: tuple[OverlapPair, ...] = field(default=())
     # Records of the indexed side whose document id a training record also has; None when ids were not compared.
@@ -116,8 +130,9 @@ class OverlapResult:
 
 
 def normalise(text: str) -> str:
-    """NFKC, casefolded, whitespace collapsed to single spaces: what two copies of one text share."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKD without format characters and combining marks, then NFKC, casefolded, whitespace collapsed: what two copies share."""
+    bare = unicodedata.normalize("NFKD", text).translate(_dropped())
+    return " ".join(unicodedata.normalize("NFKC", bare).casefold().split())
 
 
 def digest(normalised: str) -> bytes:
@@ -180,11 +195,12 @@ class Matcher:
         self.blank = MinHash(num_perm=settings.num_perm, seed=settings.seed)
 
     def insert(self, position: int, text: str) -> bool:
-        """Index one record's normalised text; False when it has no words (nothing to index)."""
+        """Index one record's normalised text; False when it has no words (only an exact copy can match it)."""
+        if text:  # "!!!" or an emoji line copied into training is a copy all the same
+            self.by_digest.setdefault(digest(text), []).append(position)
         grams = shingles(text, self.settings.ngram)
         if not grams:
             return False
-        self.by_digest.setdefault(digest(text), []).append(position)
         # Lean: the seed and hash values without the permutations, which every signature shares.
         signature = LeanMinHash(_minhash(grams, self.blank))
         self.signatures[position] = signature
@@ -196,7 +212,10 @@ class Matcher:
         copies = self.by_digest.get(digest(text))
         if copies:
             return "exact", copies, copies[0], 1.0
-        signature = _minhash(shingles(text, self.settings.ngram), self.blank)
+        grams = shingles(text, self.settings.ngram)
+        if not grams:
+            return None
+        signature = _minhash(grams, self.blank)
         # LSH candidates are probable, not certain: keep those whose estimated Jaccard reaches the threshold.
         similarities = ((signature.jaccard(self.signatures[p]), p) for p in self.lsh.query(signature))
         matches = sorted((-similarity, p) for similarity, p in similarities if similarity >= self.settings.threshold)
@@ -258,7 +277,8 @@ class Tally:
         text = normalise(record.text)
         if not WORD.search(text):
             self.skipped += 1
-            return
+            if not text:
+                return
         found = matcher.match(text)
         if found is None:
             return

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ def detect_format(path: Path) -> str:
         if any(path.glob("*.arrow")):
             return "arrow"
         raise InputError(f"{path}: a directory without *.arrow files is not a data source (give a .jsonl, .csv, .parquet or .arrow file)")
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read forever, and twice (pin, records) differently
+        raise InputError(f"{path}: not a regular file (a FIFO, socket or device is not a data source)")
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
@@ -104,6 +107,11 @@ def _jsonl(path: Path, text_field: str, id_field: str | None) -> Iterator[Record
                 fields = json.loads(line)
             except json.JSONDecodeError as error:
                 raise InputError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
+            except RecursionError:
+                raise InputError(f"{where}: not a record ftgov reads (JSON nested too deeply)") from None
+            except ValueError:  # JSON's only other refusal: an integer of more digits than Python converts
+                limit = sys.get_int_max_str_digits()
+                raise InputError(f"{where}: not a record ftgov reads (a number of more than {limit:,} digits)") from None
             if not isinstance(fields, dict):
                 raise InputError(f"{where}: a JSONL record is a JSON object, not {type(fields).__name__}")
             yield _record(fields, text_field, id_field, where)
@@ -113,9 +121,12 @@ def _csv(path: Path, text_field: str, id_field: str | None) -> Iterator[Record]:
     try:
         # utf-8-sig: spreadsheet exports begin with a byte-order mark that would otherwise join the first header.
         with path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.DictReader(stream)
+            # strict: an unclosed quote is an error, not the rest of the file read as one value of one record.
+            reader = csv.DictReader(stream, strict=True)
+            read = 0  # the last line of the header or record last read: an error is in what follows it
             try:
                 header = reader.fieldnames or []
+                read = reader.line_num
                 for name in (text_field, id_field):
                     if name is not None and name not in header:
                         raise InputError(f"{path}:1: the header has no column {name!r} (columns: {', '.join(header) or 'none'})")
@@ -123,9 +134,10 @@ def _csv(path: Path, text_field: str, id_field: str | None) -> Iterator[Record]:
                     where = f"{path}:{reader.line_num}"  # the row's last line: a quoted value may span several
                     if None in row:
                         raise InputError(f"{where}: more values than the header's {len(header)} columns")
+                    read = reader.line_num
                     yield _record(row, text_field, id_field, where)
             except csv.Error as error:
-                raise InputError(f"{path}:{reader.line_num}: not CSV ({error})") from None
+                raise InputError(f"{path}:{read + 1}: not CSV ({error})") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
 

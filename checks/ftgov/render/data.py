@@ -9,6 +9,7 @@ from typing import Any
 
 from ftgov.data.check import Contamination, Evidence
 from ftgov.documents.findings import Finding, Severity
+from ftgov.render.register import share
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,6 @@ class DataReport:
     @property
     def result(self) -> str:
         return "fail" if self.errors else "pass"
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part:,} of {whole:,} ({100 * part / whole:.1f}%)" if whole else f"{part:,} of 0"
 
 
 def _examples(contamination: Contamination) -> list[dict[str, Any]]:
@@ -93,11 +90,11 @@ def _file_lines(evidence: Evidence) -> list[str]:
 def _overlap_lines(contamination: Contamination, against: str) -> list[str]:
     r = contamination.result
     lines = [
-        f"  training -> {contamination.name} ({against}): {_share(r.contaminated_validation, r.validation_records)} records have a copy "
+        f"  training -> {contamination.name} ({against}): {share(r.contaminated_validation, r.validation_records)} records have a copy "
         f"in training ({r.exact_matches:,} exact and {r.near_matches:,} near copies among {r.training_records:,} training records)"
     ]
     if r.shared_ids is not None:
-        lines.append(f"      document ids also in training: {_share(r.shared_ids, r.validation_records)}")
+        lines.append(f"      document ids also in training: {share(r.shared_ids, r.validation_records)}")
     for pair in r.examples[:5]:
         lines.append(f"      e.g. {pair.kind} ({pair.similarity:.2f}): {pair.training.where} ~ {pair.validation.where}")
     return lines
@@ -108,7 +105,8 @@ def render_text(report: DataReport) -> str:
     s = evidence.settings
     lines = [
         f"{evidence.objective_id}: data evidence, measured {evidence.measured_at.isoformat()} with the {evidence.engine} engine",
-        f"near copies: MinHash over {s.ngram}-word shingles, Jaccard >= {s.threshold:g}, {s.num_perm} permutations, seed {s.seed}",
+        f"near copies: MinHash over {s.ngram}-word shingles, Jaccard >= {s.threshold:g}, {s.num_perm} permutations, seed {s.seed}, "
+        f"of field {evidence.fields.text!r}",
         "",
         "files:",
         *_file_lines(evidence),
@@ -129,7 +127,7 @@ def render_text(report: DataReport) -> str:
             before = ""
             if d.before_boundary is not None and evidence.boundary is not None:
                 before = (
-                    f"; {_share(d.before_boundary, d.dated)} dated records before {evidence.boundary[0]} ({evidence.boundary[1].date()})"
+                    f"; {share(d.before_boundary, d.dated)} dated records before {evidence.boundary[0]} ({evidence.boundary[1].date()})"
                 )
             lines.append(f"  {name:<32} {d.field}: {span}, {d.undated:,} undated{before}")
     lines += ["", "findings:" if report.findings else "findings: none"]
@@ -143,9 +141,9 @@ def render_text(report: DataReport) -> str:
 
 def _md_overlap(contamination: Contamination, against: str) -> str:
     r = contamination.result
-    ids = "-" if r.shared_ids is None else _share(r.shared_ids, r.validation_records)
+    ids = "-" if r.shared_ids is None else share(r.shared_ids, r.validation_records)
     return (
-        f"| training → `{contamination.name}` ({against}) | {_share(r.contaminated_validation, r.validation_records)} | "
+        f"| training → `{contamination.name}` ({against}) | {share(r.contaminated_validation, r.validation_records)} | "
         f"{r.exact_matches:,} | {r.near_matches:,} | {ids} |"
     )
 
@@ -161,7 +159,7 @@ def render_markdown(report: DataReport) -> str:
         lines.append(f"| `{f.name}` | {f.role} | {f.records:,} | {declared} | `{f.sha256[:12]}` |")
     lines += [f"| `{name}` | not given | | | |" for name in evidence.not_given]
     if evidence.train_validation is not None or evidence.train_eval:
-        lines += ["", f"Overlap (MinHash, {s.ngram}-word shingles, Jaccard ≥ {s.threshold:g}):", ""]
+        lines += ["", f"Overlap (MinHash, {s.ngram}-word shingles, Jaccard ≥ {s.threshold:g}, field `{evidence.fields.text}`):", ""]
         lines += ["| between | contaminated | exact | near | shared document ids |", "|---|---:|---:|---:|---:|"]
         if evidence.train_validation is not None:
             lines.append(_md_overlap(evidence.train_validation, "validation"))

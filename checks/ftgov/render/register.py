@@ -70,10 +70,14 @@ def render_text(view: RegisterView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _share(part: Any, whole: Any) -> str:
+def share(part: Any, whole: Any) -> str:
+    """'3 of 2,000 (0.15%)': below 1% with two decimals, so a small share is never printed as a rounder one."""
     if not isinstance(part, int) or not isinstance(whole, int):
         return f"{part} of {whole}"
-    return f"{part:,} of {whole:,} ({100 * part / whole:.1f}%)" if whole else f"{part:,} of 0"
+    if not whole:
+        return f"{part:,} of 0"
+    percent = 100 * part / whole
+    return f"{part:,} of {whole:,} ({percent:.2f}%)" if 0 < percent < 1 else f"{part:,} of {whole:,} ({percent:.1f}%)"
 
 
 def data_facts(data: dict[str, Any]) -> list[str]:
@@ -84,9 +88,9 @@ def data_facts(data: dict[str, Any]) -> list[str]:
         records = f"{s['records']:,}" if isinstance(s.get("records"), int) else str(s.get("records"))
         facts.append(f"{s['name']} ({s['role']}): {records} records{declared}")
     for o in data["overlap"]:
-        ids = f", {_share(o['shared_ids'], o['records'])} document ids shared" if o.get("shared_ids") is not None else ""
+        ids = f", {share(o['shared_ids'], o['records'])} document ids shared" if o.get("shared_ids") is not None else ""
         facts.append(
-            f"{o['against']} set {o['source']}: {_share(o['contaminated'], o['records'])} records copied in training "
+            f"{o['against']} set {o['source']}: {share(o['contaminated'], o['records'])} records copied in training "
             f"({o['exact']} exact, {o['near']} near){ids}"
         )
     for a in data["agreement"]:

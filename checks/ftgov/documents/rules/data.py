@@ -85,7 +85,8 @@ counts `ftgov data check --record` wrote (contaminated / records, shared_ids / r
 never read from the register, and it is only as good as the method: a higher Jaccard
 threshold or another shingle size than the policy's data.near_duplicate finds fewer
 near-copies, and fewer than 16 MinHash permutations estimate nothing. Counts that
-contradict each other (12 exact copies but 0 contaminated records) are not evidence.
+contradict each other (12 exact copies but 0 contaminated records) are not evidence, and
+a declared training source that was not measured was never compared at all.
 
 Example: `train_validation: {{source: production-sample-2026-10, records: 2000, exact: 12,
 near: 30, contaminated: 38}}` against the default data.max_train_validation_overlap 0.01
@@ -362,6 +363,7 @@ def _validation_overlap(
             at_key=True,
         )
         return
+    yield from _uncompared_training(here, evidence, declared)
     expected = declared.validation if declared is not None else None
     source = text(measured, "source")
     if expected is not None and source is not None and source != expected:
@@ -381,11 +383,27 @@ def _validation_overlap(
     yield from _ids(TRAIN_VALIDATION_OVERLAP, here, ("overlap", "train_validation"), measured, text(mapping(evidence, "fields"), "id"))
 
 
+def _uncompared_training(here: _Round, evidence: dict[str, Any], declared: _Declared | None) -> Iterator[Finding]:
+    """FTG504: every declared training source was among the training data compared; an unmeasured one may hold any copy."""
+    if declared is None:
+        return
+    compared = {text(s, "name") for s in sequence(evidence, "sources") if text(s, "role") in _TRAINING_ROLES}
+    for name in declared.training:
+        if name not in compared:
+            yield TRAIN_VALIDATION_OVERLAP.at(
+                here.path,
+                here.at("sources"),
+                f"round {here.name}: declared training source {name} was not measured, so its records were never compared "
+                "with the validation records; measure every training source with --source",
+                at_key=True,
+            )
+
+
 def _method(here: _Round, method: dict[str, Any], limits: DataThresholds) -> Iterator[Finding]:
     """FTG504: a recorded method that finds fewer near-copies than the policy's would hide contamination."""
     policy = limits.near_duplicate
     threshold = number(method, "threshold")
-    if threshold is not None and threshold > policy.threshold:
+    if threshold is not None and not threshold <= policy.threshold:  # NaN is no threshold the policy allows
         yield TRAIN_VALIDATION_OVERLAP.at(
             here.path,
             here.at("overlap", "method", "threshold"),
@@ -638,8 +656,14 @@ def _boundary(entry: dict[str, Any], objective: Document | None, rounds: list[An
 
 
 def _count(value: Any, key: str) -> int | None:
-    """A recorded count: a non-negative integer, else None (the schema reports it)."""
+    """A recorded count: a non-negative whole number, else None (the schema reports it).
+
+    `12.0` is a whole number to the schema (JSON Schema's integer), so it is one here too: read
+    as None, an edited `contaminated: 12.0` would skip the very comparison the schema lets through.
+    """
     found = value.get(key) if isinstance(value, dict) else None
+    if isinstance(found, float) and found.is_integer():
+        found = int(found)
     return found if isinstance(found, int) and not isinstance(found, bool) and found >= 0 else None
 
 
