@@ -92,14 +92,14 @@ def test_the_field_compared_is_recorded_and_shown(tmp_path: Path, ledger: Path, 
     args = ("--source", f"ledger-r3-train={train}", "--source", f"ledger-r3-holdout={val}", "--text-field", "uid")
     code, out, _ = data_check(ledger, *args, "--record")
     assert code == 0 and "of field 'uid'" in out
-    assert "seed: 1, text_field: uid}" in (ledger / REGISTER).read_text()
+    assert "fields: {text: uid, labels: labels}" in (ledger / REGISTER).read_text()
     _, markdown, _ = data_check(ledger, *args, "--format", "markdown")
     assert "field `uid`" in markdown
     # A recorded method that does not say which field was compared does not validate.
     register = (ledger / REGISTER).read_text()
-    (ledger / REGISTER).write_text(register.replace(", text_field: uid}", "}"))
+    (ledger / REGISTER).write_text(register.replace("      fields: {text: uid, labels: labels}\n", ""))
     check = run_ftgov("check", "--repo-root", str(ledger))
-    assert check.returncode == 1 and "text_field" in check.stdout
+    assert check.returncode == 1 and "fields" in check.stdout
 
 
 # -- copies that normalisation did not see -------------------------------------------------------------------

@@ -34,7 +34,7 @@ HOLDOUT_SOURCE = (
     f"        - {{name: ledger-r3-holdout, role: validation, path: data/holdout.jsonl, sha256: {HOLDOUT}, records: 500, declared: 500}}\n"
 )
 AUDIT_SOURCE = f"        - {{name: audit-qa, role: eval, path: data/audit-qa.jsonl, sha256: {AUDIT}, records: 400}}\n"
-METHOD = "        method: {name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1, text_field: text}\n"
+METHOD = "        method: {name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1}\n"
 VALIDATION = "        train_validation: {source: ledger-r3-holdout, records: 500, exact: 2, near: 1, contaminated: 3, shared_ids: 0}\n"
 EVAL = "          audit-qa: {source: audit-qa, records: 400, exact: 0, near: 0, contaminated: 0, shared_ids: 0}\n"
 AGREEMENT = "        - {source: ledger-r3-train, level: nominal, alpha: 0.81, items: 400, annotators: 3}\n"
@@ -100,7 +100,7 @@ def test_recorded_evidence_within_the_policy_is_clean(ledger: Path) -> None:
     [
         ("{source: ledger-r3-holdout,", "{source: ledger-r3-holdout, share: 0.002,", f"{AT}/overlap/train_validation/share"),
         ("      engine: local\n", "      engine: local\n      contamination: 0.002\n", f"{AT}/contamination"),
-        (METHOD, METHOD.replace("text_field: text}", "text_field: text, fraction: 0.002}"), f"{AT}/overlap/method/fraction"),
+        (METHOD, METHOD.replace("seed: 1}", "seed: 1, fraction: 0.002}"), f"{AT}/overlap/method/fraction"),
     ],
     ids=["share-beside-the-counts", "share-in-data", "fraction-in-the-method"],
 )

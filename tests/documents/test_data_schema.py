@@ -36,7 +36,7 @@ sources:
   - {{name: production-sample-2026-10, role: validation, path: data/val.jsonl, sha256: {HEX}, records: 2000, declared: 2000}}
   - {{name: mmlu-subset, role: eval, path: data/mmlu.parquet, sha256: {HEX}, records: 500}}
 overlap:
-  method: {{name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1, text_field: text}}
+  method: {{name: minhash-lsh, ngram: 3, threshold: 0.7, num_perm: 128, seed: 1}}
   train_validation:
     source: production-sample-2026-10
     records: 2000

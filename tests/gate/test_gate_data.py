@@ -29,7 +29,7 @@ def with_data(contaminated: int, *, threshold: float = 0.7) -> bytes:
         f"        - {{name: fees-2027-qa, role: train, path: data/train.jsonl, sha256: {SHA}, records: 4000, declared: 4000}}\n"
         f"        - {{name: fees-2027-holdout, role: validation, path: data/holdout.jsonl, sha256: {SHA}, records: 400, declared: 400}}\n"
         "      overlap:\n"
-        f"        method: {{name: minhash-lsh, ngram: 3, threshold: {threshold}, num_perm: 128, seed: 1, text_field: text}}\n"
+        f"        method: {{name: minhash-lsh, ngram: 3, threshold: {threshold}, num_perm: 128, seed: 1}}\n"
         f"        train_validation: {{source: fees-2027-holdout, records: 400, exact: {contaminated}, near: 0, "
         f"contaminated: {contaminated}}}\n"
     )

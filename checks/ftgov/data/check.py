@@ -109,7 +109,6 @@ class Evidence:
     dates: tuple[tuple[str, DateRange], ...] = ()
     boundary: tuple[str, dt.datetime] | None = None  # (what it is, when) records should not predate
     not_given: tuple[str, ...] = field(default=())  # declared sources no file was given for
-    text_field: str = "text"  # the field whose values were compared: an id field compared as text matches nothing
 
     def recorded(self) -> dict[str, Any]:
         """The round's `data` mapping, as `--record` writes it and the FTG5xx rules read it."""
@@ -122,14 +121,7 @@ class Evidence:
         overlap: dict[str, Any] = {}
         if self.train_validation is not None or self.train_eval:
             s = self.settings
-            overlap["method"] = {
-                "name": _METHOD,
-                "ngram": s.ngram,
-                "threshold": s.threshold,
-                "num_perm": s.num_perm,
-                "seed": s.seed,
-                "text_field": self.text_field,
-            }
+            overlap["method"] = {"name": _METHOD, "ngram": s.ngram, "threshold": s.threshold, "num_perm": s.num_perm, "seed": s.seed}
         if self.train_validation is not None:
             overlap["train_validation"] = _overlap_entry(self.train_validation)
         if self.train_eval:
@@ -270,7 +262,6 @@ def measure(
         dates=tuple(dates),
         boundary=boundary,
         not_given=tuple(not_given),
-        text_field=fields.text,
     )
 
 

@@ -131,6 +131,8 @@ class OverlapResult:
 
 def normalise(text: str) -> str:
     """NFKD without format characters and combining marks, then NFKC, casefolded, whitespace collapsed: what two copies share."""
+    if text.isascii():  # no format character or combining mark, and NFKC changes nothing: the common case, without the tables
+        return " ".join(text.lower().split())
     bare = unicodedata.normalize("NFKD", text).translate(_dropped())
     return " ".join(unicodedata.normalize("NFKC", bare).casefold().split())
 
