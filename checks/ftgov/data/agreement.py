@@ -9,10 +9,14 @@ annotators agreed before the labels are trained on. A record carries its labels 
 - a mapping annotator → label: `{"text": ..., "labels": {"ana": "spam", "bo": "ham"}}`.
 
 A record without the field (or with it null) is not labelled; a record with fewer than two
-labels is not *pairable* and, as in Krippendorff's definition, does not count. Alpha is computed
-by the `krippendorff` package from a units × values table of counts (`value_counts`), which is
-all alpha needs: who gave a label does not enter the coefficient, only how many labels of each
-value each item got.
+labels is not *pairable* and, as in Krippendorff's definition, does not count. Alpha is
+computed from Krippendorff's coincidence matrix (Krippendorff 2011, "Computing Krippendorff's
+Alpha-Reliability"), accumulated item by item as the records stream past: who gave a label does
+not enter the coefficient, only how many labels of each value each item got. The tests check
+every level against the `krippendorff` package on the same data and against the paper's
+worked example. The package itself is not a runtime dependency: it is GPL-3.0 (ftgov is
+Apache-2.0), and its 0.9.0 builds an items × values × values tensor, 0.94 GB for 10^5 items
+over 20 values, where the matrix needs values² numbers whatever the number of items.
 
 Levels of measurement are the package's: `nominal` takes any scalar label (strings, numbers,
 booleans; `1` and `1.0` are one value, `true` and `1` are two); `ordinal`, `interval` and
@@ -25,26 +29,20 @@ a mapping, a file mixing the two shapes, a nested or non-numeric label where num
 value (alpha's expected disagreement is then zero and alpha is 0/0), or labels so large that the
 squared differences overflow: alpha is undefined and saying so is better than a NaN in a register.
 
-Memory model: the records are streamed. Per pairable item this module keeps one (item, value,
-count) triple per distinct value the item got (24 bytes), so at most items × annotators triples;
-at the end they become a dense items × values count table (8 bytes a cell). krippendorff 0.9.0
-then builds its coincidence matrix from an items × values × values float tensor, several copies
-at once: that transient dominates and grows with items × values², measured at about 24 bytes per
-item per squared value (10^5 items of 3 labels: 70 MB at 5 values, 0.94 GB at 20). Label sets of a few
-classes and up to ~10^5 doubly-annotated items fit easily; a large open vocabulary does not.
+Memory model: the records are streamed; what is kept is the coincidence matrix (one float per
+pair of distinct values that co-occur in an item) and the distinct values themselves, so memory
+grows with the number of distinct labels squared, never with the number of items.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from array import array
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import krippendorff
 import numpy as np
 
 from ftgov.data.readers import Record
@@ -74,9 +72,8 @@ class _Tally:
     label_field: str
     columns: dict[Hashable, int] = field(default_factory=dict)  # a label's identity → its column
     values: list[object] = field(default_factory=list)  # column → the label as first seen
-    units: array[int] = field(default_factory=lambda: array("q"))
-    cells: array[int] = field(default_factory=lambda: array("q"))
-    counts: array[int] = field(default_factory=lambda: array("q"))
+    # Krippendorff's coincidence matrix, (column, column) → pairable value pairs within items, each item weighted 1/(m-1)
+    coincidences: dict[tuple[int, int], float] = field(default_factory=dict)
     items: int = 0
     annotators: set[Hashable] = field(default_factory=set)
     shape: str | None = None  # "list" or "mapping", fixed by the first labelled record
@@ -108,16 +105,21 @@ class _Tally:
             self.annotators.add(annotator)
         if item.total() < 2:
             return
-        unit = self.items
         self.items += 1
+        counted: list[tuple[int, int]] = []
         for key, count in item.items():
             column = self.columns.get(key)
             if column is None:
                 column = self.columns[key] = len(self.values)
                 self.values.append(first_seen[key])
-            self.units.append(unit)
-            self.cells.append(column)
-            self.counts.append(count)
+            counted.append((column, count))
+        # Every ordered pair of labels by different annotators of this item, weighted 1/(m-1) (Krippendorff 2011, eq. 2).
+        weight = 1.0 / (item.total() - 1)
+        for c, count_c in counted:
+            for k, count_k in counted:
+                pairs = count_c * (count_c - 1) if c == k else count_c * count_k
+                if pairs:
+                    self.coincidences[(c, k)] = self.coincidences.get((c, k), 0.0) + pairs * weight
 
     def _labels(self, raw: object, where: str) -> tuple[str, Iterable[tuple[str, object]]]:
         if isinstance(raw, list):
@@ -157,17 +159,42 @@ def measure_agreement(records: Iterable[Record], label_field: str = "labels", le
 
 
 def _alpha(tally: _Tally) -> float:
-    table = np.zeros((tally.items, len(tally.values)), dtype=np.int64)
-    table[np.frombuffer(tally.units, dtype=np.int64), np.frombuffer(tally.cells, dtype=np.int64)] = np.frombuffer(
-        tally.counts, dtype=np.int64
-    )
+    """1 - D_o / D_e from the coincidence matrix, with the level's difference function (Krippendorff 2011, sections B-E)."""
+    size = len(tally.values)
+    observed = np.zeros((size, size), dtype=np.float64)
+    for (c, k), pairs in tally.coincidences.items():
+        observed[c, k] = pairs
     with np.errstate(all="ignore"):  # an overflow shows as a non-finite alpha, refused by the caller
-        if tally.level == "nominal":
-            return float(krippendorff.alpha(value_counts=table, level_of_measurement="nominal"))
-        # At the ordered levels a label's identity is its number; the domain goes in ascending order, its columns with it.
-        domain = np.array(list(tally.columns), dtype=np.float64)
-        order = np.argsort(domain, kind="stable")
-        return float(krippendorff.alpha(value_counts=table[:, order], value_domain=domain[order], level_of_measurement=tally.level))
+        if tally.level != "nominal":
+            # At the ordered levels a label's identity is its number: put the values in ascending order.
+            domain = np.array(list(tally.columns), dtype=np.float64)
+            order = np.argsort(domain, kind="stable")
+            observed, domain = observed[np.ix_(order, order)], domain[order]
+        marginals = observed.sum(axis=1)
+        total = marginals.sum()
+        delta = _differences(tally.level, domain if tally.level != "nominal" else None, marginals)
+        disagreement = float((observed * delta).sum())
+        expected = float((np.outer(marginals, marginals) * delta).sum()) / (total - 1.0)
+        return float(1.0 - disagreement / expected)
+
+
+def _differences(level: Level, domain: np.ndarray | None, marginals: np.ndarray) -> np.ndarray:
+    """The squared difference δ² between every two values at `level`."""
+    size = len(marginals)
+    if level == "nominal" or domain is None:
+        return 1.0 - np.eye(size)
+    if level == "interval":
+        gaps: np.ndarray = np.subtract.outer(domain, domain)
+        return gaps**2
+    if level == "ratio":
+        sums: np.ndarray = np.add.outer(domain, domain)
+        relative: np.ndarray = np.where(sums == 0, 0.0, np.subtract.outer(domain, domain) / np.where(sums == 0, 1.0, sums))
+        return relative**2
+    # ordinal: the marginals between the two ranks, inclusive, less half of each end's own.
+    cumulative = np.concatenate(([0.0], np.cumsum(marginals)))
+    low, high = np.minimum.outer(np.arange(size), np.arange(size)), np.maximum.outer(np.arange(size), np.arange(size))
+    between: np.ndarray = cumulative[high + 1] - cumulative[low] - (marginals[low] + marginals[high]) / 2.0
+    return between**2
 
 
 def _identity(label: object, level: str, where: str, annotator: str) -> Hashable:
