@@ -42,7 +42,6 @@ bounded by the other side's size.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import pickle
@@ -57,7 +56,7 @@ import ray
 import ray.data
 
 from ftgov.data.overlap import DataFile, Matcher, OverlapResult, OverlapSettings, RecordRef, Tally, build_index, overlap_result
-from ftgov.data.readers import BATCH_ROWS, Record, _arrow_batches, _first_line, _record, detect_format, read_records
+from ftgov.data.readers import BATCH_ROWS, Record, _arrow_batches, _first_line, _record, detect_format, jsonl_record, read_records
 from ftgov.documents.errors import InputError
 
 # A slice: from about a thousand records of a few hundred words to some 15,000 of a dozen, seconds of hashing
@@ -286,7 +285,7 @@ def _records(piece: _Slice, counted: _SliceTally) -> Iterator[Record]:
 
 
 def _jsonl_range(piece: _Slice, counted: _SliceTally) -> Iterator[Record]:
-    # The checks and messages of readers._jsonl, over the lines starting in [start, end).
+    # readers.jsonl_record, the local engine's checks and messages, over the lines starting in [start, end).
     data_file = piece.data_file
     with data_file.path.open("rb") as stream:
         stream.seek(piece.start)
@@ -297,20 +296,9 @@ def _jsonl_range(piece: _Slice, counted: _SliceTally) -> Iterator[Record]:
                 break
             offset += len(raw)
             counted.units += 1
-            where = f"{piece.numbered}{counted.units}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{where}: not UTF-8 text") from None
-            if not line.strip():
-                continue
-            try:
-                fields = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(fields, dict):
-                raise InputError(f"{where}: a JSONL record is a JSON object, not {type(fields).__name__}")
-            yield _record(fields, data_file.text_field, data_file.id_field, where)
+            record = jsonl_record(raw, f"{piece.numbered}{counted.units}", data_file.text_field, data_file.id_field)
+            if record is not None:
+                yield record
 
 
 def _parquet_range(piece: _Slice, counted: _SliceTally) -> Iterator[Record]:

@@ -96,25 +96,31 @@ def _jsonl(path: Path, text_field: str, id_field: str | None) -> Iterator[Record
     # Bytes, decoded line by line: a text stream decodes ahead in blocks and would blame the wrong line for a bad byte.
     with path.open("rb") as stream:
         for line_number, raw in enumerate(stream, start=1):
-            where = f"{path}:{line_number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{where}: not UTF-8 text") from None
-            if not line.strip():
-                continue
-            try:
-                fields = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
-            except RecursionError:
-                raise InputError(f"{where}: not a record ftgov reads (JSON nested too deeply)") from None
-            except ValueError:  # JSON's only other refusal: an integer of more digits than Python converts
-                limit = sys.get_int_max_str_digits()
-                raise InputError(f"{where}: not a record ftgov reads (a number of more than {limit:,} digits)") from None
-            if not isinstance(fields, dict):
-                raise InputError(f"{where}: a JSONL record is a JSON object, not {type(fields).__name__}")
-            yield _record(fields, text_field, id_field, where)
+            record = jsonl_record(raw, f"{path}:{line_number}", text_field, id_field)
+            if record is not None:
+                yield record
+
+
+def jsonl_record(raw: bytes, where: str, text_field: str, id_field: str | None) -> Record | None:
+    """One JSONL line as a record (None for a blank line): every engine reads a line with these checks and messages."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not UTF-8 text") from None
+    if not line.strip():
+        return None
+    try:
+        fields = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{where}: not JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise InputError(f"{where}: not a record ftgov reads (JSON nested too deeply)") from None
+    except ValueError:  # JSON's only other refusal: an integer of more digits than Python converts
+        limit = sys.get_int_max_str_digits()
+        raise InputError(f"{where}: not a record ftgov reads (a number of more than {limit:,} digits)") from None
+    if not isinstance(fields, dict):
+        raise InputError(f"{where}: a JSONL record is a JSON object, not {type(fields).__name__}")
+    return _record(fields, text_field, id_field, where)
 
 
 def _csv(path: Path, text_field: str, id_field: str | None) -> Iterator[Record]:
