@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,15 @@ def test_a_source_in_shards_is_counted_as_one(tmp_path: Path, ledger: Path, hold
     )
     assert code == 0 and report["findings"] == []  # 2,600 + 2,400 = the 5,000 declared: no FTG506 per shard
     assert [s["records"] for s in report["data"]["sources"] if s["name"] == "ledger-r3-train"] == [2600, 2400]
+
+
+def test_an_engine_that_cannot_run_is_refused_before_any_file_is_read(
+    tmp_path: Path, ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The census of a large corpus takes hours: a missing ray extra is said first, not after it."""
+    monkeypatch.setitem(sys.modules, "ray", None)  # as on a machine without `pip install 'ftgov[ray]'`
+    train = tmp_path / "train.jsonl"
+    train.write_text('{"text": \n')  # malformed: were the file read, this would be the error instead
+    code, out, err = data_check(ledger, "--source", f"ledger-r3-train={train}", "--engine", "ray")
+    assert (code, out) == (2, "")
+    assert err == "ftgov: error: --engine ray needs the ray extra: pip install 'ftgov[ray]'\n"

@@ -27,7 +27,7 @@ from typing import Any
 
 from ftgov.data.agreement import Agreement, measure_agreement
 from ftgov.data.dates import DateRange, measure_dates
-from ftgov.data.engines import DataFile, measure_between
+from ftgov.data.engines import DataFile, measure_between, require
 from ftgov.data.overlap import OverlapResult, OverlapSettings
 from ftgov.data.readers import Record, detect_format, read_records
 from ftgov.documents import paths
@@ -221,6 +221,7 @@ def measure(
     policy = ops.load_policy(repo)
     declared = _declared(objective)
     training, validation, evaluation = _assign(sources, evals, declared)
+    require(engine)
     for given in [*sources, *evals]:  # a typo in the last path is refused before hours of reading the first
         if not given.path.exists():
             raise InputError(f"{given.path}: no such file (--source/--eval {given.name})")

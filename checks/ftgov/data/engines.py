@@ -16,18 +16,27 @@ side's ids are held in memory; the training ids are streamed past them.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterator, Sequence
 
 from ftgov.data.overlap import DataFile, OverlapResult, OverlapSettings, measure_overlap
 from ftgov.data.readers import Record
 from ftgov.documents.errors import InputError
 
-__all__ = ["ENGINES", "PROGRESS_EVERY", "DataFile", "measure_between"]
+__all__ = ["ENGINES", "PROGRESS_EVERY", "DataFile", "measure_between", "require"]
 
 ENGINES = ("local", "ray")
 # Training records between two progress reports of the local engine: often enough for a progress
 # bar to move every second or so, rarely enough that the call costs nothing.
 PROGRESS_EVERY = 4096
+
+
+def require(engine: str) -> None:
+    """Refuse an unknown engine, or ray without the ray extra, before any file is read (a census can take hours)."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (ftgov runs {' or '.join(ENGINES)})")
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        raise InputError("--engine ray needs the ray extra: pip install 'ftgov[ray]'")
 
 
 def measure_between(
@@ -42,8 +51,7 @@ def measure_between(
     `progress(n)` is called with the number of training records processed since the last call.
     Ids are compared (`shared_ids`) when `other` has an id field; every training file must then have one too.
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r} (ftgov runs {' or '.join(ENGINES)})")
+    require(engine)
     compare_ids = other.id_field is not None
     for data_file in training:
         if compare_ids and data_file.id_field is None:
