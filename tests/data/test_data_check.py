@@ -253,3 +253,23 @@ def test_an_engine_that_cannot_run_is_refused_before_any_file_is_read(
     code, out, err = data_check(ledger, "--source", f"ledger-r3-train={train}", "--engine", "ray")
     assert (code, out) == (2, "")
     assert err == "ftgov: error: --engine ray needs the ray extra: pip install 'ftgov[ray]'\n"
+
+
+def test_the_progress_line_counts_records_and_rate_and_clears(capsys: pytest.CaptureFixture[str]) -> None:
+    """On a terminal: what is being read, how many records so far, the rate; wiped when done. Piped: silent."""
+    from ftgov.cli.data import _DataProgress
+
+    progress = _DataProgress()
+    progress.enabled = True
+    progress("reading ledger-r3-train", 10_000)
+    progress.shown = 0.0  # the line is redrawn at most 4 times a second: let the next call draw
+    progress("reading ledger-r3-train", 2_500)
+    progress.clear()
+    err = capsys.readouterr().err
+    assert "\rreading ledger-r3-train: 10,000 records (" in err and "\rreading ledger-r3-train: 12,500 records (" in err
+    assert "/s)" in err and err.endswith("\r")
+    piped = _DataProgress()
+    piped.enabled = False
+    piped("reading ledger-r3-train", 10_000)
+    piped.clear()
+    assert capsys.readouterr().err == ""
