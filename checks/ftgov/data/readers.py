@@ -21,10 +21,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.ipc
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from ftgov.documents.errors import InputError
 
@@ -150,6 +150,10 @@ def _csv(path: Path, text_field: str, id_field: str | None) -> Iterator[Record]:
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The file's record batches of at most `batch_rows` rows: only one is in memory at a time."""
+    # pyarrow is imported here, not with the module: 30 MiB that a JSONL or CSV run never needs.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         with pq.ParquetFile(path) as parquet:
             yield from parquet.iter_batches(batch_size=batch_rows)
@@ -159,6 +163,9 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
 
 def _arrow_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """The record batches of an Arrow IPC stream or file, or of every `*.arrow` file of a saved dataset directory."""
+    import pyarrow as pa
+    import pyarrow.ipc
+
     for part in sorted(path.glob("*.arrow")) if path.is_dir() else [path]:
         try:
             with pa.OSFile(str(part), "rb") as source:
