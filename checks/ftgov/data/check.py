@@ -374,9 +374,7 @@ def _census(
     pin = sha256_of(given.path)
     counter = _Counter()
     records = counter.counting(_reported(read_records(given.path, fields.text, fields.id), f"reading {given.name}", progress))
-    agreed = measure_agreement(records, fields.labels, fields.label_level)
-    for _ in records:  # measure_agreement may stop early on a file with no labels: count the rest
-        pass
+    agreed = measure_agreement(records, fields.labels, fields.label_level)  # reads every record: the count is complete
     dated = None
     if fields.date is not None:
         dated = measure_dates(read_records(given.path, fields.text, fields.id), fields.date, boundary[1] if boundary else None)
