@@ -13,29 +13,34 @@ SIGNED_AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 WEEK = dt.timedelta(days=7)
 
 
-# What parse_duration reads each text as, in seconds: a parsed value compared with a number, no clock involved.
-DAY, HOUR, MINUTE = 86_400, 3_600, 60
-
-
+# Each text against the same length written in the smallest unit: two parses compared, no number of seconds, no clock.
 @pytest.mark.parametrize(
-    ("text", "seconds"),
+    ("text", "same"),
     [
-        ("7d", 7 * DAY),
-        ("12h", 12 * HOUR),
-        ("1w2d", 9 * DAY),
-        ("90m", 90 * MINUTE),
-        ("30s", 30),
-        ("1d12h", 36 * HOUR),
-        (" 7D ", 7 * DAY),  # as an environment variable or a hand-edited workflow may give it
-        ("0d1h", HOUR),  # a zero part is harmless when the whole is not zero
+        ("7d", "604800s"),
+        ("12h", "43200s"),
+        ("1w2d", "777600s"),
+        ("90m", "5400s"),
+        ("30s", "30s"),
+        ("1d12h", "129600s"),
+        (" 7D ", "604800s"),  # as an environment variable or a hand-edited workflow may give it
+        ("0d1h", "3600s"),  # a zero part is harmless when the whole is not zero
     ],
 )
-def test_a_duration_is_read(text: str, seconds: int) -> None:
-    assert parse_duration(text).total_seconds() == seconds
+def test_a_duration_is_read(text: str, same: str) -> None:
+    assert parse_duration(text) == parse_duration(same)
 
 
 def test_the_default_is_a_week() -> None:
-    assert parse_duration(DEFAULT_MAX_AGE).total_seconds() == 7 * DAY
+    assert DEFAULT_MAX_AGE == "7d"
+    assert parse_duration(DEFAULT_MAX_AGE) == parse_duration("1w")
+
+
+def test_units_are_not_confused() -> None:
+    """m is minutes, never months; s seconds; w weeks: each differs from its neighbours."""
+    assert len({parse_duration(t) for t in ("1s", "1m", "1h", "1d", "1w")}) == 5
+    assert parse_duration("60s") == parse_duration("1m") and parse_duration("60m") == parse_duration("1h")
+    assert parse_duration("24h") == parse_duration("1d") and parse_duration("7d") == parse_duration("1w")
 
 
 @pytest.mark.parametrize(
