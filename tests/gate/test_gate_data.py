@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ..fakegithub import FakeGitHub
 from .test_gate import fake, run, url  # noqa: F401 - pytest fixtures
 from .test_gate_provenance import EVERY_ROLE, POLICY, POLICY_TEXT, change
@@ -60,23 +62,19 @@ def test_contamination_within_the_policy_trains(fake: FakeGitHub, url: str, tmp_
     assert attestation.decision == "allow", attestation.reasons
 
 
-def test_a_reviewed_waiver_in_the_policy_lets_the_round_train(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("expires", "decision"),
+    [("2099-12-31", "allow"), ("2020-01-31", "deny")],
+    ids=["a-reviewed-waiver-lets-the-round-train", "an-expired-waiver-excuses-nothing"],
+)
+def test_a_waiver_in_the_policy(fake: FakeGitHub, url: str, tmp_path: Path, expires: str, decision: str) -> None:
     waiver = (
         b"waivers:\n  - {rule: FTG504, path: registers/support-agent.yaml, reason: holdout shares templated greetings with training,"
-        b" approved_by: risk-lead, expires: 2099-12-31}\n"
+        b" approved_by: risk-lead, expires: " + expires.encode() + b"}\n"
     )
     change(fake, {POLICY: POLICY_TEXT.replace(b"waivers: []\n", waiver)}, "waive-ftg504", *EVERY_ROLE)
     land(fake, with_data(contaminated=20))
     attestation = run(url, tmp_path)
-    assert attestation.decision == "allow", attestation.reasons
-
-
-def test_an_expired_waiver_excuses_nothing(fake: FakeGitHub, url: str, tmp_path: Path) -> None:
-    waiver = (
-        b"waivers:\n  - {rule: FTG504, path: registers/support-agent.yaml, reason: holdout shares templated greetings with training,"
-        b" approved_by: risk-lead, expires: 2020-01-31}\n"
-    )
-    change(fake, {POLICY: POLICY_TEXT.replace(b"waivers: []\n", waiver)}, "waive-ftg504", *EVERY_ROLE)
-    land(fake, with_data(contaminated=20))
-    attestation = run(url, tmp_path)
-    assert attestation.decision == "deny" and any("FTG504" in reason for reason in attestation.reasons)
+    assert attestation.decision == decision, attestation.reasons
+    if decision == "deny":
+        assert any("FTG504" in reason for reason in attestation.reasons)

@@ -65,7 +65,7 @@ class Agreement:
 
 
 @dataclass
-class _Tally:
+class LabelTally:
     """What the stream leaves behind: the sparse count table of pairable items and who labelled."""
 
     level: Level
@@ -121,6 +121,35 @@ class _Tally:
                 if pairs:
                     self.coincidences[(c, k)] = self.coincidences.get((c, k), 0.0) + pairs * weight
 
+    @classmethod
+    def start(cls, label_field: str, level: str) -> LabelTally:
+        """An empty tally, or an InputError for a level of measurement ftgov does not know."""
+        chosen = next((known for known in LEVELS if known == level), None)
+        if chosen is None:
+            raise InputError(f"agreement: unknown level of measurement {level!r} (one of {', '.join(LEVELS)})")
+        return cls(level=chosen, label_field=label_field)
+
+    def result(self) -> Agreement | None:
+        """Alpha of what was added, None when no record carried the field, or an InputError saying why alpha is undefined."""
+        if self.shape is None:
+            return None
+        if self.items < 2:
+            raise InputError(
+                f"{self.source}: alpha is undefined: it needs at least 2 items labelled by 2 or more annotators"
+                f" in {self.label_field!r}, and {self.items} {'is' if self.items == 1 else 'are'}"
+            )
+        if len(self.values) < 2:
+            raise InputError(
+                f"{self.source}: alpha is undefined: every paired label in {self.label_field!r} is the same value"
+                f" ({_quote(self.values[0])}), so there is no disagreement to compare with chance"
+            )
+        alpha = _alpha(self)
+        if not math.isfinite(alpha):
+            raise InputError(
+                f"{self.source}: alpha is undefined: the {self.level} differences between the labels in {self.label_field!r} overflow"
+            )
+        return Agreement(level=self.level, alpha=alpha, items=self.items, annotators=len(self.annotators))
+
     def _labels(self, raw: object, where: str) -> tuple[str, Iterable[tuple[str, object]]]:
         if isinstance(raw, list):
             return "list", ((f"position {position}", label) for position, label in enumerate(raw))
@@ -134,31 +163,13 @@ class _Tally:
 
 def measure_agreement(records: Iterable[Record], label_field: str = "labels", level: str = "nominal") -> Agreement | None:
     """Krippendorff's alpha of the labels in `label_field`, or None when no record carries that field (nothing measured)."""
-    chosen = next((known for known in LEVELS if known == level), None)
-    if chosen is None:
-        raise InputError(f"agreement: unknown level of measurement {level!r} (one of {', '.join(LEVELS)})")
-    tally = _Tally(level=chosen, label_field=label_field)
+    tally = LabelTally.start(label_field, level)
     for record in records:
         tally.add(record)
-    if tally.shape is None:
-        return None
-    if tally.items < 2:
-        raise InputError(
-            f"{tally.source}: alpha is undefined: it needs at least 2 items labelled by 2 or more annotators"
-            f" in {label_field!r}, and {tally.items} {'is' if tally.items == 1 else 'are'}"
-        )
-    if len(tally.values) < 2:
-        raise InputError(
-            f"{tally.source}: alpha is undefined: every paired label in {label_field!r} is the same value"
-            f" ({_quote(tally.values[0])}), so there is no disagreement to compare with chance"
-        )
-    alpha = _alpha(tally)
-    if not math.isfinite(alpha):
-        raise InputError(f"{tally.source}: alpha is undefined: the {level} differences between the labels in {label_field!r} overflow")
-    return Agreement(level=level, alpha=alpha, items=tally.items, annotators=len(tally.annotators))
+    return tally.result()
 
 
-def _alpha(tally: _Tally) -> float:
+def _alpha(tally: LabelTally) -> float:
     """1 - D_o / D_e from the coincidence matrix, with the level's difference function (Krippendorff 2011, sections B-E)."""
     size = len(tally.values)
     observed = np.zeros((size, size), dtype=np.float64)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftgov.data.agreement import Agreement, measure_agreement
+from ftgov.data.agreement import Agreement, LabelTally
 from ftgov.data.dates import DateRange, measure_dates
 from ftgov.data.engines import DataFile, measure_between, require
 from ftgov.data.overlap import OverlapResult, OverlapSettings
@@ -33,6 +33,7 @@ from ftgov.data.readers import Record, detect_format, read_records
 from ftgov.documents import paths
 from ftgov.documents.access import mapping, sequence, text, zoned_time
 from ftgov.documents.corrected import corrected
+from ftgov.documents.digests import file_sha256
 from ftgov.documents.document import Document
 from ftgov.documents.errors import InputError
 from ftgov.documents.findings import Finding
@@ -370,25 +371,36 @@ def _between(
 def _census(
     given: Given, role: str, declared: int | None, fields: Fields, boundary: tuple[str, dt.datetime] | None, progress: Progress | None
 ) -> tuple[MeasuredFile, Agreement | None, DateRange | None]:
-    """One file's pin and record count, with its agreement (and its dates, in a second pass, when asked)."""
+    """One file's pin and record count, its labels' agreement and (when asked) its dates, in one pass over the records."""
     pin = sha256_of(given.path)
     counter = _Counter()
-    records = counter.counting(_reported(read_records(given.path, fields.text, fields.id), f"reading {given.name}", progress))
-    agreed = measure_agreement(records, fields.labels, fields.label_level)  # reads every record: the count is complete
+    labels = LabelTally.start(fields.labels, fields.label_level)
+    # One pass: the records are counted and their labels tallied as they go by (to the dates, when asked).
+    labelled = _tapped(
+        _reported(read_records(given.path, fields.text, fields.id), f"reading {given.name}", progress), counter.add, labels.add
+    )
     dated = None
     if fields.date is not None:
-        dated = measure_dates(read_records(given.path, fields.text, fields.id), fields.date, boundary[1] if boundary else None)
-    return MeasuredFile(given.name, role, given.path, pin, counter.count, declared), agreed, dated
+        dated = measure_dates(labelled, fields.date, boundary[1] if boundary else None)
+    else:
+        for _ in labelled:
+            pass
+    return MeasuredFile(given.name, role, given.path, pin, counter.count, declared), labels.result(), dated
+
+
+def _tapped(records: Iterable[Record], *taps: Callable[[Record], None]) -> Iterator[Record]:
+    for record in records:
+        for tap in taps:
+            tap(record)
+        yield record
 
 
 @dataclass
 class _Counter:
     count: int = 0
 
-    def counting(self, records: Iterable[Record]) -> Iterator[Record]:
-        for record in records:
-            self.count += 1
-            yield record
+    def add(self, record: Record) -> None:
+        self.count += 1
 
 
 def _reported(records: Iterable[Record], what: str, progress: Progress | None) -> Iterator[Record]:
@@ -414,11 +426,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    return digest.hexdigest()

@@ -7,7 +7,6 @@ so a base and a candidate run match only where they measured the same thing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ftgov.documents.digests import file_sha256
 from ftgov.documents.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -257,14 +257,10 @@ class ResultsFormat:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path)
     except OSError as error:  # a directory named like a results file, a file without read permission
         raise ResultsError(path, f"cannot be read: {error.strerror or type(error).__name__}") from None
-    return digest.hexdigest()
 
 
 def number(value: object) -> float | None:
